@@ -1,0 +1,100 @@
+"""The `slotbot` command: `db upgrade`, `services`, `slots`, `bookings`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import ConfigError, Settings, load_settings
+from storage.migrate import SchemaOutdated
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="slotbot", description="Booking assistant for service businesses.")
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("SLOTBOT_CONFIG", "config.yaml"),
+        help="the business's config file (default: $SLOTBOT_CONFIG or ./config.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "status"])
+    services = commands.add_parser("services", help="list the services on offer")
+    services.add_argument("--json", action="store_true")
+    slots = commands.add_parser("slots", help="free slots of a service, in the business's time zone")
+    slots.add_argument("--service", required=True, metavar="ID")
+    slots.add_argument("--staff", metavar="ID", help="one specialist (default: anyone who performs it)")
+    slots.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="first day (default: today)")
+    slots.add_argument("--days", type=_days, default=1, metavar="N", help="how many days (default: 1)")
+    slots.add_argument("--json", action="store_true")
+    bookings = commands.add_parser("bookings", help="list bookings")
+    bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
+    bookings.add_argument("--json", action="store_true")
+    return parser
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _days(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 366:
+        raise argparse.ArgumentTypeError(f"days must be a whole number from 1 to 366, got {value!r}")
+    return int(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        print(f"slotbot: {args.config} has mistakes:\n{error}", file=sys.stderr)
+        return 2
+    command = _commands()[args.command]
+    try:
+        return asyncio.run(command(settings, args))
+    except SchemaOutdated as error:
+        print(f"slotbot: {error}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+def _commands() -> dict[str, Command]:
+    from bot import cli_commands
+
+    return {
+        "db": cli_commands.db,
+        "services": cli_commands.services,
+        "slots": cli_commands.slots,
+        "bookings": cli_commands.bookings,
+    }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def zone(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.business.timezone)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

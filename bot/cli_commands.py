@@ -1,0 +1,144 @@
+"""What each `slotbot` subcommand does; the argument parsing lives in bot/cli.py."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from datetime import datetime
+
+from bot.app import open_store
+from bot.cli import now_utc, print_json, zone
+from bot.config import Settings
+from storage.availability import Slot
+from storage.db import open_database
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.store import Booking
+
+
+async def db(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_database(settings.database_url)
+    try:
+        if args.action == "upgrade":
+            await upgrade(database)
+        current, head = await current_revision(database), head_revision()
+    finally:
+        await database.dispose()
+    state = "up to date" if current == head else f"needs `slotbot db upgrade` (latest is {head})"
+    print(f"database schema at revision {current or 'none'}: {state}")
+    return 0
+
+
+async def services(settings: Settings, args: argparse.Namespace) -> int:
+    business = settings.business
+    lang = business.default_language
+    rows = [
+        {
+            "id": s.id,
+            "name": s.title(lang),
+            "duration_minutes": s.duration,
+            "price": str(s.price),
+            "currency": business.currency,
+            "staff": list(s.staff),
+            "capacity": s.capacity,
+        }
+        for s in business.services
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        seats = f", class of {row['capacity']}" if row["capacity"] > 1 else ""
+        print(
+            f"{row['id']:<20} {row['name']:<32} {row['duration_minutes']:>4} min "
+            f"{row['price']:>8} {row['currency']}{seats}  ({', '.join(row['staff'])})"
+        )
+    return 0
+
+
+def _unknown(kind: str, value: str, known: list[str]) -> int:
+    print(f"slotbot: unknown {kind} {value!r}; known: {', '.join(known)}", file=sys.stderr)
+    return 2
+
+
+async def slots(settings: Settings, args: argparse.Namespace) -> int:
+    business = settings.business
+    known = [s.id for s in business.services]
+    if args.service not in known:
+        return _unknown("service", args.service, known)
+    service = business.service(args.service)
+    if args.staff and args.staff not in service.staff:
+        return _unknown(f"specialist for {service.id}", args.staff, list(service.staff))
+    async with open_store(settings) as store:
+        found = await store.slots(
+            service.id, now=now_utc(), start_day=args.date, days=args.days, specialist=args.staff
+        )
+    if args.json:
+        print_json([_slot_json(slot, settings) for slot in found])
+        return 0
+    _print_slots(found, settings)
+    return 0
+
+
+def _local(moment: datetime, settings: Settings) -> datetime:
+    return moment.astimezone(zone(settings))
+
+
+def _slot_json(slot: Slot, settings: Settings) -> dict[str, object]:
+    return {
+        "service": slot.service,
+        "start": _local(slot.start, settings).isoformat(),
+        "end": _local(slot.end, settings).isoformat(),
+        "specialist": slot.specialist,
+        "specialists": list(slot.specialists or (slot.specialist,)),
+        "seats_left": slot.seats_left,
+    }
+
+
+def _print_slots(found: list[Slot], settings: Settings) -> None:
+    business = settings.business
+    if not found:
+        print("no free slots in that period")
+        return
+    names = {s.id: s.name for s in business.staff}
+    by_day: dict[str, list[Slot]] = defaultdict(list)
+    for slot in found:
+        by_day[_local(slot.start, settings).strftime("%a %d %b %Y")].append(slot)
+    print(f"times in {business.timezone}")
+    for day, day_slots in by_day.items():
+        print(day)
+        for slot in day_slots:
+            who = ", ".join(names.get(s, s) for s in slot.specialists or (slot.specialist,))
+            seats = f"  ({slot.seats_left} seats left)" if slot.seats_left > 1 else ""
+            print(f"  {_local(slot.start, settings):%H:%M}-{_local(slot.end, settings):%H:%M}  {who}{seats}")
+
+
+async def bookings(settings: Settings, args: argparse.Namespace) -> int:
+    now = now_utc()
+    async with open_store(settings) as store:
+        found = await store.bookings() if args.all else await store.bookings(since=now, live_at=now)
+    if args.json:
+        print_json([_booking_json(b, settings, now) for b in found])
+        return 0
+    if not found:
+        print("no bookings" if args.all else "no upcoming bookings (--all shows past and cancelled ones)")
+    for b in found:
+        row = _booking_json(b, settings, now)
+        print(f"{row['code']}  {row['start'][:16]}  {row['service']:<16} {row['specialist']:<12} {row['status']}")
+    return 0
+
+
+def _booking_json(b: Booking, settings: Settings, now: datetime) -> dict[str, object]:
+    return {
+        "id": b.id,
+        "code": b.code,
+        "service": b.service,
+        "specialist": b.specialist,
+        "start": _local(b.start, settings).isoformat(),
+        "end": _local(b.end, settings).isoformat(),
+        "status": b.state(now),
+        "price": str(b.price),
+        "paid": str(b.paid),
+        "moves": b.moves,
+        "customer_id": b.customer_id,
+    }

@@ -1,0 +1,180 @@
+"""The business as data: services, specialists, schedules and booking rules.
+
+Plain frozen dataclasses built once from config.yaml (see bot/config.py) and shared, read-only, by the
+availability computation, the store and the conversation. Wall-clock times are minutes since local midnight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True, order=True)
+class TimeRange:
+    """A wall-clock range within one local day, in minutes since midnight; `end` may be 1440."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end <= 1440:
+            raise ValueError(f"bad time range {self.start}-{self.end}")
+
+    def __str__(self) -> str:
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+
+
+@dataclass(frozen=True)
+class DayOverride:
+    """A dated exception: `hours` replaces the usual opening hours that day; empty hours means closed."""
+
+    day: date
+    hours: tuple[TimeRange, ...] = ()
+    note: str = ""
+
+    @property
+    def closed(self) -> bool:
+        return not self.hours
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When one specialist works.
+
+    `weekly` maps a weekday (0 = Monday) to working ranges; a weekday missing from it is a day off.
+    `breaks` maps a weekday to ranges taken out of that day (lunch). `overrides` replace a date's hours
+    (a shortened day, an extra working Saturday, or a closure); breaks still apply inside them.
+    `time_off` holds inclusive date ranges off work (a vacation).
+    """
+
+    weekly: Mapping[int, tuple[TimeRange, ...]] = field(default_factory=dict)
+    breaks: Mapping[int, tuple[TimeRange, ...]] = field(default_factory=dict)
+    overrides: Mapping[date, DayOverride] = field(default_factory=dict)
+    time_off: tuple[tuple[date, date], ...] = ()
+
+
+@dataclass(frozen=True)
+class Specialist:
+    id: str
+    name: str
+    schedule: Schedule
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ClassSession:
+    """One weekly occurrence of a group class: weekday (0 = Monday), start in minutes, who teaches it."""
+
+    weekday: int
+    start: int
+    specialist: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """Something a customer can book.
+
+    `name` maps a language code to the name in that language; `names()` gives every spelling customers
+    might type. A service with `capacity` > 1 is a group class: it runs only at its `sessions`, and its
+    teacher is busy then whether or not anyone has signed up.
+    """
+
+    id: str
+    name: Mapping[str, str]
+    duration: int
+    price: Decimal
+    staff: tuple[str, ...]
+    buffer_before: int = 0
+    buffer_after: int = 0
+    capacity: int = 1
+    room: str | None = None
+    sessions: tuple[ClassSession, ...] = ()
+    step: int | None = None
+    min_notice: int | None = None
+    max_advance_days: int | None = None
+    prepayment: Decimal = Decimal(0)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_class(self) -> bool:
+        return self.capacity > 1
+
+    def title(self, lang: str, fallback: str = "en") -> str:
+        return self.name.get(lang) or self.name.get(fallback) or next(iter(self.name.values()))
+
+    def names(self) -> tuple[str, ...]:
+        return (*self.name.values(), *self.aliases)
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    """Business-wide defaults; a service may override notice and window. Durations are in minutes."""
+
+    slot_step: int = 15
+    min_notice: int = 60
+    max_advance_days: int = 60
+    hold_minutes: int = 15
+    payment_hold_minutes: int = 30
+    min_notice_move: int = 180
+    min_notice_cancel: int = 180
+    max_moves: int = 2
+    max_active_bookings: int = 3
+    refund_cancel_hours: int = 24
+
+
+@dataclass(frozen=True)
+class Business:
+    name: str
+    timezone: str
+    currency: str = "UAH"
+    default_language: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    day_first: bool = True
+    rules: BookingRules = field(default_factory=BookingRules)
+    staff: tuple[Specialist, ...] = ()
+    rooms: tuple[Room, ...] = ()
+    services: tuple[Service, ...] = ()
+    overrides: Mapping[date, DayOverride] = field(default_factory=dict)
+
+    def service(self, service_id: str) -> Service:
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise KeyError(service_id)
+
+    def specialist(self, specialist_id: str) -> Specialist:
+        for specialist in self.staff:
+            if specialist.id == specialist_id:
+                return specialist
+        raise KeyError(specialist_id)
+
+    def step_for(self, service: Service) -> int:
+        return service.step or self.rules.slot_step
+
+    def notice_for(self, service: Service) -> int:
+        return self.rules.min_notice if service.min_notice is None else service.min_notice
+
+    def window_for(self, service: Service) -> int:
+        return self.rules.max_advance_days if service.max_advance_days is None else service.max_advance_days
+
+    def classes_taught_by(self, specialist_id: str) -> tuple[tuple[Service, ClassSession], ...]:
+        return tuple(
+            (service, session)
+            for service in self.services
+            for session in service.sessions
+            if session.specialist == specialist_id
+        )

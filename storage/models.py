@@ -1,0 +1,132 @@
+"""The tables of the shared availability store (SQLAlchemy Core).
+
+The rule that no two live bookings overlap is enforced on `claims`, not on `bookings`: a booking claims one
+row per resource it occupies (a specialist, a room, or one seat of a class session), and the database refuses
+two active claims on the same resource and seat whose blocked times overlap (migration 0001 adds the
+trigger on SQLite and the exclusion constraint on PostgreSQL). Claim times are UTC epoch seconds, so
+comparisons are integer comparisons on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+
+# Longest blocked interval a claim may have; the SQLite overlap trigger relies on it to scan a bounded range.
+MAX_CLAIM_SECONDS = 86_400
+
+BOOKING_STATUSES = ("held", "confirmed", "cancelled", "expired")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; SQLite stores them as naive UTC text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("phone", String(32), nullable=True),
+    Column("language", String(8), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_customers_phone", "phone"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("service", String(64), nullable=False),
+    Column("specialist", String(64), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("start", UTCDateTime, nullable=False),
+    Column("end", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("moves", Integer, nullable=False, server_default="0"),
+    Column("price", Numeric(10, 2), nullable=False, server_default="0"),
+    Column("paid", Numeric(10, 2), nullable=False, server_default="0"),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
+    CheckConstraint('"start" < "end"', name="start_before_end"),
+    Index("ix_bookings_customer_id", "customer_id"),
+    Index("ix_bookings_start", "start"),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("resource", String(160), nullable=False),
+    Column("seat", Integer, nullable=False, server_default="0"),
+    Column("capacity", Integer, nullable=False, server_default="1"),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
+    # Set while the booking is an unpaid hold: past it the claim no longer counts, with no cleanup needed.
+    Column("expires_ts", BigInteger, nullable=True),
+    CheckConstraint("seat >= 0 AND seat < capacity", name="seat_within_capacity"),
+    CheckConstraint(f"start_ts < end_ts AND end_ts - start_ts <= {MAX_CLAIM_SECONDS}", name="sane_interval"),
+    Index("ix_claims_booking_id", "booking_id"),
+    Index(
+        "uq_claims_live_seat_start",
+        "resource",
+        "seat",
+        "start_ts",
+        unique=True,
+        sqlite_where=text("active"),
+        postgresql_where=text("active"),
+    ),
+    Index("ix_claims_resource_window", "resource", "start_ts", "end_ts"),
+)

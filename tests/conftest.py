@@ -1,0 +1,83 @@
+"""Fixtures shared by every test: the store on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import Database, open_database
+from storage.migrate import upgrade
+from tests import pg
+
+
+def _to_async(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def _create_database(server: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    db = open_database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    try:
+        with pg.server_url() as url:
+            yield url
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server: str) -> str:
+    """A migrated database of its own on the test server (async URL)."""
+    name = f"slotbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_create_database(pg_server, name))
+    url = _to_async(pg_server.rsplit("/", 1)[0] + f"/{name}")
+    asyncio.run(_migrate(url))
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'slotbot.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty, migrated store database on the backend under test."""
+    if backend == "sqlite":
+        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'slotbot.db'}")
+        await upgrade(db)
+    else:
+        db = open_database(request.getfixturevalue("pg_url"))
+        async with db.writing() as conn:
+            await conn.execute(text("TRUNCATE claims, bookings, customers RESTART IDENTITY CASCADE"))
+    yield db
+    await db.dispose()
