@@ -108,6 +108,12 @@ class Service:
     max_advance_days: int | None = None
     prepayment: Decimal = Decimal(0)
     aliases: tuple[str, ...] = ()
+    # Customer self-service rules; None falls back to the business-wide BookingRules.
+    requires_approval: bool = False
+    max_moves: int | None = None
+    min_notice_move: int | None = None
+    min_notice_cancel: int | None = None
+    refund_cancel_hours: int | None = None
 
     @property
     def is_class(self) -> bool:
@@ -149,6 +155,7 @@ class Business:
     rooms: tuple[Room, ...] = ()
     services: tuple[Service, ...] = ()
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
+    contact: str = ""  # whom customers should call about what the bot may not change (phone or name)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:
@@ -170,6 +177,19 @@ class Business:
 
     def window_for(self, service: Service) -> int:
         return self.rules.max_advance_days if service.max_advance_days is None else service.max_advance_days
+
+    def max_moves_for(self, service: Service) -> int:
+        return self.rules.max_moves if service.max_moves is None else service.max_moves
+
+    def move_notice_for(self, service: Service) -> int:
+        return self.rules.min_notice_move if service.min_notice_move is None else service.min_notice_move
+
+    def cancel_notice_for(self, service: Service) -> int:
+        return self.rules.min_notice_cancel if service.min_notice_cancel is None else service.min_notice_cancel
+
+    def refund_hours_for(self, service: Service) -> int:
+        hours = service.refund_cancel_hours
+        return self.rules.refund_cancel_hours if hours is None else hours
 
     def classes_taught_by(self, specialist_id: str) -> tuple[tuple[Service, ClassSession], ...]:
         return tuple(

@@ -95,6 +95,10 @@ bookings = Table(
     Column("price", Numeric(10, 2), nullable=False, server_default="0"),
     Column("paid", Numeric(10, 2), nullable=False, server_default="0"),
     Column("note", Text, nullable=False, server_default=""),
+    # How the booking came about: "direct", or "package" / "coupon" / "approval" (the customer may not change those).
+    Column("origin", String(16), nullable=False, server_default="direct"),
+    # Recorded when cancelled: whether the prepayment is to be refunded under the business's rules.
+    Column("refund", Boolean, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
@@ -129,4 +133,17 @@ claims = Table(
         postgresql_where=text("active"),
     ),
     Index("ix_claims_resource_window", "resource", "start_ts", "end_ts"),
+)
+
+# One row per conversation (channel + chat). `version` rises with every saved step, and a short lease
+# lets one process at a time advance a conversation, so two can never both answer one message.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("data", Text, nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", BigInteger, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

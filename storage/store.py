@@ -62,6 +62,7 @@ class Booking:
     price: Decimal
     paid: Decimal
     created_at: datetime
+    origin: str = "direct"
 
     def state(self, now: datetime) -> str:
         """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""
@@ -154,6 +155,19 @@ class Store:
         for resource, start, end in (await conn.execute(query)).all():
             busy[resource].append((start, end))
         return busy
+
+    async def busy(self, *, now: datetime, first_day: date, days: int) -> dict[str, list[tuple[int, int]]]:
+        """Every live claim of the business over `days` local days from `first_day` (a conversation's view)."""
+        resources = sorted({key for s in self.business.services for key in _resources(s, s.staff)})
+        lo = _ts(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), self._zone))
+        hi = _ts(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), self._zone))
+        async with self.db.reading() as conn:
+            return await self._busy(conn, resources, lo, hi, _ts(now))
+
+    async def customer_by_phone(self, phone: str) -> int | None:
+        query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)
+        async with self.db.reading() as conn:
+            return (await conn.execute(query)).scalar()
 
     async def booking(self, booking_id: int) -> Booking | None:
         async with self.db.reading() as conn:
@@ -250,6 +264,7 @@ class Store:
             "moves": 0,
             "price": service.price,
             "paid": Decimal(0),
+            "origin": "direct",
             "created_at": now,
             "updated_at": now,
         }
@@ -342,8 +357,9 @@ class Store:
         await self._release_expired(conn, wanted, _ts(now))
         await self._claim(conn, service, current.id, wanted, None)
 
-    async def cancel(self, booking_id: int, *, now: datetime) -> Outcome:
-        """Cancel a live booking and free its time. Cancelling twice is harmless and reports the booking."""
+    async def cancel(self, booking_id: int, *, now: datetime, refund: bool | None = None) -> Outcome:
+        """Cancel a live booking and free its time, recording whether its prepayment is to be refunded.
+        Cancelling twice is harmless and reports the booking."""
         try:
             async with self.db.writing() as conn:
                 current = await self._locked(conn, booking_id)
@@ -352,7 +368,8 @@ class Store:
                 if current.state(now) == "expired":
                     raise _Refused(EXPIRED)
                 await self._release(conn, booking_id)
-                return Outcome(booking=await self._update(conn, booking_id, {"status": "cancelled", "updated_at": now}))
+                changes = {"status": "cancelled", "refund": refund, "updated_at": now}
+                return Outcome(booking=await self._update(conn, booking_id, changes))
         except _Refused as refused:
             return Outcome(booking=await self.booking(booking_id), reason=refused.reason)
 
@@ -467,6 +484,7 @@ def _booking(row: Any) -> Booking:
         price=Decimal(m["price"]),
         paid=Decimal(m["paid"]),
         created_at=m["created_at"],
+        origin=m["origin"],
     )
 
 

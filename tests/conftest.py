@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -38,6 +39,12 @@ async def _migrate(url: str) -> None:
         await db.dispose()
 
 
+def _run(coroutine_function, *args: object) -> None:
+    # Session fixtures may be first requested from inside a running event loop: use a thread of their own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     try:
@@ -53,9 +60,9 @@ def pg_server() -> Iterator[str]:
 def pg_url(pg_server: str) -> str:
     """A migrated database of its own on the test server (async URL)."""
     name = f"slotbot_test_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(_create_database(pg_server, name))
+    _run(_create_database, pg_server, name)
     url = _to_async(pg_server.rsplit("/", 1)[0] + f"/{name}")
-    asyncio.run(_migrate(url))
+    _run(_migrate, url)
     return url
 
 
@@ -78,6 +85,6 @@ async def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path)
     else:
         db = open_database(request.getfixturevalue("pg_url"))
         async with db.writing() as conn:
-            await conn.execute(text("TRUNCATE claims, bookings, customers RESTART IDENTITY CASCADE"))
+            await conn.execute(text("TRUNCATE claims, bookings, customers, conversations RESTART IDENTITY CASCADE"))
     yield db
     await db.dispose()

@@ -42,6 +42,14 @@ def salon() -> Business:
     services = (
         Service("haircut", {"en": "Haircut", "uk": "Стрижка"}, 60, Decimal(800), ("anna", "boris"), buffer_after=15),
         Service("manicure", {"en": "Manicure", "uk": "Манікюр"}, 45, Decimal(600), ("anna",), buffer_before=10),
+        Service(
+            "colouring",
+            {"en": "Colouring", "uk": "Фарбування"},
+            120,
+            Decimal(2400),
+            ("anna",),
+            prepayment=Decimal(500),
+        ),
         Service("laser", {"en": "Laser", "uk": "Лазер"}, 30, Decimal(1500), ("anna", "boris"), room="laser-room"),
         Service(
             "yoga",
@@ -58,10 +66,11 @@ def salon() -> Business:
         timezone="Europe/Kyiv",
         currency="UAH",
         default_language="uk",
-        languages=("uk", "en"),
+        languages=("uk", "en", "pl", "fr", "el", "ru"),
         rules=BookingRules(slot_step=15, min_notice=60, max_advance_days=30, hold_minutes=15),
         staff=staff,
         rooms=(Room("laser-room", "Laser room"),),
         services=services,
         overrides={date(2026, 12, 25): DayOverride(date(2026, 12, 25), (), "Christmas")},
+        contact="+380 44 000 00 00",
     )

@@ -84,12 +84,12 @@ async def test_unknown_service_and_specialist(store: Store) -> None:
 
 
 async def test_buffers_are_enforced_by_the_database(store: Store) -> None:
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).ok
-    # 12:00 is on the grid and inside hours, but the first haircut's 15-minute buffer runs to 12:15.
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 12), now=NOW)).reason == "taken"
-    # The manicure needs 10 minutes before it: 12:15 - 10 overlaps the buffer too, 12:30 does not.
-    assert (await store.hold(service="manicure", specialist="anna", start=at(24, 12, 15), now=NOW)).reason == "taken"
-    assert (await store.hold(service="manicure", specialist="anna", start=at(24, 12, 30), now=NOW)).ok
+    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 10), now=NOW)).ok
+    # 11:00 is on the grid and inside hours, but the first haircut's 15-minute buffer runs to 11:15.
+    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).reason == "taken"
+    # The manicure needs 10 minutes before it: from 11:15 that overlaps the buffer too, from 11:30 it does not.
+    assert (await store.hold(service="manicure", specialist="anna", start=at(24, 11, 15), now=NOW)).reason == "taken"
+    assert (await store.hold(service="manicure", specialist="anna", start=at(24, 11, 30), now=NOW)).ok
 
 
 async def test_an_expired_hold_frees_its_time_without_any_cleanup(store: Store) -> None:

@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("price", sa.Numeric(10, 2), nullable=False, server_default="0"),
         sa.Column("paid", sa.Numeric(10, 2), nullable=False, server_default="0"),
         sa.Column("note", sa.Text, nullable=False, server_default=""),
+        sa.Column("origin", sa.String(16), nullable=False, server_default="direct"),
+        sa.Column("refund", sa.Boolean, nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
@@ -99,6 +101,15 @@ def upgrade() -> None:
         sqlite_where=sa.text("active"),
         postgresql_where=sa.text("active"),
     )
+    op.create_table(
+        "conversations",
+        sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("data", sa.Text, nullable=True),
+        sa.Column("lease_owner", sa.String(64), nullable=True),
+        sa.Column("lease_until", sa.BigInteger, nullable=True),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for statement in SQLITE_TRIGGERS:
@@ -109,6 +120,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("conversations")
     op.drop_table("claims")
     op.drop_table("bookings")
     op.drop_table("customers")
