@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     slots.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="first day (default: today)")
     slots.add_argument("--days", type=_days, default=1, metavar="N", help="how many days (default: 1)")
     slots.add_argument("--json", action="store_true")
+    for name, text in (
+        ("chat", "talk to the bot in this terminal (one message per line when piped)"),
+        ("start", "start the bot on the configured channels; the terminal chat when no token is set"),
+    ):
+        chat = commands.add_parser(name, help=text)
+        chat.add_argument("--lang", help="the customer's language (en, uk, pl, fr, el, ru)")
+        chat.add_argument("--as", dest="who", default="you", metavar="NAME", help="who is chatting")
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
@@ -80,6 +87,8 @@ def _commands() -> dict[str, Command]:
         "services": cli_commands.services,
         "slots": cli_commands.slots,
         "bookings": cli_commands.bookings,
+        "chat": cli_commands.chat,
+        "start": cli_commands.start,
     }
 
 

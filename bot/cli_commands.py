@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from bot.app import open_store
+from bot.console import chat as console_chat
 from bot.cli import now_utc, print_json, zone
 from bot.config import Settings
 from storage.availability import Slot
@@ -142,3 +143,22 @@ def _booking_json(b: Booking, settings: Settings, now: datetime) -> dict[str, ob
         "moves": b.moves,
         "customer_id": b.customer_id,
     }
+
+
+async def chat(settings: Settings, args: argparse.Namespace) -> int:
+    if args.lang and args.lang not in settings.business.languages:
+        known = ", ".join(settings.business.languages)
+        print(f"slotbot: language {args.lang!r} is not offered by this business ({known})", file=sys.stderr)
+        return 2
+    async with open_store(settings) as store:
+        return await console_chat(store, now_utc, who=args.who, lang=args.lang)
+
+
+async def start(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.telegram.token:
+        print(
+            "slotbot: a Telegram token is set, but this version talks through the terminal only; "
+            "starting the terminal chat",
+            file=sys.stderr,
+        )
+    return await chat(settings, args)

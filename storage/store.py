@@ -63,6 +63,7 @@ class Booking:
     paid: Decimal
     created_at: datetime
     origin: str = "direct"
+    refund: bool | None = None  # recorded on cancellation: is the prepayment to be refunded
 
     def state(self, now: datetime) -> str:
         """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""
@@ -485,6 +486,7 @@ def _booking(row: Any) -> Booking:
         paid=Decimal(m["paid"]),
         created_at=m["created_at"],
         origin=m["origin"],
+        refund=m["refund"],
     )
 
 

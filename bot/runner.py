@@ -1,0 +1,170 @@
+"""Runs one message through the conversation: lock → load session → step → carry out effects → save.
+
+The only place where the pure conversation meets the store: it builds the view `step` reads, carries out the
+effects `step` asks for, and feeds their results back to `step` as events until nothing is left to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from conversations import effects as fx
+from conversations import events as ev
+from conversations.flow import step
+from conversations.replies import Reply
+from conversations.session import Session, dumps, loads
+from conversations.view import View, ViewMiss
+from storage.sessions import Lease, Sessions
+from storage.store import Outcome, Store
+
+log = logging.getLogger("slotbot.runner")
+
+SNAPSHOT_DAYS = 14
+MAX_STEPS = 8  # a message and the results of its effects; more would mean a loop
+LEASE_WAIT_S = 10.0
+
+
+class ConversationBusy(Exception):
+    """Another process kept the conversation longer than we could wait."""
+
+
+class Runner:
+    def __init__(self, store: Store, clock: Callable[[], datetime], owner: str | None = None) -> None:
+        self.store = store
+        self.sessions = Sessions(store.db)
+        self.business = store.business
+        self.clock = clock
+        self.owner = owner or uuid.uuid4().hex[:16]
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._zone = ZoneInfo(self.business.timezone)
+
+    async def handle(self, key: str, event: ev.Event) -> list[Reply]:
+        """The replies to one inbound event of conversation `key`; messages of one key run one at a time."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle(key, event)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(key, None)
+
+    async def _handle(self, key: str, event: ev.Event) -> list[Reply]:
+        lease = await self._acquire(key)
+        try:
+            session = loads(lease.data) if lease.data else Session(lang=self.business.default_language)
+            session, replies = await self._run(session, event)
+        except BaseException:
+            await self.sessions.release(lease)
+            raise
+        if not await self.sessions.save(lease, dumps(session), now=self.clock()):
+            log.warning("conversation %s: lease lost before saving; the step is not saved", key)
+        return replies
+
+    async def _acquire(self, key: str) -> Lease:
+        deadline = asyncio.get_running_loop().time() + LEASE_WAIT_S
+        while True:
+            lease = await self.sessions.acquire(key, owner=self.owner, now=self.clock())
+            if lease is not None:
+                return lease
+            if asyncio.get_running_loop().time() > deadline:
+                raise ConversationBusy(key)
+            await asyncio.sleep(0.05)
+
+    async def _run(self, session: Session, first: ev.Event) -> tuple[Session, list[Reply]]:
+        now = self.clock()
+        view = await self._view(session, now, self._today(now), SNAPSHOT_DAYS)
+        pending: list[ev.Event] = [first]
+        replies: list[Reply] = []
+        for _ in range(MAX_STEPS):
+            if not pending:
+                break
+            session, said, effects, view = await self._step(session, pending.pop(0), now, view)
+            replies += said
+            for effect in effects:
+                session, result = await self._carry_out(session, effect, now)
+                if result is not None:
+                    pending.append(result)
+            if effects:
+                view = replace(view, bookings=await self._bookings(session, now), _cache={})
+        return session, replies
+
+    async def _step(
+        self, session: Session, event: ev.Event, now: datetime, view: View
+    ) -> tuple[Session, list[Reply], list[fx.Effect], View]:
+        # step is pure, so when it asks for a day outside the snapshot we widen the view and run it again.
+        while True:
+            try:
+                new, replies, effects = step(session, event, now, view)
+                return new, replies, effects, view
+            except ViewMiss as miss:
+                window = self.business.rules.max_advance_days + 1
+                days = min(max((miss.day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
+                if view.last_day >= view.first_day + timedelta(days=days - 1):
+                    raise
+                view = await self._view(session, now, view.first_day, days)
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self._zone).date()
+
+    async def _view(self, session: Session, now: datetime, first: date, days: int) -> View:
+        busy = await self.store.busy(now=now, first_day=first, days=days)
+        bookings = await self._bookings(session, now)
+        return View(self.business, now, first, first + timedelta(days=days - 1), busy, bookings)
+
+    async def _bookings(self, session: Session, now: datetime) -> tuple:
+        if session.customer_id is None:
+            return ()
+        return tuple(await self.store.bookings(customer_id=session.customer_id, since=now))
+
+    # ---------------------------------------------------------------- effects
+
+    async def _carry_out(self, session: Session, effect: fx.Effect, now: datetime) -> tuple[Session, ev.Event | None]:
+        store = self.store
+        if isinstance(effect, fx.SaveCustomer):
+            found = await store.customer_by_phone(effect.phone)
+            customer = found or await store.add_customer(
+                now=now, name=effect.name, phone=effect.phone, language=effect.language
+            )
+            return replace(session, customer_id=customer), None
+        if isinstance(effect, fx.HoldSlot):
+            return session, await self._hold(session, effect, now)
+        if isinstance(effect, fx.ConfirmBooking):
+            return session, _result(await store.confirm(effect.booking_id, now=now), ev.Confirmed)
+        if isinstance(effect, fx.CancelBooking):
+            outcome = await store.cancel(effect.booking_id, now=now, refund=effect.refund)
+            return session, _result(outcome, ev.Cancelled)
+        if isinstance(effect, fx.MoveBooking):
+            outcome = await store.move(effect.booking_id, start=effect.start, now=now, specialist=effect.specialist)
+            return session, _result(outcome, ev.Moved)
+        if isinstance(effect, fx.RequestPrepayment):
+            # The payment link itself is the payments channel's job; the booking waits as a hold meanwhile.
+            log.info("prepayment of %s requested for booking %s", effect.amount, effect.booking_id)
+            return session, None
+        raise TypeError(f"unknown effect {effect!r}")
+
+    async def _hold(self, session: Session, effect: fx.HoldSlot, now: datetime) -> ev.Event:
+        service = self.business.service(effect.service)
+        minutes = self.business.rules.payment_hold_minutes if service.prepayment > 0 else self.business.rules.hold_minutes
+        outcome = await self.store.hold(
+            service=effect.service,
+            start=effect.start,
+            now=now,
+            customer_id=session.customer_id,
+            specialist=effect.specialist,
+            ttl=timedelta(minutes=minutes),
+        )
+        if outcome.ok and outcome.booking is not None:
+            return ev.Held(outcome.booking)
+        return ev.HoldFailed(outcome.reason or "taken")
+
+
+def _result(outcome: Outcome, done: type[ev.Confirmed] | type[ev.Cancelled] | type[ev.Moved]) -> ev.Event:
+    if outcome.ok and outcome.booking is not None:
+        return done(outcome.booking)
+    return ev.Refused(outcome.reason or "other")

@@ -1,0 +1,50 @@
+"""What the conversation asks the outside world to do; the runner carries these out and feeds back events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class SaveCustomer:
+    name: str
+    phone: str
+    language: str
+
+
+@dataclass(frozen=True)
+class HoldSlot:
+    service: str
+    specialist: str | None
+    start: datetime
+
+
+@dataclass(frozen=True)
+class ConfirmBooking:
+    booking_id: int
+
+
+@dataclass(frozen=True)
+class RequestPrepayment:
+    """Carried out by the payments work: sends the customer a prepayment link for the held booking."""
+
+    booking_id: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    booking_id: int
+    refund: bool
+
+
+@dataclass(frozen=True)
+class MoveBooking:
+    booking_id: int
+    start: datetime
+    specialist: str | None
+
+
+Effect = SaveCustomer | HoldSlot | ConfirmBooking | RequestPrepayment | CancelBooking | MoveBooking

@@ -1,0 +1,69 @@
+"""What can happen to a conversation: the customer's messages, and the results of effects carried out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.store import Booking
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text the customer typed (a number answers the options on the last message)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button pressed: `option` is the id of an option the bot offered, as sent back by the platform."""
+
+    option: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command such as /start, /book, /my, /help, /lang; `language` is the app's language if known."""
+
+    name: str
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class HoldFailed:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Moved:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A cancel, move or confirm the store refused, with its reason ("taken", "expired", ...)."""
+
+    reason: str
+
+
+Event = Text | Choice | Command | Held | HoldFailed | Confirmed | Cancelled | Moved | Refused
+
+
+def kind(event: Event) -> str:
+    """The name the transition table knows an event by."""
+    return type(event).__name__.lower()

@@ -1,0 +1,36 @@
+"""What the bot says: channel-neutral text plus options, which each channel renders its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TELEGRAM_TEXT_LIMIT = 4096
+WHATSAPP_TEXT_LIMIT = 1600
+CALLBACK_DATA_LIMIT = 64  # bytes, UTF-8
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Option, ...] = ()
+    # Attach to the message that carried the pressed button instead of sending a new one, where possible.
+    edit: bool = False
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split a long text into parts of at most `limit` characters, preferring paragraph and line breaks."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        cut = cut if cut > 0 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return [part for part in parts if part]

@@ -1,0 +1,74 @@
+"""One customer's conversation state: where they are, what they have chosen so far, who they are.
+
+Stored as JSON in the shared store between messages, so a restart or a second process continues it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The booking being put together, or the booking being moved or cancelled (`booking_id`)."""
+
+    service: str | None = None
+    specialist: str | None = None  # None: not asked yet; "*": anyone
+    day: date | None = None
+    start: datetime | None = None  # UTC
+    slot_specialist: str | None = None  # who the chosen time is with
+    booking_id: int | None = None
+    earliest: time | None = None  # from free text such as "after 5"
+    latest: time | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    state: str = "start"
+    lang: str = "en"
+    name: str = ""
+    phone: str = ""
+    customer_id: int | None = None
+    draft: Draft = field(default_factory=Draft)
+    offer: tuple[str, ...] = ()  # option ids on the last message: a typed number picks one of them
+    seq: int = 0  # bumped whenever new options go out; buttons carry it so that stale ones are noticed
+
+    def go(self, state: str, **changes: Any) -> Session:
+        return replace(self, state=state, **changes)
+
+    def with_draft(self, **changes: Any) -> Session:
+        return replace(self, draft=replace(self.draft, **changes))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def dumps(session: Session) -> str:
+    return json.dumps(_encode(asdict(session)), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(data: str) -> Session:
+    raw = json.loads(data)
+    d = raw.get("draft", {})
+    draft = Draft(
+        service=d.get("service"),
+        specialist=d.get("specialist"),
+        day=date.fromisoformat(d["day"]) if d.get("day") else None,
+        start=datetime.fromisoformat(d["start"]) if d.get("start") else None,
+        slot_specialist=d.get("slot_specialist"),
+        booking_id=d.get("booking_id"),
+        earliest=time.fromisoformat(d["earliest"]) if d.get("earliest") else None,
+        latest=time.fromisoformat(d["latest"]) if d.get("latest") else None,
+    )
+    fields = {k: raw[k] for k in ("state", "lang", "name", "phone", "customer_id", "seq") if k in raw}
+    return Session(draft=draft, offer=tuple(raw.get("offer", ())), **fields)

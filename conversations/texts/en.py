@@ -1,0 +1,94 @@
+"""English."""
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DATE_FORMAT = "{weekday} {day} {month}"
+
+TEXTS = {
+    # menu and general
+    "welcome": "Hello! I'm the booking assistant of {business}.",
+    "menu": "What would you like to do?",
+    "menu_book": "Book a visit",
+    "menu_my": "My bookings",
+    "menu_help": "Help",
+    "menu_language": "Language",
+    "help": (
+        "I can book a visit, show your bookings, move or cancel one.\n"
+        "Tap a button or just write, e.g. \"haircut tomorrow after 5\", \"reschedule\", \"cancel\".\n"
+        "\"Start over\" takes you back to the beginning at any time. For anything else: {contact}."
+    ),
+    "not_understood": "Sorry, I didn't get that.",
+    "stale_button": "That button is from an earlier message. Here is where we are now:",
+    "abandoned": "All right, nothing was booked.",
+    "ask_language": "Choose your language:",
+    "language_set": "Language changed.",
+    "today": "today",
+    "at_time": "{day} at {time}",
+    # booking
+    "ask_service": "Which service would you like?",
+    "ask_specialist": "Who would you like for {service}?",
+    "anyone": "Anyone available",
+    "choose_specialist": "Choose a specialist",
+    "ask_day": "Which day suits you for {service} ({specialist})?",
+    "later_days": "Later dates",
+    "no_free_days": "Sorry, there are no free times for {service} in the coming days.",
+    "ask_time": "Free times {day}:",
+    "no_times_that_day": "No free times {day}.",
+    "other_day": "Another day",
+    "time_gone": "{when} is no longer free.",
+    "time_taken": "{when} is not available.",
+    "nearest_times": "The nearest free times:",
+    "ask_name": "What name should I put the booking under?",
+    "bad_name": "Please write your name (letters, 2 to 80 characters).",
+    "ask_phone": "Your phone number, please (for example {example}):",
+    "bad_phone": "That doesn't look like a phone number. "
+    "Please write it with the country code, e.g. {example}.",
+    "summary": (
+        "Please check your booking:\n{service} with {specialist}\n{when} ({minutes} min)\n"
+        "Price: {price}\nName: {name}, {phone}"
+    ),
+    "summary_prepayment": "A prepayment of {amount} is needed to confirm.",
+    "confirm": "Confirm",
+    "change_time": "Change time",
+    "abandon": "Cancel",
+    "limit_active": "You already have {limit} upcoming bookings, the most allowed at once.",
+    "held_pay": "{when} is held for you. Please pay the prepayment of {amount} within {minutes} minutes; "
+    "the payment link follows.",
+    "booked": "Booked! {service} with {specialist}, {when}. Your booking code: {code}.",
+    "hold_taken": "Sorry, that time was just taken.",
+    "hold_too_late": "That time is too soon to book now.",
+    "hold_too_far": "That time is too far ahead to book yet.",
+    "hold_outside_hours": "We are not open at that time.",
+    "hold_other": "Sorry, that time could not be booked.",
+    # the customer's bookings
+    "no_bookings": "You have no upcoming bookings.",
+    "your_bookings": "Your bookings:",
+    "status_held": "awaiting confirmation",
+    "status_confirmed": "confirmed",
+    "status_cancelled": "cancelled",
+    "status_expired": "expired",
+    "booking_gone": "That booking is no longer active.",
+    "reschedule": "Reschedule",
+    "cancel_booking": "Cancel booking",
+    "back": "Back",
+    "cancel_question": "Cancel this booking?\n{booking}",
+    "cancel_refund": "Your prepayment of {amount} will be refunded.",
+    "cancel_no_refund": "It is less than {hours} hours before the visit, so the prepayment of {amount} "
+    "is not refunded.",
+    "yes_cancel": "Yes, cancel",
+    "keep_booking": "Keep it",
+    "cancelled": "Cancelled: {booking}",
+    "ask_move_day": "Which day would you like to move {service} to?",
+    "move_question": "Move your booking from {old} to {new}?",
+    "moved": "Done! Your booking is moved to {when} with {specialist}.",
+    "move_locked": "This booking can't be changed here. Please contact {contact}.",
+    "move_limit": "This booking has already been moved {moves} times, the most allowed. "
+    "Please contact {contact}.",
+    "move_too_late": "Bookings can be moved up to {hours} hours before the visit. Please contact {contact}.",
+    "cancel_locked": "This booking can't be cancelled here. Please contact {contact}.",
+    "cancel_too_late": "Bookings can be cancelled up to {cancel_hours} hours before the visit. "
+    "Please contact {contact}.",
+    "refused_taken": "Sorry, that time was just taken.",
+    "refused_expired": "Sorry, the hold on that time has run out.",
+    "refused_other": "Sorry, that could not be done.",
+}

@@ -1,0 +1,96 @@
+"""French."""
+
+WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+DATE_FORMAT = "{weekday} {day} {month}"
+
+TEXTS = {
+    # menu and general
+    "welcome": "Bonjour ! Je suis l’assistant de réservation de {business}.",
+    "menu": "Que souhaitez-vous faire ?",
+    "menu_book": "Prendre rendez-vous",
+    "menu_my": "Mes rendez-vous",
+    "menu_help": "Aide",
+    "menu_language": "Langue",
+    "help": (
+        "Je peux prendre rendez-vous pour vous, afficher vos rendez-vous, en reporter ou en annuler un.\n"
+        "Touchez un bouton ou écrivez simplement, par ex. « coupe demain après 17h », « reporter », "
+        "« annuler ».\n"
+        "« Recommencer » vous ramène au début à tout moment. Pour toute autre question : {contact}."
+    ),
+    "not_understood": "Pardon, je n’ai pas bien compris.",
+    "stale_button": "Ce bouton vient d’un message précédent. Voici où nous en sommes :",
+    "abandoned": "Très bien, aucun rendez-vous n’a été pris.",
+    "ask_language": "Choisissez votre langue :",
+    "language_set": "Langue modifiée.",
+    "today": "aujourd’hui",
+    "at_time": "{day} à {time}",
+    # booking
+    "ask_service": "Quelle prestation souhaitez-vous ?",
+    "ask_specialist": "{service} : avec qui souhaitez-vous prendre rendez-vous ?",
+    "anyone": "Sans préférence",
+    "choose_specialist": "Choisir un spécialiste",
+    "ask_day": "{service} ({specialist}) : quel jour vous convient ?",
+    "later_days": "Dates suivantes",
+    "no_free_days": "{service} : malheureusement, aucun créneau libre dans les prochains jours.",
+    "ask_time": "Créneaux libres pour {day} :",
+    "no_times_that_day": "Aucun créneau libre pour {day}.",
+    "other_day": "Un autre jour",
+    "time_gone": "Malheureusement, le créneau {when} n’est plus libre.",
+    "time_taken": "Malheureusement, le créneau {when} n’est pas disponible.",
+    "nearest_times": "Les créneaux libres les plus proches :",
+    "ask_name": "À quel nom dois-je enregistrer le rendez-vous ?",
+    "bad_name": "Merci d’indiquer votre nom (en lettres, de 2 à 80 caractères).",
+    "ask_phone": "Votre numéro de téléphone, s’il vous plaît (par exemple {example}) :",
+    "bad_phone": "Cela ne ressemble pas à un numéro de téléphone. Merci de l’écrire avec l’indicatif "
+    "du pays, par ex. {example}.",
+    "summary": (
+        "Merci de vérifier votre rendez-vous :\n{service} avec {specialist}\n{when} ({minutes} min)\n"
+        "Prix : {price}\nNom : {name}, {phone}"
+    ),
+    "summary_prepayment": "Un acompte de {amount} est nécessaire pour confirmer.",
+    "confirm": "Confirmer",
+    "change_time": "Changer l’horaire",
+    "abandon": "Annuler",
+    "limit_active": "Vous avez déjà {limit} rendez-vous à venir, le maximum autorisé.",
+    "held_pay": "Le créneau {when} vous est réservé. Merci de régler l’acompte de {amount} "
+    "dans les {minutes} min ; le lien de paiement suit.",
+    "booked": "C’est réservé ! {service} avec {specialist}, {when}. Votre code de réservation : {code}.",
+    "hold_taken": "Malheureusement, ce créneau vient d’être pris.",
+    "hold_too_late": "Ce créneau est trop proche pour être réservé maintenant.",
+    "hold_too_far": "Ce créneau est encore trop éloigné pour être réservé.",
+    "hold_outside_hours": "Nous sommes fermés à cette heure-là.",
+    "hold_other": "Malheureusement, ce créneau n’a pas pu être réservé.",
+    # the customer's bookings
+    "no_bookings": "Vous n’avez aucun rendez-vous à venir.",
+    "your_bookings": "Vos rendez-vous :",
+    "status_held": "en attente de confirmation",
+    "status_confirmed": "confirmé",
+    "status_cancelled": "annulé",
+    "status_expired": "expiré",
+    "booking_gone": "Ce rendez-vous n’est plus actif.",
+    "reschedule": "Reporter",
+    "cancel_booking": "Annuler le rendez-vous",
+    "back": "Retour",
+    "cancel_question": "Annuler ce rendez-vous ?\n{booking}",
+    "cancel_refund": "Votre acompte de {amount} vous sera remboursé.",
+    "cancel_no_refund": "Il reste moins de {hours} h avant le rendez-vous : l’acompte de {amount} "
+    "n’est donc pas remboursé.",
+    "yes_cancel": "Oui, annuler",
+    "keep_booking": "Ne rien changer",
+    "cancelled": "Rendez-vous annulé : {booking}",
+    "ask_move_day": "{service} : à quel jour souhaitez-vous reporter le rendez-vous ?",
+    "move_question": "Déplacer votre rendez-vous ?\nActuel : {old}\nNouveau : {new}",
+    "moved": "C’est fait ! Nouveau rendez-vous : {when} avec {specialist}.",
+    "move_locked": "Ce rendez-vous ne peut pas être modifié ici. Merci de contacter {contact}.",
+    "move_limit": "Ce rendez-vous a déjà été déplacé {moves} fois, le maximum autorisé. "
+    "Merci de contacter {contact}.",
+    "move_too_late": "Un rendez-vous peut être déplacé jusqu’à {hours} h avant l’heure prévue. "
+    "Merci de contacter {contact}.",
+    "cancel_locked": "Ce rendez-vous ne peut pas être annulé ici. Merci de contacter {contact}.",
+    "cancel_too_late": "Un rendez-vous peut être annulé jusqu’à {cancel_hours} h avant l’heure prévue. "
+    "Merci de contacter {contact}.",
+    "refused_taken": "Malheureusement, ce créneau vient d’être pris.",
+    "refused_expired": "Malheureusement, la réservation temporaire de ce créneau a expiré.",
+    "refused_other": "Malheureusement, cette action n’a pas pu être effectuée.",
+}

@@ -1,0 +1,108 @@
+"""Polish."""
+
+WEEKDAYS = ("pon.", "wt.", "śr.", "czw.", "pt.", "sob.", "niedz.")
+MONTHS = (
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+)
+DATE_FORMAT = "{weekday} {day} {month}"
+
+TEXTS = {
+    # menu and general
+    "welcome": "Dzień dobry! Tu {business} — pomogę umówić wizytę.",
+    "menu": "W czym mogę pomóc?",
+    "menu_book": "Umów wizytę",
+    "menu_my": "Moje wizyty",
+    "menu_help": "Pomoc",
+    "menu_language": "Język",
+    "help": (
+        "Mogę umówić wizytę, pokazać Twoje wizyty, a także przełożyć lub anulować jedną z nich.\n"
+        "Kliknij przycisk albo po prostu napisz, np. „strzyżenie jutro po 17”, „przełóż”, „anuluj”.\n"
+        "„Od nowa” w każdej chwili przeniesie Cię na początek. W innych sprawach: {contact}."
+    ),
+    "not_understood": "Przepraszam, nie do końca rozumiem.",
+    "stale_button": "Ten przycisk pochodzi z wcześniejszej wiadomości. Oto, gdzie teraz jesteśmy:",
+    "abandoned": "W porządku, nic nie zostało zarezerwowane.",
+    "ask_language": "Wybierz język:",
+    "language_set": "Język został zmieniony.",
+    "today": "dziś",
+    "at_time": "{day} o {time}",
+    # booking
+    "ask_service": "Na jaką usługę chcesz się umówić?",
+    "ask_specialist": "{service}: do kogo chcesz się umówić?",
+    "anyone": "Dowolny specjalista",
+    "choose_specialist": "Wybierz specjalistę",
+    "ask_day": "{service} ({specialist}): który dzień Ci pasuje?",
+    "later_days": "Kolejne terminy",
+    "no_free_days": "{service}: niestety w najbliższych dniach nie ma wolnych terminów.",
+    "ask_time": "Wolne godziny na {day}:",
+    "no_times_that_day": "Brak wolnych godzin na {day}.",
+    "other_day": "Inny dzień",
+    "time_gone": "Niestety, termin {when} jest już zajęty.",
+    "time_taken": "Niestety, termin {when} jest niedostępny.",
+    "nearest_times": "Najbliższe wolne terminy:",
+    "ask_name": "Na jakie imię zarezerwować wizytę?",
+    "bad_name": "Podaj, proszę, swoje imię (litery, od 2 do 80 znaków).",
+    "ask_phone": "Podaj, proszę, numer telefonu (np. {example}):",
+    "bad_phone": "To nie wygląda na numer telefonu. Wpisz go, proszę, z numerem kierunkowym kraju, "
+    "np. {example}.",
+    "summary": (
+        "Sprawdź, proszę, szczegóły wizyty:\n{service}, specjalista: {specialist}\n{when} ({minutes} min)\n"
+        "Cena: {price}\nImię: {name}, {phone}"
+    ),
+    "summary_prepayment": "Aby potwierdzić wizytę, potrzebna jest przedpłata w wysokości {amount}.",
+    "confirm": "Potwierdź",
+    "change_time": "Zmień termin",
+    "abandon": "Anuluj",
+    "limit_active": "Masz już maksymalną liczbę nadchodzących wizyt: {limit}.",
+    "held_pay": "Wstępnie zarezerwowaliśmy dla Ciebie termin {when}. Opłać, proszę, przedpłatę "
+    "w wysokości {amount} w ciągu {minutes} min — link do płatności przyjdzie w następnej wiadomości.",
+    "booked": "Gotowe, wizyta zarezerwowana! {service}, {specialist}, {when}. Kod rezerwacji: {code}.",
+    "hold_taken": "Niestety, ten termin został właśnie zajęty.",
+    "hold_too_late": "Ten termin jest już zbyt blisko, by go zarezerwować.",
+    "hold_too_far": "Zapisy na ten termin nie są jeszcze otwarte.",
+    "hold_outside_hours": "O tej porze nie pracujemy.",
+    "hold_other": "Niestety, nie udało się zarezerwować tego terminu.",
+    # the customer's bookings
+    "no_bookings": "Nie masz nadchodzących wizyt.",
+    "your_bookings": "Twoje wizyty:",
+    "status_held": "czeka na potwierdzenie",
+    "status_confirmed": "potwierdzona",
+    "status_cancelled": "anulowana",
+    "status_expired": "wygasła",
+    "booking_gone": "Ta wizyta jest już nieaktualna.",
+    "reschedule": "Przełóż",
+    "cancel_booking": "Anuluj wizytę",
+    "back": "Wstecz",
+    "cancel_question": "Anulować tę wizytę?\n{booking}",
+    "cancel_refund": "Przedpłata w wysokości {amount} zostanie zwrócona.",
+    "cancel_no_refund": "Do wizyty zostało mniej niż {hours} godz., dlatego przedpłata w wysokości {amount} "
+    "nie zostanie zwrócona.",
+    "yes_cancel": "Tak, anuluj",
+    "keep_booking": "Zostaw bez zmian",
+    "cancelled": "Wizyta anulowana: {booking}",
+    "ask_move_day": "{service}: na który dzień przełożyć wizytę?",
+    "move_question": "Przełożyć wizytę?\nObecny termin: {old}\nNowy termin: {new}",
+    "moved": "Gotowe! Wizyta przełożona na {when}, specjalista: {specialist}.",
+    "move_locked": "Tej wizyty nie można zmienić na czacie. Skontaktuj się z nami: {contact}.",
+    "move_limit": "Ta wizyta była już przekładana maksymalną liczbę razy ({moves}). "
+    "Skontaktuj się z nami: {contact}.",
+    "move_too_late": "Wizytę można przełożyć najpóźniej {hours} godz. przed jej terminem. "
+    "Skontaktuj się z nami: {contact}.",
+    "cancel_locked": "Tej wizyty nie można anulować na czacie. Skontaktuj się z nami: {contact}.",
+    "cancel_too_late": "Wizytę można anulować najpóźniej {cancel_hours} godz. przed jej terminem. "
+    "Skontaktuj się z nami: {contact}.",
+    "refused_taken": "Niestety, ten termin został właśnie zajęty.",
+    "refused_expired": "Niestety, wstępna rezerwacja tego terminu wygasła.",
+    "refused_other": "Niestety, nie udało się tego zrobić.",
+}

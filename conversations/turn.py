@@ -1,0 +1,84 @@
+"""One step's working state: the session as it changes, and the replies and effects it produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from conversations.effects import Effect
+from conversations.replies import Option, Reply
+from conversations.session import Session
+from conversations.texts import catalogue, text
+from conversations.view import View
+from storage.business import Business
+
+
+@dataclass
+class Turn:
+    session: Session
+    now: datetime
+    view: View
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    @property
+    def business(self) -> Business:
+        return self.view.business
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.business.timezone)
+
+    def t(self, key: str, **values: Any) -> str:
+        return text(self.lang, key, **values)
+
+    def say(self, key: str, **values: Any) -> None:
+        self.replies.append(Reply(self.t(key, **values)))
+
+    def ask(self, body: str, options: list[tuple[str, str]]) -> None:
+        """Send `body` with options (action id, label); typed numbers and stale buttons are matched later."""
+        seq = self.session.seq + 1
+        ids = tuple(f"{seq}|{action}" for action, _ in options)
+        self.session = self.session.go(self.session.state, seq=seq, offer=ids)
+        self.replies.append(Reply(body, tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))))
+
+    def do(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    # ------------------------------------------------------------ how things are written for this customer
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def today(self) -> date:
+        return self.local(self.now).date()
+
+    def day_name(self, day: date) -> str:
+        words = catalogue(self.lang)
+        if day == self.today():
+            return self.t("today")
+        weekday, month = words.WEEKDAYS[day.weekday()], words.MONTHS[day.month - 1]
+        return words.DATE_FORMAT.format(weekday=weekday, day=day.day, month=month)
+
+    def when(self, moment: datetime) -> str:
+        local = self.local(moment)
+        return self.t("at_time", day=self.day_name(local.date()), time=f"{local:%H:%M}")
+
+    def money(self, amount: Decimal) -> str:
+        shown = f"{amount:,.2f}".replace(",", " ").removesuffix(".00")
+        return f"{shown} {self.business.currency}"
+
+    def service_name(self, service_id: str) -> str:
+        return self.business.service(service_id).title(self.lang, self.business.default_language)
+
+    def specialist_name(self, specialist_id: str | None) -> str:
+        if specialist_id in (None, "*"):
+            return self.t("anyone")
+        return self.business.specialist(specialist_id).name

@@ -1,0 +1,51 @@
+"""The read-only view of the store a conversation step sees: free slots and the customer's bookings.
+
+Built by the runner from a snapshot of live claims over a range of days, so that `step` can ask for slots
+synchronously. Asking for a day outside the snapshot raises `ViewMiss`; the runner then loads a wider
+snapshot and runs the (pure) step again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from storage.availability import Busy, Slot, free_slots
+from storage.business import Business
+from storage.store import Booking
+
+
+class ViewMiss(Exception):
+    def __init__(self, day: date) -> None:
+        super().__init__(f"no snapshot for {day}")
+        self.day = day
+
+
+@dataclass
+class View:
+    business: Business
+    now: datetime
+    first_day: date
+    last_day: date
+    busy: Busy = field(default_factory=dict)
+    bookings: tuple[Booking, ...] = ()  # the customer's, newest state
+    _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
+
+    def slots(self, service: str, day: date, specialist: str | None = None) -> list[Slot]:
+        """Free slots of `service` on local `day`; specialist None or "*" means anyone."""
+        if not self.first_day <= day <= self.last_day:
+            raise ViewMiss(day)
+        who = None if specialist in (None, "*") else specialist
+        key = (service, day, who)
+        if key not in self._cache:
+            chosen = self.business.service(service)
+            self._cache[key] = free_slots(
+                self.business, chosen, now=self.now, start_day=day, days=1, specialist=who, busy=self.busy
+            )
+        return self._cache[key]
+
+    def live_bookings(self) -> list[Booking]:
+        return [b for b in self.bookings if b.is_live(self.now) and b.end > self.now]
+
+    def booking(self, booking_id: int | None) -> Booking | None:
+        return next((b for b in self.bookings if b.id == booking_id), None)

@@ -1,0 +1,123 @@
+"""A hand-written fake of the runner for pure flow tests: it answers effects the way the store would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from conversations import effects as fx
+from conversations import events as ev
+from conversations.flow import step
+from conversations.replies import Reply
+from conversations.session import Session
+from conversations.view import View
+from storage.availability import claims_for
+from storage.business import Business
+from storage.store import Booking
+
+
+def booking(business: Business, service: str, specialist: str, start: datetime, **changes: object) -> Booking:
+    made = Booking(
+        id=1,
+        code="ABCD2345",
+        service=service,
+        specialist=specialist,
+        customer_id=1,
+        start=start,
+        end=start + timedelta(minutes=business.service(service).duration),
+        status="confirmed",
+        expires_at=None,
+        moves=0,
+        price=business.service(service).price,
+        paid=Decimal(0),
+        created_at=start - timedelta(days=3),
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class Chatter:
+    """One customer talking to the pure flow; effects succeed unless `refuse` names a reason."""
+
+    business: Business
+    now: datetime
+    session: Session = field(default_factory=Session)
+    bookings: list[Booking] = field(default_factory=list)
+    busy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    refuse: str | None = None
+    effects: list[fx.Effect] = field(default_factory=list)
+    last: list[Reply] = field(default_factory=list)
+
+    def view(self) -> View:
+        today = self.now.astimezone(__import__("zoneinfo").ZoneInfo(self.business.timezone)).date()
+        return View(self.business, self.now, today, today + timedelta(days=90), self.busy, tuple(self.bookings))
+
+    def send(self, event: ev.Event) -> list[Reply]:
+        replies: list[Reply] = []
+        pending = [event]
+        while pending:
+            self.session, said, effects = step(self.session, pending.pop(0), self.now, self.view())
+            replies += said
+            for effect in effects:
+                self.effects.append(effect)
+                result = self._answer(effect)
+                if result is not None:
+                    pending.append(result)
+        self.last = replies
+        return replies
+
+    def say(self, text: str) -> list[Reply]:
+        return self.send(ev.Text(text))
+
+    def tap(self, label: str) -> list[Reply]:
+        """Press the button labelled `label` (or starting with it) on the last message with options."""
+        for reply in reversed(self.last):
+            for option in reply.options:
+                if option.label == label or option.label.startswith(label):
+                    return self.send(ev.Choice(option.id))
+        raise AssertionError(f"no button {label!r} in {[o.label for r in self.last for o in r.options]}")
+
+    def labels(self) -> list[str]:
+        return [o.label for r in self.last for o in r.options]
+
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)
+
+    def _answer(self, effect: fx.Effect) -> ev.Event | None:
+        if isinstance(effect, fx.SaveCustomer):
+            self.session = replace(self.session, customer_id=1)
+            return None
+        if isinstance(effect, fx.RequestPrepayment):
+            return None
+        if self.refuse:
+            return ev.HoldFailed(self.refuse) if isinstance(effect, fx.HoldSlot) else ev.Refused(self.refuse)
+        if isinstance(effect, fx.HoldSlot):
+            made = booking(
+                self.business, effect.service, effect.specialist or "anna", effect.start, status="held"
+            )
+            self.bookings.append(made)
+            return ev.Held(made)
+        if isinstance(effect, fx.ConfirmBooking):
+            done = replace(self._find(effect.booking_id), status="confirmed")
+            return ev.Confirmed(self._swap(done))
+        if isinstance(effect, fx.CancelBooking):
+            return ev.Cancelled(self._swap(replace(self._find(effect.booking_id), status="cancelled")))
+        if isinstance(effect, fx.MoveBooking):
+            old = self._find(effect.booking_id)
+            moved = replace(old, start=effect.start, end=effect.start + (old.end - old.start), moves=old.moves + 1)
+            return ev.Moved(self._swap(moved))
+        raise AssertionError(effect)
+
+    def _find(self, booking_id: int) -> Booking:
+        return next(b for b in self.bookings if b.id == booking_id)
+
+    def _swap(self, new: Booking) -> Booking:
+        self.bookings = [new if b.id == new.id else b for b in self.bookings]
+        return new
+
+    def occupy(self, specialist: str, service: str, start: datetime) -> None:
+        """Someone else's booking: its claims go into the busy snapshot."""
+        for resource, lo, hi in claims_for(self.business, self.business.service(service), specialist, start):
+            self.busy.setdefault(resource, []).append((lo, hi))
+            self.busy[resource].sort()

@@ -1,0 +1,303 @@
+"""The conversation, step by step, with no store and no server: the pure state machine and a fake runner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from conversations import effects as fx
+from conversations.events import Choice, Command, HoldFailed
+from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT
+from conversations.session import Session, dumps, loads
+from conversations.texts import LANGUAGES
+from tests.sample import NOW, at, salon
+from tests.unit.chatter import Chatter, booking
+
+
+def new(lang: str = "en") -> Chatter:
+    chatter = Chatter(salon(), NOW, Session(lang=lang))
+    chatter.send(Command("start"))
+    return chatter
+
+
+def returning() -> Chatter:
+    chatter = Chatter(salon(), NOW, Session(lang="en", name="Olha", phone="+380501234567", customer_id=1))
+    chatter.send(Command("start"))
+    return chatter
+
+
+def holds(chatter: Chatter) -> list[fx.HoldSlot]:
+    return [e for e in chatter.effects if isinstance(e, fx.HoldSlot)]
+
+
+def test_a_new_customer_books_with_buttons() -> None:
+    c = new()
+    assert c.labels()[:2] == ["Book a visit", "My bookings"]
+    c.tap("Book a visit")
+    assert c.session.state == "service"
+    c.tap("Haircut")
+    assert c.session.state == "specialist" and c.labels()[0] == "Anyone available"
+    c.tap("Anna")
+    assert c.session.state == "day"
+    c.tap("Tue 24 Nov")
+    assert c.session.state == "time" and "09:00" in c.labels() and "13:00" not in c.labels()
+    c.tap("11:00")
+    assert c.session.state == "name"
+    c.say("  Olha   Petrenko ")
+    assert c.session.state == "phone"
+    c.say("050 123 45 67")
+    assert c.session.state == "confirm"
+    assert "Olha Petrenko, +380501234567" in c.text() and "800 UAH" in c.text() and "Anna" in c.text()
+    assert any(isinstance(e, fx.SaveCustomer) for e in c.effects)
+    c.tap("Confirm")
+    assert holds(c) == [fx.HoldSlot("haircut", "anna", at(24, 11))]
+    assert any(isinstance(e, fx.ConfirmBooking) for e in c.effects)
+    assert "Booked!" in c.text() and "ABCD2345" in c.text()
+    assert c.session.state == "start"
+
+
+def test_a_returning_customer_books_in_three_answers_after_the_service() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    c.tap("Haircut")
+    answers = 0
+    for label in ("Tue 24 Nov", "11:00", "Confirm"):
+        c.tap(label)
+        answers += 1
+    assert answers == 3
+    assert holds(c) == [fx.HoldSlot("haircut", None, at(24, 11))]
+    assert "Booked!" in c.text()
+
+
+def test_typed_numbers_answer_the_options() -> None:
+    c = returning()
+    c.say("1")  # Book a visit
+    assert c.session.state == "service"
+    c.say("1")  # the first service
+    assert c.session.state == "day"
+    c.say("99")  # no such option: not understood, still asking the day
+    assert c.session.state == "day" and "didn't get that" in c.text()
+
+
+def test_prepayment_puts_the_booking_on_hold_awaiting_payment() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    c.tap("Colouring")
+    c.tap("Tue 24 Nov")
+    c.tap("10:00")
+    assert "A prepayment of 500 UAH" in c.text()
+    c.tap("Confirm")
+    assert c.session.state == "awaiting_payment"
+    assert fx.RequestPrepayment(1, Decimal(500)) in c.effects
+    assert not any(isinstance(e, fx.ConfirmBooking) for e in c.effects)
+    assert "within 30 minutes" in c.text()
+
+
+def test_free_text_books_a_free_time_directly() -> None:
+    c = returning()
+    c.say("haircut tomorrow at 15:00")
+    assert c.session.state == "confirm"
+    assert c.session.draft.start == at(24, 15)
+
+
+def test_free_text_for_a_taken_time_offers_the_nearest() -> None:
+    c = returning()
+    c.occupy("anna", "haircut", at(24, 15))
+    c.occupy("boris", "haircut", at(24, 15))
+    c.say("haircut tomorrow at 15:00")
+    assert c.session.state == "time"
+    assert "not available" in c.text()
+    # 14:00 would run into the 15:00 booking (with its buffer); 16:15 is the first free time after it.
+    assert c.labels()[0] == "Tue 24 Nov 16:15" and not any("15:00" in label for label in c.labels())
+
+
+def test_a_stale_button_gets_a_fresh_offer_and_books_nothing() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    c.tap("Haircut")
+    c.tap("Tue 24 Nov")
+    old_eleven = next(o.id for r in c.last for o in r.options if o.label == "11:00")
+    c.tap("Another day")
+    c.send(Choice(old_eleven))
+    assert "earlier message" in c.text()
+    assert c.session.state == "day"
+    assert holds(c) == []
+
+
+def test_a_time_taken_after_it_was_shown_is_not_booked() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    c.tap("Haircut")
+    c.tap("Tue 24 Nov")
+    c.occupy("anna", "haircut", at(24, 11))
+    c.occupy("boris", "haircut", at(24, 11))
+    c.tap("11:00")
+    assert "no longer free" in c.text() and c.session.state == "time"
+    assert holds(c) == []
+
+
+def test_a_hold_lost_in_a_race_offers_the_nearest() -> None:
+    c = returning()
+    c.say("haircut tomorrow at 15:00")
+    c.refuse = "taken"
+    c.tap("Confirm")
+    assert "just taken" in c.text()
+    assert c.session.state == "time" and len(c.labels()) > 1
+
+
+@pytest.mark.parametrize("phone", ["12", "hello", "+1 555", "0501234"])
+def test_a_bad_phone_is_asked_again(phone: str) -> None:
+    c = new()
+    c.say("haircut tomorrow at 15:00")
+    c.say("Olha")
+    c.say(phone)
+    assert c.session.state == "phone" and "doesn't look like a phone number" in c.text()
+    assert c.session.phone == ""
+
+
+def test_a_bad_name_is_asked_again() -> None:
+    c = new()
+    c.say("haircut tomorrow at 15:00")
+    c.say("?")
+    assert c.session.state == "name" and "write your name" in c.text()
+
+
+def test_garbage_changes_nothing() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    before = c.session
+    c.say("asdf qwerty zxcv")
+    assert "didn't get that" in c.text()
+    assert c.session.state == before.state and c.session.draft == before.draft
+    assert c.effects == []
+
+
+def test_help_and_start_over_from_any_state() -> None:
+    c = returning()
+    c.tap("Book a visit")
+    c.tap("Haircut")
+    c.say("help")
+    assert "reschedule" in c.text() and c.session.state == "day"
+    c.say("start over")
+    assert c.session.state == "start" and c.session.draft.service is None
+
+
+def test_the_app_language_is_used_and_can_be_switched() -> None:
+    c = Chatter(salon(), NOW, Session(lang="uk"))
+    c.send(Command("start", language="fr"))
+    assert c.session.lang == "fr"
+    c.send(Command("lang"))
+    c.tap("Polski")
+    assert c.session.lang == "pl"
+    unknown = Chatter(salon(), NOW, Session(lang="uk"))
+    unknown.send(Command("start", language="de"))
+    assert unknown.session.lang == "uk"
+
+
+def _with_booking(**changes: object) -> Chatter:
+    c = returning()
+    c.bookings.append(booking(c.business, "haircut", "anna", at(26, 11), **changes))
+    return c
+
+
+def test_reschedule_by_word_moves_the_only_booking() -> None:
+    c = _with_booking(paid=Decimal(200))
+    c.tap("Book a visit")
+    c.say("reschedule")
+    assert c.session.state == "move_day"
+    c.tap("Fri 27 Nov")
+    c.tap("15:00")
+    assert c.session.state == "move_confirm" and "to Fri 27 Nov at 15:00" in c.text()
+    c.tap("Confirm")
+    assert fx.MoveBooking(1, at(27, 15), "anna") in c.effects
+    assert "moved to Fri 27 Nov at 15:00" in c.text()
+    assert c.bookings[0].paid == Decimal(200) and c.bookings[0].status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("changes", "now_shift", "expected"),
+    [
+        ({"moves": 2}, timedelta(0), "already been moved 2 times"),
+        ({"origin": "package"}, timedelta(0), "can't be changed here"),
+        ({}, timedelta(days=3, minutes=-60), "up to 3 hours before"),
+    ],
+    ids=["move-limit", "package", "notice"],
+)
+def test_moves_outside_the_rules_are_explained(changes: dict, now_shift: timedelta, expected: str) -> None:
+    c = _with_booking(**changes)
+    c.now = NOW + now_shift
+    c.say("reschedule")
+    assert expected in c.text() and "+380 44 000 00 00" in c.text()
+    assert c.session.state == "start"
+    assert not any(isinstance(e, fx.MoveBooking) for e in c.effects)
+
+
+def test_cancel_early_refunds_the_prepayment() -> None:
+    c = _with_booking(paid=Decimal(500))
+    c.say("cancel")
+    assert c.session.state == "cancel_confirm" and "will be refunded" in c.text()
+    c.tap("Yes, cancel")
+    assert fx.CancelBooking(1, refund=True) in c.effects
+    assert "Cancelled" in c.text()
+
+
+def test_cancel_late_keeps_the_prepayment() -> None:
+    c = _with_booking(paid=Decimal(500))
+    c.now = at(25, 14)  # 21 hours before; refunds need 24, cancelling needs 3
+    c.say("cancel")
+    assert "not refunded" in c.text()
+    c.say("yes")
+    assert fx.CancelBooking(1, refund=False) in c.effects
+
+
+def test_cancel_too_close_to_the_visit_is_refused() -> None:
+    c = _with_booking()
+    c.now = at(26, 9)
+    c.say("cancel")
+    assert "up to 3 hours before" in c.text()
+    assert not any(isinstance(e, fx.CancelBooking) for e in c.effects)
+
+
+def test_cancel_with_no_bookings_says_so() -> None:
+    c = returning()
+    c.say("cancel")
+    assert "no upcoming bookings" in c.text()
+
+
+def test_the_active_bookings_limit_is_explained() -> None:
+    c = returning()
+    for day in (25, 26, 27):
+        c.bookings.append(booking(c.business, "haircut", "anna", at(day, 11)))
+    c.tap("Book a visit")
+    assert "already have 3 upcoming bookings" in c.text() and c.session.state == "start"
+
+
+def test_hold_failed_for_other_reasons_offers_days() -> None:
+    c = returning()
+    c.say("haircut tomorrow at 15:00")
+    c.send(HoldFailed("too_late"))  # not expected in 'confirm': not understood, nothing changes
+    assert c.session.state == "confirm"
+
+
+def test_sessions_survive_serialisation() -> None:
+    c = returning()
+    c.say("haircut tomorrow at 15:00")
+    assert loads(dumps(c.session)) == c.session
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_books_end_to_end_within_platform_limits(lang: str) -> None:
+    c = Chatter(salon(), NOW, Session(lang=lang))
+    seen = list(c.send(Command("start")))
+    for answer in ("1", "1", "1", "1", "1", "Olha", "+380501234567", "1"):
+        seen += c.say(answer)
+    assert holds(c), f"no booking made in {lang}: {c.text()}"
+    assert c.session.state == "start"
+    for reply in seen:
+        assert 0 < len(reply.text) <= WHATSAPP_TEXT_LIMIT
+        assert "{" not in reply.text
+        for option in reply.options:
+            assert len(option.id.encode()) <= CALLBACK_DATA_LIMIT
+            assert option.label
