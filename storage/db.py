@@ -55,16 +55,20 @@ def open_database(url: str, *, pool_size: int = 10, serialize_writers: bool = Tr
     """Engines for `url` (an async SQLAlchemy URL: sqlite+aiosqlite:// or postgresql+asyncpg://)."""
     dialect = make_url(url).get_backend_name()
     if dialect == "sqlite":
-        write = _sqlite_engine(url, begin="BEGIN IMMEDIATE")
-        read = _sqlite_engine(url, begin="BEGIN")
+        write = _sqlite_engine(url, begin="BEGIN IMMEDIATE", reset=False)
+        read = _sqlite_engine(url, begin="BEGIN", reset=True)
         return Database(write, read, dialect, asyncio.Lock() if serialize_writers else None)
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return Database(engine, engine, dialect)
 
 
-def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
+def _sqlite_engine(url: str, *, begin: str, reset: bool) -> AsyncEngine:
     memory = make_url(url).database in (None, "", ":memory:")
     kwargs: dict[str, Any] = {"poolclass": NullPool} if memory else {}
+    if not reset:
+        # Writes always run in engine.begin(), which commits or rolls back itself: the pool's extra
+        # rollback on return would only cost a round trip to the driver's thread.
+        kwargs["pool_reset_on_return"] = None
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -147,3 +147,13 @@ conversations = Table(
     Column("lease_until", BigInteger, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Bumped in every write transaction that changes a resource's live claims (first thing in it, in resource
+# order, so that on PostgreSQL it doubles as a per-resource lock). Readers cache claims per resource and
+# reload only those whose version moved, which keeps slot searches cheap on a busy calendar.
+resource_versions = Table(
+    "resource_versions",
+    metadata,
+    Column("resource", String(160), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

@@ -9,7 +9,6 @@ them, and a write that needs their time releases them in its own transaction fir
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,15 +16,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.availability import Slot, check_slot, claims_for, class_resource, free_slots, room_resource
 from storage.availability import staff_resource as staff_key
 from storage.business import Business, Service
+from storage.claims_cache import ClaimsCache
 from storage.db import Database
-from storage.models import bookings, claims, customers
+from storage.models import bookings, claims, customers, resource_versions
 
 TAKEN = "taken"
 OUTSIDE_HOURS = "outside_hours"
@@ -41,6 +43,10 @@ CANCELLED = "cancelled"
 _REASON_ORDER = (TAKEN, TOO_LATE, TOO_FAR, OUTSIDE_HOURS, UNKNOWN_SPECIALIST)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LIVE = ("held", "confirmed")
+
+
+_INSERT_BOOKING = insert(bookings)
+_INSERT_CLAIMS = insert(claims)
 
 
 def random_code() -> str:
@@ -108,6 +114,13 @@ class Store:
         self.business = business
         self._new_code = new_code
         self._zone = ZoneInfo(business.timezone)
+        self._cache = ClaimsCache()
+        upsert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self._bump = (
+            upsert(resource_versions)
+            .values(resource=bindparam("resource"), version=1)
+            .on_conflict_do_update(index_elements=["resource"], set_={"version": resource_versions.c.version + 1})
+        )
 
     # ---------------------------------------------------------------- customers
 
@@ -137,25 +150,10 @@ class Store:
         lo = _ts(datetime.combine(first - timedelta(days=1), datetime.min.time(), self._zone))
         hi = _ts(datetime.combine(first + timedelta(days=days + 1), datetime.min.time(), self._zone))
         async with self.db.reading() as conn:
-            busy = await self._busy(conn, _resources(service, staff), lo, hi, _ts(now))
+            busy = await self._cache.busy(conn, _resources(service, staff), lo, hi, _ts(now))
         return free_slots(
             self.business, service, now=now, start_day=first, days=days, specialist=specialist, busy=busy
         )
-
-    async def _busy(
-        self, conn: AsyncConnection, resources: Sequence[str], lo: int, hi: int, now_ts: int
-    ) -> dict[str, list[tuple[int, int]]]:
-        query = (
-            select(claims.c.resource, claims.c.start_ts, claims.c.end_ts)
-            .where(claims.c.active, claims.c.resource.in_(resources))
-            .where(claims.c.start_ts < hi, claims.c.end_ts > lo)
-            .where(or_(claims.c.expires_ts.is_(None), claims.c.expires_ts > now_ts))
-            .order_by(claims.c.resource, claims.c.start_ts)
-        )
-        busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for resource, start, end in (await conn.execute(query)).all():
-            busy[resource].append((start, end))
-        return busy
 
     async def busy(self, *, now: datetime, first_day: date, days: int) -> dict[str, list[tuple[int, int]]]:
         """Every live claim of the business over `days` local days from `first_day` (a conversation's view)."""
@@ -163,7 +161,7 @@ class Store:
         lo = _ts(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), self._zone))
         hi = _ts(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), self._zone))
         async with self.db.reading() as conn:
-            return await self._busy(conn, resources, lo, hi, _ts(now))
+            return await self._cache.busy(conn, resources, lo, hi, _ts(now))
 
     async def customer_by_phone(self, phone: str) -> int | None:
         query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)
@@ -228,20 +226,28 @@ class Store:
         expires: datetime,
     ) -> Outcome:
         wanted = claims_for(self.business, service, staff_id, start)
-        # On PostgreSQL two holds may pick the same free seat of a class; the loser tries the next one.
+        resources = [resource for resource, _, _ in wanted]
+        # The first try assumes no expired hold is in the way (the common case, one statement fewer); on a
+        # conflict the next try releases expired holds from the wanted time first. On PostgreSQL two holds
+        # may also pick the same free seat of a class; the loser tries the next seat.
+        release = False
         for _attempt in range(service.capacity + 3):
             try:
                 async with self.db.writing() as conn:
-                    await self._release_expired(conn, wanted, _ts(now))
+                    await self._touch(conn, resources)
+                    if release:
+                        await self._release_expired(conn, wanted, _ts(now))
                     values = self._new_booking(service, staff_id, start, now, customer_id, expires)
                     booking_id = await self._insert_booking(conn, values)
                     await self._claim(conn, service, booking_id, wanted, _ts(expires))
                 return Outcome(booking=_booking_from(booking_id, values))
             except _Refused as refused:
-                return Outcome(reason=refused.reason)
+                if refused.reason != TAKEN or release:
+                    return Outcome(reason=refused.reason)
             except IntegrityError as error:
-                if _is_claim_conflict(error) and not service.is_class:
+                if release and _is_claim_conflict(error) and not service.is_class:
                     return Outcome(reason=TAKEN)
+            release = True
         return Outcome(reason=TAKEN)
 
     def _new_booking(
@@ -271,7 +277,7 @@ class Store:
         }
 
     async def _insert_booking(self, conn: AsyncConnection, values: dict[str, Any]) -> int:
-        result = await conn.execute(insert(bookings).values(**values))
+        result = await conn.execute(_INSERT_BOOKING, values)
         return int(result.inserted_primary_key[0])
 
     async def _claim(
@@ -297,7 +303,7 @@ class Store:
                     "expires_ts": expires_ts,
                 }
             )
-        await conn.execute(insert(claims), rows)
+        await conn.execute(_INSERT_CLAIMS, rows)
 
     async def _free_seat(self, conn: AsyncConnection, resource: str, start_ts: int, capacity: int) -> int:
         query = select(claims.c.seat).where(
@@ -336,6 +342,7 @@ class Store:
                 current = await self._locked(conn, booking_id)
                 if current.status == "cancelled":
                     raise _Refused(CANCELLED)
+                await self._touch(conn, await self._claimed(conn, booking_id))
                 if current.state(now) == "expired":
                     if not late_ok:
                         raise _Refused(EXPIRED)
@@ -368,6 +375,7 @@ class Store:
                     return Outcome(booking=current)
                 if current.state(now) == "expired":
                     raise _Refused(EXPIRED)
+                await self._touch(conn, await self._claimed(conn, booking_id))
                 await self._release(conn, booking_id)
                 changes = {"status": "cancelled", "refund": refund, "updated_at": now}
                 return Outcome(booking=await self._update(conn, booking_id, changes))
@@ -412,6 +420,8 @@ class Store:
                 if reason is not None:
                     raise _Refused(reason)
                 wanted = claims_for(self.business, service, staff_id, start)
+                old = await self._claimed(conn, booking_id)
+                await self._touch(conn, [*old, *(resource for resource, _, _ in wanted)])
                 await self._release(conn, booking_id)
                 await self._release_expired(conn, wanted, _ts(now))
                 expires_ts = _ts(current.expires_at) if current.status == "held" and current.expires_at else None
@@ -440,6 +450,19 @@ class Store:
         if row is None:
             raise _Refused(NOT_FOUND)
         return _booking(row)
+
+    async def _claimed(self, conn: AsyncConnection, booking_id: int) -> list[str]:
+        """The resources a booking holds (or last held): its claim rows, not today's config, are the truth."""
+        query = select(claims.c.resource).where(claims.c.booking_id == booking_id).distinct()
+        return list((await conn.execute(query)).scalars())
+
+    async def _touch(self, conn: AsyncConnection, resources: Iterable[str]) -> None:
+        """Bump the versions of `resources` so every process's claims cache reloads them. Sorted, so that
+        on PostgreSQL these row locks are always taken in one order and two writers cannot deadlock.
+        On SQLite triggers on `claims` do it (migration 0001): writers there are serialised anyway."""
+        if self.db.dialect == "sqlite":
+            return
+        await conn.execute(self._bump, [{"resource": resource} for resource in sorted(set(resources))])
 
     async def _release(self, conn: AsyncConnection, booking_id: int) -> None:
         await conn.execute(

@@ -85,6 +85,6 @@ async def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path)
     else:
         db = open_database(request.getfixturevalue("pg_url"))
         async with db.writing() as conn:
-            await conn.execute(text("TRUNCATE claims, bookings, customers, conversations RESTART IDENTITY CASCADE"))
+            await conn.execute(text("TRUNCATE claims, bookings, customers, conversations, resource_versions RESTART IDENTITY CASCADE"))
     yield db
     await db.dispose()

@@ -27,10 +27,18 @@ _OVERLAP = f"""
           AND c.start_ts < NEW.end_ts AND c.end_ts > NEW.start_ts
     );
 """
+# SQLite writers are serialised, so versions can be kept by triggers; PostgreSQL bumps them from the store,
+# first thing in each transaction and in resource order, so that the row locks never deadlock.
+_BUMP = (
+    "INSERT INTO resource_versions (resource, version) VALUES (NEW.resource, 1) "
+    "ON CONFLICT (resource) DO UPDATE SET version = version + 1;"
+)
 SQLITE_TRIGGERS = (
     f"CREATE TRIGGER claims_no_overlap_insert BEFORE INSERT ON claims WHEN NEW.active BEGIN {_OVERLAP} END",
     "CREATE TRIGGER claims_no_overlap_update BEFORE UPDATE OF active, resource, seat, start_ts, end_ts "
     f"ON claims WHEN NEW.active BEGIN {_OVERLAP} END",
+    f"CREATE TRIGGER claims_version_insert AFTER INSERT ON claims BEGIN {_BUMP} END",
+    f"CREATE TRIGGER claims_version_update AFTER UPDATE OF active, expires_ts ON claims BEGIN {_BUMP} END",
 )
 POSTGRES_EXCLUSION = (
     "ALTER TABLE claims ADD CONSTRAINT claims_no_overlap EXCLUDE USING gist "
@@ -110,6 +118,11 @@ def upgrade() -> None:
         sa.Column("lease_until", sa.BigInteger, nullable=True),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
+    op.create_table(
+        "resource_versions",
+        sa.Column("resource", sa.String(160), primary_key=True),
+        sa.Column("version", sa.BigInteger, nullable=False),
+    )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for statement in SQLITE_TRIGGERS:
@@ -120,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("resource_versions")
     op.drop_table("conversations")
     op.drop_table("claims")
     op.drop_table("bookings")

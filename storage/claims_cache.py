@@ -1,0 +1,69 @@
+"""A per-process cache of live claims, kept honest by per-resource version rows in the store.
+
+A slot search asks the database only for the versions of the resources it needs (a handful of rows) and
+reloads the claims of those whose version moved since it last looked, so another process's booking is seen
+at once. Versions are read before claims: a write that lands in between leaves newer claims under an older
+version, which only costs a reload next time, never a stale answer.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import MAX_CLAIM_SECONDS, claims, resource_versions
+
+_HISTORY_S = 2 * 86_400  # how far into the past a reload reaches; searches never look further back
+
+
+@dataclass
+class _Resource:
+    version: int
+    fixed: list[tuple[int, int]] = field(default_factory=list)  # confirmed claims, by start
+    holds: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, expires) of unpaid holds
+
+
+class ClaimsCache:
+    def __init__(self) -> None:
+        self._resources: dict[str, _Resource] = {}
+
+    async def busy(
+        self, conn: AsyncConnection, resources: Sequence[str], lo: int, hi: int, now_ts: int
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Live claims per resource overlapping [lo, hi) as of `now_ts`."""
+        query = select(resource_versions.c.resource, resource_versions.c.version).where(
+            resource_versions.c.resource.in_(resources)
+        )
+        versions = {resource: version for resource, version in (await conn.execute(query)).all()}
+        stale = [r for r in resources if r not in self._resources or self._resources[r].version != versions.get(r, 0)]
+        if stale:
+            await self._load(conn, stale, versions, now_ts - _HISTORY_S)
+        return {r: _window(self._resources[r], lo, hi, now_ts) for r in resources}
+
+    async def _load(self, conn: AsyncConnection, stale: list[str], versions: dict[str, int], floor: int) -> None:
+        fresh = {r: _Resource(versions.get(r, 0)) for r in stale}
+        query = (
+            select(claims.c.resource, claims.c.start_ts, claims.c.end_ts, claims.c.expires_ts)
+            .where(claims.c.active, claims.c.resource.in_(stale), claims.c.end_ts > floor)
+            .order_by(claims.c.resource, claims.c.start_ts)
+        )
+        for resource, start, end, expires in (await conn.execute(query)).all():
+            if expires is None:
+                fresh[resource].fixed.append((start, end))
+            else:
+                fresh[resource].holds.append((start, end, expires))
+        self._resources.update(fresh)
+
+
+def _window(cached: _Resource, lo: int, hi: int, now_ts: int) -> list[tuple[int, int]]:
+    fixed = cached.fixed
+    # Claims are at most MAX_CLAIM_SECONDS long, so none starting earlier than that can reach into the window.
+    first = bisect_left(fixed, (lo - MAX_CLAIM_SECONDS, 0))
+    last = bisect_left(fixed, (hi, 0), first)
+    found = [c for c in fixed[first:last] if c[1] > lo]
+    holds = [(s, e) for s, e, expires in cached.holds if expires > now_ts and s < hi and e > lo]
+    return sorted(found + holds) if holds else found
