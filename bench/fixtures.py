@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from storage.availability import claims_for
 from storage.business import BookingRules, Business, Schedule, Service, Specialist, TimeRange
@@ -53,10 +53,11 @@ async def fill(db: Database, biz: Business, count: int, days: int = 60, seed: in
         for resource, lo, hi in claims_for(biz, quick, staff, start):
             claim_rows.append({"booking_id": booking_id, "resource": resource, "seat": 0, "capacity": 1,
                                "start_ts": lo, "end_ts": hi, "active": True, "expires_ts": None})
-    async with db.writing() as conn:
-        for i in range(0, count, 2000):
-            await conn.execute(insert(bookings), booking_rows[i : i + 2000])
-            await conn.execute(insert(claims), claim_rows[i : i + 2000])
+    def insert_all(conn: Connection) -> None:
+        conn.execute(insert(bookings), booking_rows)
+        conn.execute(insert(claims), claim_rows)
+
+    await db.transaction(insert_all)
     return count
 
 

@@ -1,44 +1,52 @@
-"""Engines for the store: one for writes, one for reads, set up for SQLite or PostgreSQL.
+"""The store's database: async reads, and write transactions run as one piece of synchronous code.
 
-On SQLite every write transaction starts with BEGIN IMMEDIATE, so it holds the write lock from its first read
-and two check-then-insert transactions can never interleave; reads go through a second engine with plain
-deferred transactions so that they never queue behind writers (WAL lets them run alongside).
+A write transaction is a plain function of a SQLAlchemy `Connection` (`Database.transaction(work)`), so its
+statements run back to back without an event-loop round trip each:
+- SQLite: on a writer thread of its own with the standard driver; every transaction starts with
+  `BEGIN IMMEDIATE`, so it holds the write lock from its first read and two check-then-insert transactions can
+  never interleave (other processes wait on the lock, up to the busy timeout). Reads use aiosqlite with plain
+  deferred transactions and never queue behind a writer (WAL).
+- PostgreSQL: asyncpg, with the work run through `AsyncConnection.run_sync`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 @dataclass
 class Database:
-    write: AsyncEngine
-    read: AsyncEngine
+    url: str
     dialect: str
-    # SQLite allows one writer at a time anyway; queueing writers of this process on an asyncio lock is far
-    # cheaper than letting them spin in SQLite's busy handler. Other processes still meet BEGIN IMMEDIATE.
-    _write_lock: asyncio.Lock | None = field(default=None, repr=False)
+    read: AsyncEngine
+    _write_async: AsyncEngine | None = None
+    _write_sync: Engine | None = None
+    _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed when the block ends, rolled back on an exception."""
-        if self._write_lock is None:
-            async with self.write.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self.write.begin() as conn:
-            yield conn
+    async def transaction(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction: committed if it returns, rolled back if it raises."""
+        if self._write_sync is not None:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, self._run, work)
+        assert self._write_async is not None
+        async with self._write_async.begin() as conn:
+            return await conn.run_sync(work)
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        assert self._write_sync is not None
+        with self._write_sync.begin() as conn:
+            return work(conn)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
@@ -46,42 +54,55 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
-        await self.write.dispose()
-        if self.read is not self.write:
-            await self.read.dispose()
+        await self.read.dispose()
+        if self._write_async is not None and self._write_async is not self.read:
+            await self._write_async.dispose()
+        if self._write_sync is not None:
+            assert self._writer is not None
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._write_sync.dispose)
+            self._writer.shutdown(wait=True)
 
 
-def open_database(url: str, *, pool_size: int = 10, serialize_writers: bool = True) -> Database:
-    """Engines for `url` (an async SQLAlchemy URL: sqlite+aiosqlite:// or postgresql+asyncpg://)."""
-    dialect = make_url(url).get_backend_name()
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    """The database at `url` (an async SQLAlchemy URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://)."""
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
     if dialect == "sqlite":
-        write = _sqlite_engine(url, begin="BEGIN IMMEDIATE", reset=False)
-        read = _sqlite_engine(url, begin="BEGIN", reset=True)
-        return Database(write, read, dialect, asyncio.Lock() if serialize_writers else None)
+        if parsed.database in (None, "", ":memory:"):
+            raise ValueError("the store needs a SQLite file, not an in-memory database")
+        write = _sqlite_writer(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
+        read = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _configure_sqlite(read.sync_engine, begin="BEGIN")
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slotbot-sqlite-writer")
+        return Database(url, dialect, read, _write_sync=write, _writer=writer)
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return Database(engine, engine, dialect)
+    return Database(url, dialect, engine, _write_async=engine)
 
 
-def _sqlite_engine(url: str, *, begin: str, reset: bool) -> AsyncEngine:
-    memory = make_url(url).database in (None, "", ":memory:")
-    kwargs: dict[str, Any] = {"poolclass": NullPool} if memory else {}
-    if not reset:
-        # Writes always run in engine.begin(), which commits or rolls back itself: the pool's extra
-        # rollback on return would only cost a round trip to the driver's thread.
-        kwargs["pool_reset_on_return"] = None
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
+def _sqlite_writer(url: str) -> Engine:
+    # One writer thread, one connection. Transactions always end in commit or rollback inside engine.begin(),
+    # so the pool's own rollback on return would only add a statement.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+        pool_reset_on_return=None,
+    )
+    _configure_sqlite(engine, begin="BEGIN IMMEDIATE")
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so that our own BEGIN below is the one that runs.
+
+def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver, so that our own BEGIN below is the one that runs.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
-
-    return engine

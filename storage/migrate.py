@@ -33,13 +33,11 @@ def head_revision() -> str:
 
 
 async def current_revision(db: Database) -> str | None:
-    async with db.writing() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    return await db.transaction(lambda conn: MigrationContext.configure(conn).get_current_revision())
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
-    async with db.writing() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+    await db.transaction(lambda conn: command.upgrade(_config(conn), revision))
 
 
 async def ensure_schema(db: Database) -> None:

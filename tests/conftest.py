@@ -17,6 +17,9 @@ from storage.migrate import upgrade
 from tests import pg
 
 
+TABLES = "claims, bookings, customers, conversations, resource_versions"
+
+
 def _to_async(url: str) -> str:
     return url.replace("postgresql://", "postgresql+asyncpg://", 1)
 
@@ -84,7 +87,6 @@ async def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path)
         await upgrade(db)
     else:
         db = open_database(request.getfixturevalue("pg_url"))
-        async with db.writing() as conn:
-            await conn.execute(text("TRUNCATE claims, bookings, customers, conversations, resource_versions RESTART IDENTITY CASCADE"))
+        await db.transaction(lambda conn: conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")))
     yield db
     await db.dispose()

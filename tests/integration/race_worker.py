@@ -11,8 +11,9 @@ from tests.sample import NOW, salon
 
 
 async def _holds(url: str, service: str, start: datetime, count: int, engines: int) -> int:
-    # Several engines, so that the holds really come from separate connections, not one queue.
-    databases = [open_database(url, serialize_writers=False) for _ in range(engines)]
+    # Several databases, each with its own writer connection, so that the holds really come from separate
+    # connections that race in the database, not from one queue.
+    databases = [open_database(url) for _ in range(engines)]
     stores = [Store(db, salon()) for db in databases]
     try:
         outcomes = await asyncio.gather(

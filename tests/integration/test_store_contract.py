@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -242,15 +242,44 @@ async def test_the_database_itself_refuses_overlapping_claims(store: Store, data
     assert held.booking is not None
     start = int(at(24, 11, 30).timestamp())
     row = {"booking_id": held.booking.id, "resource": "staff:anna", "seat": 0, "capacity": 1, "active": True}
-    with pytest.raises(IntegrityError):
-        async with database.writing() as conn:
-            await conn.execute(insert(claims).values(**row, start_ts=start, end_ts=start + 600))
-    with pytest.raises(IntegrityError):  # a seat beyond the capacity
-        async with database.writing() as conn:
-            await conn.execute(insert(claims).values(**{**row, "seat": 1}, start_ts=start + 86400, end_ts=start + 87000))
-    with pytest.raises(IntegrityError):  # re-activating a claim into a taken time
-        async with database.writing() as conn:
-            await conn.execute(text("UPDATE claims SET active = false"))
-            await conn.execute(insert(claims).values(**row, start_ts=start, end_ts=start + 600))
-            await conn.execute(text("UPDATE claims SET active = true"))
+    def overlapping(conn: Connection) -> None:
+        conn.execute(insert(claims).values(**row, start_ts=start, end_ts=start + 600))
+
+    def beyond_capacity(conn: Connection) -> None:
+        conn.execute(insert(claims).values(**{**row, "seat": 1}, start_ts=start + 86400, end_ts=start + 87000))
+
+    def reactivated_into_a_taken_time(conn: Connection) -> None:
+        conn.execute(text("UPDATE claims SET active = false"))
+        conn.execute(insert(claims).values(**row, start_ts=start, end_ts=start + 600))
+        conn.execute(text("UPDATE claims SET active = true"))
+
+    for work in (overlapping, beyond_capacity, reactivated_into_a_taken_time):
+        with pytest.raises(IntegrityError):
+            await database.transaction(work)
     assert await store.count_live_claims("staff:anna", now=NOW) == 1
+
+
+async def test_another_process_booking_is_seen_at_once(database: Database) -> None:
+    """Each store caches claims; a write by another process (another Store and Database) must still show."""
+    from storage.db import open_database
+
+    mine = Store(database, salon())
+    other_db = open_database(database.url)
+    other = Store(other_db, salon())
+    try:
+        day = at(24, 0).date()
+        before = await mine.slots("haircut", specialist="anna", now=NOW, start_day=day)
+        assert at(24, 11) in [s.start for s in before]
+        held = await other.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
+        assert held.booking is not None
+        after = await mine.slots("haircut", specialist="anna", now=NOW, start_day=day)
+        assert at(24, 11) not in [s.start for s in after]
+        await other.cancel(held.booking.id, now=NOW)
+        again = await mine.slots("haircut", specialist="anna", now=NOW, start_day=day)
+        assert at(24, 11) in [s.start for s in again]
+        # A hold's expiry needs no write at all to show.
+        await other.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
+        later = await mine.slots("haircut", specialist="anna", now=NOW + timedelta(minutes=16), start_day=day)
+        assert at(24, 11) in [s.start for s in later]
+    finally:
+        await other_db.dispose()

@@ -1,0 +1,253 @@
+"""The bodies of the store's write transactions, as plain synchronous SQLAlchemy Core.
+
+Each function runs inside one transaction (see `Database.transaction`). A refusal is raised as `Refused`,
+which rolls the transaction back; the database's own refusal of an overlapping claim arrives as
+`IntegrityError`. storage/store.py turns both into an `Outcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Insert, and_, bindparam, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from storage.availability import check_slot, claims_for
+from storage.business import Business, Service
+from storage.models import bookings, claims, resource_versions
+
+TAKEN = "taken"
+NOT_FOUND = "not_found"
+EXPIRED = "expired"
+CANCELLED = "cancelled"
+LIVE = ("held", "confirmed")
+
+_INSERT_BOOKING = insert(bookings)
+_INSERT_CLAIMS = insert(claims)
+_BUMP: Insert = (
+    pg_insert(resource_versions)
+    .values(resource=bindparam("resource"), version=1)
+    .on_conflict_do_update(index_elements=["resource"], set_={"version": resource_versions.c.version + 1})
+)
+
+
+class Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: int
+    code: str
+    service: str
+    specialist: str
+    customer_id: int | None
+    start: datetime
+    end: datetime
+    status: str
+    expires_at: datetime | None
+    moves: int
+    price: Decimal
+    paid: Decimal
+    created_at: datetime
+    origin: str = "direct"
+    refund: bool | None = None  # recorded on cancellation: is the prepayment to be refunded
+
+    def state(self, now: datetime) -> str:
+        """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""
+        if self.status == "held" and self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return self.status
+
+    def is_live(self, now: datetime) -> bool:
+        return self.state(now) in LIVE
+
+
+def ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def as_booking(row: Any) -> Booking:
+    m = row._mapping
+    fields = {name: m[name] for name in Booking.__dataclass_fields__}
+    return Booking(**{**fields, "price": Decimal(m["price"]), "paid": Decimal(m["paid"])})
+
+
+# ---------------------------------------------------------------- hold
+
+
+def hold(
+    conn: Connection,
+    business: Business,
+    service: Service,
+    staff_id: str,
+    start: datetime,
+    values: dict[str, Any],
+    *,
+    free_expired: bool,
+) -> Booking:
+    """Insert a held booking and its claims; `free_expired` first lets expired holds go from the wanted time."""
+    wanted = claims_for(business, service, staff_id, start)
+    touch(conn, [resource for resource, _, _ in wanted])
+    if free_expired:
+        release_expired(conn, wanted, ts(values["created_at"]))
+    booking_id = int(conn.execute(_INSERT_BOOKING, values).inserted_primary_key[0])
+    claim(conn, service, booking_id, wanted, ts(values["expires_at"]))
+    return Booking(id=booking_id, **{k: values[k] for k in Booking.__dataclass_fields__ if k in values})
+
+
+def claim(
+    conn: Connection, service: Service, booking_id: int, wanted: Iterable[tuple[str, int, int]], expires: int | None
+) -> None:
+    rows = [
+        {
+            "booking_id": booking_id,
+            "resource": resource,
+            "seat": free_seat(conn, resource, start, service.capacity) if service.is_class else 0,
+            "capacity": service.capacity,
+            "start_ts": start,
+            "end_ts": end,
+            "active": True,
+            "expires_ts": expires,
+        }
+        for resource, start, end in wanted
+    ]
+    conn.execute(_INSERT_CLAIMS, rows)
+
+
+def free_seat(conn: Connection, resource: str, start_ts: int, capacity: int) -> int:
+    query = select(claims.c.seat).where(claims.c.active, claims.c.resource == resource, claims.c.start_ts == start_ts)
+    taken = set(conn.execute(query).scalars())
+    for seat in range(capacity):
+        if seat not in taken:
+            return seat
+    raise Refused(TAKEN)
+
+
+def release_expired(conn: Connection, wanted: Sequence[tuple[str, int, int]], now_ts: int) -> None:
+    """Let expired holds go from the times about to be claimed, so that the database stops counting them."""
+    overlapping = [
+        and_(claims.c.resource == resource, claims.c.start_ts < end, claims.c.end_ts > start)
+        for resource, start, end in wanted
+    ]
+    conn.execute(
+        update(claims)
+        .where(claims.c.active, claims.c.expires_ts.is_not(None), claims.c.expires_ts <= now_ts)
+        .where(or_(*overlapping))
+        .values(active=False)
+    )
+
+
+# ---------------------------------------------------------------- confirm, cancel, expire, move
+
+
+def confirm(
+    conn: Connection, business: Business, booking_id: int, now: datetime, paid: Decimal | None, late_ok: bool
+) -> Booking:
+    current = locked(conn, booking_id)
+    if current.status == "cancelled":
+        raise Refused(CANCELLED)
+    touch(conn, claimed(conn, booking_id))
+    if current.state(now) == "expired":
+        if not late_ok:
+            raise Refused(EXPIRED)
+        # Fresh claims rather than reviving the old rows: a class seat may have gone while another is free.
+        service = business.service(current.service)
+        wanted = claims_for(business, service, current.specialist, current.start)
+        release(conn, booking_id)
+        release_expired(conn, wanted, ts(now))
+        claim(conn, service, booking_id, wanted, None)
+    changes: dict[str, Any] = {"status": "confirmed", "expires_at": None, "updated_at": now}
+    if paid is not None:
+        changes["paid"] = paid
+    conn.execute(update(claims).where(claims.c.booking_id == booking_id).values(expires_ts=None))
+    return change(conn, booking_id, changes)
+
+
+def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None) -> Booking:
+    current = locked(conn, booking_id)
+    if current.status == "cancelled":
+        return current
+    if current.state(now) == "expired":
+        raise Refused(EXPIRED)
+    touch(conn, claimed(conn, booking_id))
+    release(conn, booking_id)
+    return change(conn, booking_id, {"status": "cancelled", "refund": refund, "updated_at": now})
+
+
+def expire(conn: Connection, booking_id: int, now: datetime) -> Booking:
+    current = locked(conn, booking_id)
+    if current.state(now) != "expired":
+        raise Refused(current.status)
+    # No version bump: every reader already ignores an expired hold.
+    release(conn, booking_id)
+    return change(conn, booking_id, {"status": "expired", "updated_at": now})
+
+
+def move(
+    conn: Connection, business: Business, booking_id: int, start: datetime, now: datetime, specialist: str | None
+) -> Booking:
+    current = locked(conn, booking_id)
+    if not current.is_live(now):
+        raise Refused(current.state(now))
+    service = business.service(current.service)
+    staff_id = specialist or current.specialist
+    reason = check_slot(business, service, staff_id, start, now)
+    if reason is not None:
+        raise Refused(reason)
+    wanted = claims_for(business, service, staff_id, start)
+    touch(conn, [*claimed(conn, booking_id), *(resource for resource, _, _ in wanted)])
+    release(conn, booking_id)
+    release_expired(conn, wanted, ts(now))
+    expires = ts(current.expires_at) if current.status == "held" and current.expires_at else None
+    claim(conn, service, booking_id, wanted, expires)
+    changes = {
+        "start": start,
+        "end": start + timedelta(minutes=service.duration),
+        "specialist": staff_id,
+        "moves": current.moves + 1,
+        "updated_at": now,
+    }
+    return change(conn, booking_id, changes)
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def locked(conn: Connection, booking_id: int) -> Booking:
+    # FOR UPDATE matters on PostgreSQL; SQLite's BEGIN IMMEDIATE already excludes other writers.
+    query = select(bookings).where(bookings.c.id == booking_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise Refused(NOT_FOUND)
+    return as_booking(row)
+
+
+def claimed(conn: Connection, booking_id: int) -> list[str]:
+    """The resources a booking holds (or last held): its claim rows, not today's config, are the truth."""
+    return list(conn.execute(select(claims.c.resource).where(claims.c.booking_id == booking_id).distinct()).scalars())
+
+
+def touch(conn: Connection, resources: Iterable[str]) -> None:
+    """Bump the versions of `resources` so every process's claims cache reloads them. Sorted, so that on
+    PostgreSQL these row locks are always taken in one order and two writers cannot deadlock. On SQLite
+    triggers on `claims` do it (migration 0001): writers there are serialised anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_BUMP, [{"resource": resource} for resource in sorted(set(resources))])
+
+
+def release(conn: Connection, booking_id: int) -> None:
+    conn.execute(update(claims).where(claims.c.booking_id == booking_id, claims.c.active).values(active=False))
+
+
+def change(conn: Connection, booking_id: int, changes: dict[str, Any]) -> Booking:
+    conn.execute(update(bookings).where(bookings.c.id == booking_id).values(**changes))
+    return as_booking(conn.execute(select(bookings).where(bookings.c.id == booking_id)).one())
