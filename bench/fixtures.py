@@ -21,7 +21,9 @@ NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday, 08:00 in Kyiv
 def business(staff_count: int = 20) -> Business:
     week = {day: (TimeRange(9 * 60, 19 * 60),) for day in range(6)}
     lunch = {day: (TimeRange(13 * 60, 14 * 60),) for day in range(6)}
-    staff = tuple(Specialist(f"s{i:02d}", f"Specialist {i}", Schedule(week, lunch)) for i in range(staff_count))
+    staff = tuple(
+        Specialist(f"s{i:02d}", f"Specialist {i}", Schedule(week, lunch)) for i in range(staff_count)
+    )
     ids = tuple(s.id for s in staff)
     services = (
         Service("consult", {"en": "Consultation"}, 60, Decimal(500), ids, buffer_after=10),
@@ -51,8 +53,19 @@ async def fill(db: Database, biz: Business, count: int, days: int = 60, seed: in
         booking_id = len(booking_rows) + 1
         booking_rows.append(_booking(booking_id, staff, start))
         for resource, lo, hi in claims_for(biz, quick, staff, start):
-            claim_rows.append({"booking_id": booking_id, "resource": resource, "seat": 0, "capacity": 1,
-                               "start_ts": lo, "end_ts": hi, "active": True, "expires_ts": None})
+            claim_rows.append(
+                {
+                    "booking_id": booking_id,
+                    "resource": resource,
+                    "seat": 0,
+                    "capacity": 1,
+                    "start_ts": lo,
+                    "end_ts": hi,
+                    "active": True,
+                    "expires_ts": None,
+                }
+            )
+
     def insert_all(conn: Connection) -> None:
         conn.execute(insert(bookings), booking_rows)
         conn.execute(insert(claims), claim_rows)
@@ -63,8 +76,20 @@ async def fill(db: Database, biz: Business, count: int, days: int = 60, seed: in
 
 def _booking(booking_id: int, staff: str, start: datetime) -> dict[str, object]:
     return {
-        "id": booking_id, "code": f"B{booking_id:07d}", "service": "quick", "specialist": staff,
-        "customer_id": None, "start": start, "end": start + timedelta(minutes=30), "status": "confirmed",
-        "expires_at": None, "moves": 0, "price": Decimal(300), "paid": Decimal(0), "note": "",
-        "origin": "direct", "created_at": NOW, "updated_at": NOW,
+        "id": booking_id,
+        "code": f"B{booking_id:07d}",
+        "service": "quick",
+        "specialist": staff,
+        "customer_id": None,
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "status": "confirmed",
+        "expires_at": None,
+        "moves": 0,
+        "price": Decimal(300),
+        "paid": Decimal(0),
+        "note": "",
+        "origin": "direct",
+        "created_at": NOW,
+        "updated_at": NOW,
     }

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fixtures import KYIV, NOW, business  # noqa: E402
-from storage.db import open_database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.store import Store  # noqa: E402
+from bench.fixtures import KYIV, NOW, business
+from storage.db import open_database
+from storage.migrate import upgrade
+from storage.store import Store
 
 
 def distinct_slots(count: int, staff: int) -> list[tuple[str, datetime]]:
@@ -54,8 +54,10 @@ async def distinct(store: Store, holds: int, concurrency: int) -> None:
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    print(f"distinct slots: {holds} holds by {concurrency} concurrent customers in {elapsed:.2f} s "
-          f"= {holds / elapsed:.0f} holds/s ({won} won)")
+    print(
+        f"distinct slots: {holds} holds by {concurrency} concurrent customers in {elapsed:.2f} s "
+        f"= {holds / elapsed:.0f} holds/s ({won} won)"
+    )
 
 
 async def contended(store: Store, contenders: int) -> None:
@@ -63,13 +65,17 @@ async def contended(store: Store, contenders: int) -> None:
     start = start.replace(hour=10) if start.weekday() != 6 else start.replace(hour=10) + timedelta(days=1)
     started = time.perf_counter()
     outcomes = await asyncio.gather(
-        *(store.hold(service="quick", specialist="s00", start=start, now=NOW + timedelta(days=20))
-          for _ in range(contenders))
+        *(
+            store.hold(service="quick", specialist="s00", start=start, now=NOW + timedelta(days=20))
+            for _ in range(contenders)
+        )
     )
     elapsed = time.perf_counter() - started
     won = sum(o.ok for o in outcomes)
-    print(f"one contended slot: {contenders} simultaneous holds resolved in {elapsed * 1000:.0f} ms "
-          f"= {contenders / elapsed:.0f} attempts/s; winners: {won}")
+    print(
+        f"one contended slot: {contenders} simultaneous holds resolved in {elapsed * 1000:.0f} ms "
+        f"= {contenders / elapsed:.0f} attempts/s; winners: {won}"
+    )
 
 
 async def main(url: str, holds: int, concurrency: int, contenders: int) -> None:

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fixtures import KYIV, NOW, business, fill  # noqa: E402
-from storage.availability import free_slots  # noqa: E402
-from storage.db import open_database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.store import Store  # noqa: E402
+from bench.fixtures import KYIV, NOW, business, fill
+from storage.availability import free_slots
+from storage.db import open_database
+from storage.migrate import upgrade
+from storage.store import Store
 
 
 def _ms(samples: list[float]) -> str:
@@ -50,7 +50,9 @@ async def main(url: str, runs: int) -> None:
         free_slots(biz, biz.service("consult"), now=NOW, start_day=first, days=60, busy=busy)
         pure.append(time.perf_counter() - started)
     claims = sum(len(v) for v in busy.values())
-    print(f"backend: {db.dialect}; 20 specialists, 60 days, {claims} existing bookings, {len(found)} free slots")
+    print(
+        f"backend: {db.dialect}; 20 specialists, 60 days, {claims} existing bookings, {len(found)} free slots"
+    )
     print(f"slot search through the store: {_ms(whole)} over {runs} runs")
     print(f"slot computation alone:        {_ms(pure)} over {runs} runs")
     await db.dispose()

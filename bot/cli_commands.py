@@ -8,9 +8,9 @@ from collections import defaultdict
 from datetime import datetime
 
 from bot.app import open_store
-from bot.console import chat as console_chat
 from bot.cli import now_utc, print_json, zone
 from bot.config import Settings
+from bot.console import chat as console_chat
 from storage.availability import Slot
 from storage.db import open_database
 from storage.migrate import current_revision, head_revision, upgrade
@@ -48,11 +48,11 @@ async def services(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    for row in rows:
-        seats = f", class of {row['capacity']}" if row["capacity"] > 1 else ""
+    for s in business.services:
+        seats = f", class of {s.capacity}" if s.is_class else ""
         print(
-            f"{row['id']:<20} {row['name']:<32} {row['duration_minutes']:>4} min "
-            f"{row['price']:>8} {row['currency']}{seats}  ({', '.join(row['staff'])})"
+            f"{s.id:<20} {s.title(lang):<32} {s.duration:>4} min "
+            f"{s.price:>8} {business.currency}{seats}  ({', '.join(s.staff)})"
         )
     return 0
 
@@ -124,8 +124,10 @@ async def bookings(settings: Settings, args: argparse.Namespace) -> int:
     if not found:
         print("no bookings" if args.all else "no upcoming bookings (--all shows past and cancelled ones)")
     for b in found:
-        row = _booking_json(b, settings, now)
-        print(f"{row['code']}  {row['start'][:16]}  {row['service']:<16} {row['specialist']:<12} {row['status']}")
+        print(
+            f"{b.code}  {_local(b.start, settings):%Y-%m-%d %H:%M}  {b.service:<16} "
+            f"{b.specialist:<12} {b.state(now)}"
+        )
     return 0
 
 

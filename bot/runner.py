@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,14 @@ MAX_STEPS = 8  # a message and the results of its effects; more would mean a loo
 LEASE_WAIT_S = 10.0
 
 
+@dataclass
+class _KeyLock:
+    """One conversation's lock, dropped when nobody holds or waits for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class ConversationBusy(Exception):
     """Another process kept the conversation longer than we could wait."""
 
@@ -41,18 +49,20 @@ class Runner:
         self.business = store.business
         self.clock = clock
         self.owner = owner or uuid.uuid4().hex[:16]
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _KeyLock] = {}
         self._zone = ZoneInfo(self.business.timezone)
 
     async def handle(self, key: str, event: ev.Event) -> list[Reply]:
         """The replies to one inbound event of conversation `key`; messages of one key run one at a time."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        entry = self._locks.setdefault(key, _KeyLock())
+        entry.users += 1
         try:
-            async with lock:
+            async with entry.lock:
                 return await self._handle(key, event)
         finally:
-            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
-                self._locks.pop(key, None)
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[key]
 
     async def _handle(self, key: str, event: ev.Event) -> list[Reply]:
         lease = await self._acquire(key)
@@ -124,7 +134,9 @@ class Runner:
 
     # ---------------------------------------------------------------- effects
 
-    async def _carry_out(self, session: Session, effect: fx.Effect, now: datetime) -> tuple[Session, ev.Event | None]:
+    async def _carry_out(
+        self, session: Session, effect: fx.Effect, now: datetime
+    ) -> tuple[Session, ev.Event | None]:
         store = self.store
         if isinstance(effect, fx.SaveCustomer):
             found = await store.customer_by_phone(effect.phone)
@@ -140,7 +152,9 @@ class Runner:
             outcome = await store.cancel(effect.booking_id, now=now, refund=effect.refund)
             return session, _result(outcome, ev.Cancelled)
         if isinstance(effect, fx.MoveBooking):
-            outcome = await store.move(effect.booking_id, start=effect.start, now=now, specialist=effect.specialist)
+            outcome = await store.move(
+                effect.booking_id, start=effect.start, now=now, specialist=effect.specialist
+            )
             return session, _result(outcome, ev.Moved)
         if isinstance(effect, fx.RequestPrepayment):
             # The payment link itself is the payments channel's job; the booking waits as a hold meanwhile.
@@ -150,7 +164,11 @@ class Runner:
 
     async def _hold(self, session: Session, effect: fx.HoldSlot, now: datetime) -> ev.Event:
         service = self.business.service(effect.service)
-        minutes = self.business.rules.payment_hold_minutes if service.prepayment > 0 else self.business.rules.hold_minutes
+        minutes = (
+            self.business.rules.payment_hold_minutes
+            if service.prepayment > 0
+            else self.business.rules.hold_minutes
+        )
         outcome = await self.store.hold(
             service=effect.service,
             start=effect.start,

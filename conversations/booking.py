@@ -109,8 +109,10 @@ def _service_id(turn: Turn) -> str:
 
 def free_days(turn: Turn, first: date, count: int) -> list[date]:
     """Up to `count` days from `first` with at least one free slot, within the snapshot and the window."""
-    draft, found = turn.session.draft, []
-    window_end = turn.today() + timedelta(days=turn.business.window_for(turn.business.service(_service_id(turn))))
+    draft, found = turn.session.draft, list[date]()
+    window_end = turn.today() + timedelta(
+        days=turn.business.window_for(turn.business.service(_service_id(turn)))
+    )
     day = first
     while len(found) < count and day <= window_end:
         try:
@@ -183,7 +185,9 @@ def _minutes(moment: datetime) -> int:
 def slot_at(turn: Turn, start: datetime) -> Slot | None:
     draft = turn.session.draft
     day = turn.local(start).date()
-    return next((s for s in turn.view.slots(_service_id(turn), day, draft.specialist) if s.start == start), None)
+    return next(
+        (s for s in turn.view.slots(_service_id(turn), day, draft.specialist) if s.start == start), None
+    )
 
 
 def choose_time(turn: Turn, minutes: int) -> None:
@@ -221,10 +225,14 @@ def offer_nearest(turn: Turn, wanted: datetime) -> None:
         turn.say("no_free_days", service=turn.service_name(_service_id(turn)))
         show_menu(turn)
         return
-    nearest = sorted(sorted(found, key=lambda s: abs((s.start - wanted).total_seconds()))[:NEAREST_SHOWN], key=_start)
+    nearest = sorted(
+        sorted(found, key=lambda s: abs((s.start - wanted).total_seconds()))[:NEAREST_SHOWN], key=_start
+    )
     turn.session = turn.session.go(_phase(turn, "time"), draft=turn.session.draft)
-    options = [(f"t:{_minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
-               for s in nearest]
+    options = [
+        (f"t:{_minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
+        for s in nearest
+    ]
     options.append(("m:otherday", turn.t("other_day")))
     turn.ask(turn.t("nearest_times"), options)
 
@@ -291,7 +299,9 @@ def show_phone(turn: Turn) -> None:
 
 def _example_phone(turn: Turn) -> str:
     example = phonenumbers.example_number_for_type(_region(turn), phonenumbers.PhoneNumberType.MOBILE)
-    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if example else ""
+    return (
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if example else ""
+    )
 
 
 def _region(turn: Turn) -> str:
@@ -344,7 +354,11 @@ def show_summary(turn: Turn) -> None:
     ]
     if service.prepayment > 0:
         lines.append(turn.t("summary_prepayment", amount=turn.money(service.prepayment)))
-    options = [("m:ok", turn.t("confirm")), ("m:otherday", turn.t("change_time")), ("m:abandon", turn.t("abandon"))]
+    options = [
+        ("m:ok", turn.t("confirm")),
+        ("m:otherday", turn.t("change_time")),
+        ("m:abandon", turn.t("abandon")),
+    ]
     turn.ask("\n".join(lines), options)
 
 

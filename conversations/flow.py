@@ -29,6 +29,7 @@ SAME = "="  # a handler may leave the state as it was
 
 ASKING = ("service", "specialist", "day", "time", "name", "phone", "confirm", "start")
 MOVING = ("move_day", "move_time", "move_confirm", "start")
+BOOKING_STEPS = ("service", "specialist", "day", "time", "name", "phone", "confirm")
 GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language")
 
 
@@ -98,9 +99,7 @@ def _abandon(turn: Turn, _: Any = None) -> None:
 
 
 def _cancel_intent(turn: Turn, _: Any = None) -> None:
-    if turn.session.state in ("service", "specialist", "day", "time", "name", "phone", "confirm"):
-        _abandon(turn)
-    elif turn.session.state == "awaiting_payment":
+    if turn.session.state in (*BOOKING_STEPS, "awaiting_payment"):
         _abandon(turn)
     else:
         m.one_or_choose(turn, "cancel_confirm")
@@ -113,7 +112,9 @@ def _reschedule_intent(turn: Turn, _: Any = None) -> None:
 def _hold_failed(turn: Turn, reason: str) -> None:
     draft = turn.session.draft
     turn.session = turn.session.go("time")
-    turn.say(f"hold_{reason}" if reason in ("taken", "too_late", "too_far", "outside_hours") else "hold_other")
+    turn.say(
+        f"hold_{reason}" if reason in ("taken", "too_late", "too_far", "outside_hours") else "hold_other"
+    )
     if reason == "taken" and draft.start is not None:
         b.offer_nearest(turn, draft.start)
     else:
@@ -237,7 +238,9 @@ PRESENT: dict[str, Handler] = {
     "phone": lambda t, _: b.show_phone(t),
     "confirm": lambda t, _: b.show_summary(t),
     "bookings": lambda t, _: m.show_bookings(t),
-    "booking": lambda t, _: m.show_booking(t) if t.view.booking(t.session.draft.booking_id) else m.show_bookings(t),
+    "booking": lambda t, _: (
+        m.show_booking(t) if t.view.booking(t.session.draft.booking_id) else m.show_bookings(t)
+    ),
     "cancel_confirm": lambda t, _: m.ask_cancel(t),
     "move_day": lambda t, _: b.show_day(t, key="ask_move_day"),
     "move_time": lambda t, _: b.show_time(t) if t.session.draft.day else b.show_day(t, key="ask_move_day"),
@@ -254,7 +257,9 @@ def present(turn: Turn, _: Any = None) -> None:
 # ---------------------------------------------------------------- step
 
 
-def step(session: Session, event: Event, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
+def step(
+    session: Session, event: Event, now: datetime, view: View
+) -> tuple[Session, list[Reply], list[Effect]]:
     """Decide what `event` means in `session`'s state: the new session, what to say, what to do."""
     turn = Turn(session, now, view)
     trigger, arg = _trigger(turn, event)

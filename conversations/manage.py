@@ -47,7 +47,11 @@ def pick_booking(turn: Turn, booking_id: int, then: str = "booking") -> None:
 def show_booking(turn: Turn) -> None:
     booking = _current(turn)
     turn.session = turn.session.go("booking")
-    options = [("m:move", turn.t("reschedule")), ("m:cancelbk", turn.t("cancel_booking")), ("m:my", turn.t("back"))]
+    options = [
+        ("m:move", turn.t("reschedule")),
+        ("m:cancelbk", turn.t("cancel_booking")),
+        ("m:my", turn.t("back")),
+    ]
     turn.ask(_line(turn, booking), options)
 
 
@@ -58,7 +62,7 @@ def _current(turn: Turn) -> Booking:
 
 
 def one_or_choose(turn: Turn, then: str) -> None:
-    """"Cancel" or "reschedule" typed with no booking named: the only one, or ask which."""
+    """ "Cancel" or "reschedule" typed with no booking named: the only one, or ask which."""
     live = turn.view.live_bookings()
     if len(live) == 1:
         pick_booking(turn, live[0].id, then)
@@ -79,7 +83,9 @@ def ask_cancel(turn: Turn) -> None:
     if booking.paid > 0:
         key = "cancel_refund" if refund_due(turn.business, booking, turn.now) else "cancel_no_refund"
         money = turn.money(booking.paid)
-        note = turn.t(key, amount=money, hours=turn.business.refund_hours_for(turn.business.service(booking.service)))
+        note = turn.t(
+            key, amount=money, hours=turn.business.refund_hours_for(turn.business.service(booking.service))
+        )
     else:
         note = ""
     body = "\n".join(filter(None, [turn.t("cancel_question", booking=_line(turn, booking)), note]))
@@ -131,7 +137,14 @@ def show_move_summary(turn: Turn) -> None:
     assert draft.start is not None
     turn.session = turn.session.go("move_confirm")
     body = turn.t("move_question", old=turn.when(booking.start), new=turn.when(draft.start))
-    turn.ask(body, [("m:yesmove", turn.t("confirm")), ("m:otherday", turn.t("change_time")), ("m:keep", turn.t("keep_booking"))])
+    turn.ask(
+        body,
+        [
+            ("m:yesmove", turn.t("confirm")),
+            ("m:otherday", turn.t("change_time")),
+            ("m:keep", turn.t("keep_booking")),
+        ],
+    )
 
 
 def do_move(turn: Turn) -> None:
@@ -156,7 +169,12 @@ def held(turn: Turn, booking: Booking) -> None:
         turn.do(RequestPrepayment(booking.id, service.prepayment))
         minutes = turn.business.rules.payment_hold_minutes
         turn.ask(
-            turn.t("held_pay", when=turn.when(booking.start), amount=turn.money(service.prepayment), minutes=minutes),
+            turn.t(
+                "held_pay",
+                when=turn.when(booking.start),
+                amount=turn.money(service.prepayment),
+                minutes=minutes,
+            ),
             [("m:abandon", turn.t("abandon"))],
         )
         return

@@ -47,7 +47,9 @@ class Turn:
         seq = self.session.seq + 1
         ids = tuple(f"{seq}|{action}" for action, _ in options)
         self.session = self.session.go(self.session.state, seq=seq, offer=ids)
-        self.replies.append(Reply(body, tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))))
+        self.replies.append(
+            Reply(body, tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True)))
+        )
 
     def do(self, effect: Effect) -> None:
         self.effects.append(effect)

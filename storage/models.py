@@ -95,7 +95,8 @@ bookings = Table(
     Column("price", Numeric(10, 2), nullable=False, server_default="0"),
     Column("paid", Numeric(10, 2), nullable=False, server_default="0"),
     Column("note", Text, nullable=False, server_default=""),
-    # How the booking came about: "direct", or "package" / "coupon" / "approval" (the customer may not change those).
+    # How the booking came about: "direct", or "package" / "coupon" / "approval", which the customer may
+    # not change themselves.
     Column("origin", String(16), nullable=False, server_default="direct"),
     # Recorded when cancelled: whether the prepayment is to be refunded under the business's rules.
     Column("refund", Boolean, nullable=True),

@@ -55,13 +55,21 @@ def _acquire(conn: Connection, key: str, owner: str, now: datetime, seconds: int
     now_ts = int(now.timestamp())
     free = or_(c.lease_until.is_(None), c.lease_until <= now_ts, c.lease_owner == owner)
     taken = conn.execute(
-        update(conversations).where(c.key == key, free).values(lease_owner=owner, lease_until=now_ts + seconds)
+        update(conversations)
+        .where(c.key == key, free)
+        .values(lease_owner=owner, lease_until=now_ts + seconds)
     )
     if taken.rowcount == 1:
         row = conn.execute(select(c.version, c.data).where(c.key == key)).one()
         return Lease(key, owner, row.version, row.data)
     if conn.execute(select(c.key).where(c.key == key)).first() is not None:
         return None
-    values = {"key": key, "version": 0, "lease_owner": owner, "lease_until": now_ts + seconds, "updated_at": now}
+    values = {
+        "key": key,
+        "version": 0,
+        "lease_owner": owner,
+        "lease_until": now_ts + seconds,
+        "updated_at": now,
+    }
     conn.execute(insert(conversations).values(**values))
     return Lease(key, owner, 0, None)

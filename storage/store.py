@@ -67,7 +67,9 @@ def _ts(moment: datetime) -> int:
 
 
 class Store:
-    def __init__(self, db: Database, business: Business, *, new_code: Callable[[], str] = random_code) -> None:
+    def __init__(
+        self, db: Database, business: Business, *, new_code: Callable[[], str] = random_code
+    ) -> None:
         self.db = db
         self.business = business
         self._new_code = new_code
@@ -81,7 +83,7 @@ class Store:
     ) -> int:
         values = {"name": name, "phone": phone, "language": language, "created_at": now}
         return await self.db.transaction(
-            lambda conn: int(conn.execute(insert(customers).values(**values)).inserted_primary_key[0])
+            lambda conn: tx.new_id(conn.execute(insert(customers).values(**values)))
         )
 
     async def customer_by_phone(self, phone: str) -> int | None:
@@ -112,7 +114,7 @@ class Store:
         )
 
     async def busy(self, *, now: datetime, first_day: date, days: int) -> dict[str, list[tuple[int, int]]]:
-        """Every live claim of the business over `days` local days from `first_day` (a conversation's view)."""
+        """Every live claim of the business over `days` local days from `first_day`: a conversation's view."""
         resources = sorted({key for s in self.business.services for key in _resources(s, s.staff)})
         lo, hi = self._window(first_day, days)
         async with self.db.reading() as conn:
@@ -129,9 +131,13 @@ class Store:
         return tx.as_booking(row) if row else None
 
     async def bookings(
-        self, *, customer_id: int | None = None, since: datetime | None = None, live_at: datetime | None = None
+        self,
+        *,
+        customer_id: int | None = None,
+        since: datetime | None = None,
+        live_at: datetime | None = None,
     ) -> list[Booking]:
-        """Bookings by start time; `since` keeps those ending after it, `live_at` those live at that moment."""
+        """Bookings by start time; `since` keeps those ending after it, `live_at` those live then."""
         query = select(bookings).order_by(bookings.c.start, bookings.c.id)
         if customer_id is not None:
             query = query.where(bookings.c.customer_id == customer_id)
@@ -181,7 +187,13 @@ class Store:
         return Outcome(reason=min(reasons, key=_REASON_ORDER.index))
 
     async def _hold_one(
-        self, service: Service, staff_id: str, start: datetime, now: datetime, customer_id: int | None, expires: datetime
+        self,
+        service: Service,
+        staff_id: str,
+        start: datetime,
+        now: datetime,
+        customer_id: int | None,
+        expires: datetime,
     ) -> Outcome:
         # The first try assumes no expired hold is in the way (the common case, one statement fewer); on a
         # conflict the next try releases expired holds from the wanted time first. On PostgreSQL two holds
@@ -206,7 +218,13 @@ class Store:
         return Outcome(reason=TAKEN)
 
     def _new_booking(
-        self, service: Service, staff_id: str, start: datetime, now: datetime, customer_id: int | None, expires: datetime
+        self,
+        service: Service,
+        staff_id: str,
+        start: datetime,
+        now: datetime,
+        customer_id: int | None,
+        expires: datetime,
     ) -> dict[str, Any]:
         return {
             "code": self._new_code(),
@@ -230,7 +248,9 @@ class Store:
     ) -> Outcome:
         """Make a hold a booking. A hold past its expiry is refused ("expired") unless `late_ok`, which
         takes its time back if nobody else has (for a payment that arrived late), else "taken"."""
-        return await self._change(booking_id, lambda conn: tx.confirm(conn, self.business, booking_id, now, paid, late_ok))
+        return await self._change(
+            booking_id, lambda conn: tx.confirm(conn, self.business, booking_id, now, paid, late_ok)
+        )
 
     async def cancel(self, booking_id: int, *, now: datetime, refund: bool | None = None) -> Outcome:
         """Cancel a live booking and free its time, recording whether its prepayment is to be refunded.

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Insert, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, Insert, and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from storage.availability import check_slot, claims_for
@@ -69,6 +69,12 @@ class Booking:
         return self.state(now) in LIVE
 
 
+def new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -92,18 +98,22 @@ def hold(
     *,
     free_expired: bool,
 ) -> Booking:
-    """Insert a held booking and its claims; `free_expired` first lets expired holds go from the wanted time."""
+    """Insert a held booking and its claims; `free_expired` first lets expired holds leave the wanted time."""
     wanted = claims_for(business, service, staff_id, start)
     touch(conn, [resource for resource, _, _ in wanted])
     if free_expired:
         release_expired(conn, wanted, ts(values["created_at"]))
-    booking_id = int(conn.execute(_INSERT_BOOKING, values).inserted_primary_key[0])
+    booking_id = new_id(conn.execute(_INSERT_BOOKING, values))
     claim(conn, service, booking_id, wanted, ts(values["expires_at"]))
     return Booking(id=booking_id, **{k: values[k] for k in Booking.__dataclass_fields__ if k in values})
 
 
 def claim(
-    conn: Connection, service: Service, booking_id: int, wanted: Iterable[tuple[str, int, int]], expires: int | None
+    conn: Connection,
+    service: Service,
+    booking_id: int,
+    wanted: Iterable[tuple[str, int, int]],
+    expires: int | None,
 ) -> None:
     rows = [
         {
@@ -122,7 +132,9 @@ def claim(
 
 
 def free_seat(conn: Connection, resource: str, start_ts: int, capacity: int) -> int:
-    query = select(claims.c.seat).where(claims.c.active, claims.c.resource == resource, claims.c.start_ts == start_ts)
+    query = select(claims.c.seat).where(
+        claims.c.active, claims.c.resource == resource, claims.c.start_ts == start_ts
+    )
     taken = set(conn.execute(query).scalars())
     for seat in range(capacity):
         if seat not in taken:
@@ -191,7 +203,12 @@ def expire(conn: Connection, booking_id: int, now: datetime) -> Booking:
 
 
 def move(
-    conn: Connection, business: Business, booking_id: int, start: datetime, now: datetime, specialist: str | None
+    conn: Connection,
+    business: Business,
+    booking_id: int,
+    start: datetime,
+    now: datetime,
+    specialist: str | None,
 ) -> Booking:
     current = locked(conn, booking_id)
     if not current.is_live(now):
@@ -233,7 +250,9 @@ def locked(conn: Connection, booking_id: int) -> Booking:
 
 def claimed(conn: Connection, booking_id: int) -> list[str]:
     """The resources a booking holds (or last held): its claim rows, not today's config, are the truth."""
-    return list(conn.execute(select(claims.c.resource).where(claims.c.booking_id == booking_id).distinct()).scalars())
+    return list(
+        conn.execute(select(claims.c.resource).where(claims.c.booking_id == booking_id).distinct()).scalars()
+    )
 
 
 def touch(conn: Connection, resources: Iterable[str]) -> None:
@@ -245,7 +264,9 @@ def touch(conn: Connection, resources: Iterable[str]) -> None:
 
 
 def release(conn: Connection, booking_id: int) -> None:
-    conn.execute(update(claims).where(claims.c.booking_id == booking_id, claims.c.active).values(active=False))
+    conn.execute(
+        update(claims).where(claims.c.booking_id == booking_id, claims.c.active).values(active=False)
+    )
 
 
 def change(conn: Connection, booking_id: int, changes: dict[str, Any]) -> Booking:

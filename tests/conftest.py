@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ from sqlalchemy import text
 from storage.db import Database, open_database
 from storage.migrate import upgrade
 from tests import pg
-
 
 TABLES = "claims, bookings, customers, conversations, resource_versions"
 

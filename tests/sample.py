@@ -40,8 +40,17 @@ def salon() -> Business:
         Specialist("boris", "Boris", Schedule(weekly=_weekdays("10:00-20:00"), breaks=lunch)),
     )
     services = (
-        Service("haircut", {"en": "Haircut", "uk": "Стрижка"}, 60, Decimal(800), ("anna", "boris"), buffer_after=15),
-        Service("manicure", {"en": "Manicure", "uk": "Манікюр"}, 45, Decimal(600), ("anna",), buffer_before=10),
+        Service(
+            "haircut",
+            {"en": "Haircut", "uk": "Стрижка"},
+            60,
+            Decimal(800),
+            ("anna", "boris"),
+            buffer_after=15,
+        ),
+        Service(
+            "manicure", {"en": "Manicure", "uk": "Манікюр"}, 45, Decimal(600), ("anna",), buffer_before=10
+        ),
         Service(
             "colouring",
             {"en": "Colouring", "uk": "Фарбування"},
@@ -50,7 +59,9 @@ def salon() -> Business:
             ("anna",),
             prepayment=Decimal(500),
         ),
-        Service("laser", {"en": "Laser", "uk": "Лазер"}, 30, Decimal(1500), ("anna", "boris"), room="laser-room"),
+        Service(
+            "laser", {"en": "Laser", "uk": "Лазер"}, 30, Decimal(1500), ("anna", "boris"), room="laser-room"
+        ),
         Service(
             "yoga",
             {"en": "Yoga class", "uk": "Йога"},

@@ -14,8 +14,8 @@ TEXTS = {
     "menu_language": "Language",
     "help": (
         "I can book a visit, show your bookings, move or cancel one.\n"
-        "Tap a button or just write, e.g. \"haircut tomorrow after 5\", \"reschedule\", \"cancel\".\n"
-        "\"Start over\" takes you back to the beginning at any time. For anything else: {contact}."
+        'Tap a button or just write, e.g. "haircut tomorrow after 5", "reschedule", "cancel".\n'
+        '"Start over" takes you back to the beginning at any time. For anything else: {contact}.'
     ),
     "not_understood": "Sorry, I didn't get that.",
     "stale_button": "That button is from an earlier message. Here is where we are now:",

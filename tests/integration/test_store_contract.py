@@ -30,13 +30,15 @@ def _starts(slots: list) -> list[str]:
 
 async def test_hold_takes_the_slot_off_offer(store: Store) -> None:
     customer = await _customer(store)
-    outcome = await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW, customer_id=customer)
+    outcome = await store.hold(
+        service="haircut", specialist="anna", start=at(24, 11), now=NOW, customer_id=customer
+    )
     assert outcome.ok and outcome.booking is not None
     assert outcome.booking.status == "held"
     assert outcome.booking.expires_at == NOW + timedelta(minutes=15)
     assert outcome.booking.end == at(24, 12)
     offered = _starts(await store.slots("haircut", specialist="anna", now=NOW, start_day=at(24, 0).date()))
-    # 11:00 is held; 10:00 would run into it (it ends 11:00 but its buffer runs to 11:15); 11:15 still overlaps.
+    # 11:00 is held; 10:00 would run into it (it ends 11:00, its buffer runs to 11:15); 11:15 still overlaps.
     assert "11:00" not in offered and "10:00" not in offered and "11:45" not in offered
     assert "09:45" in offered and "14:00" in offered
 
@@ -86,9 +88,13 @@ async def test_unknown_service_and_specialist(store: Store) -> None:
 async def test_buffers_are_enforced_by_the_database(store: Store) -> None:
     assert (await store.hold(service="haircut", specialist="anna", start=at(24, 10), now=NOW)).ok
     # 11:00 is on the grid and inside hours, but the first haircut's 15-minute buffer runs to 11:15.
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).reason == "taken"
-    # The manicure needs 10 minutes before it: from 11:15 that overlaps the buffer too, from 11:30 it does not.
-    assert (await store.hold(service="manicure", specialist="anna", start=at(24, 11, 15), now=NOW)).reason == "taken"
+    assert (
+        await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
+    ).reason == "taken"
+    # The manicure needs 10 minutes before it: from 11:15 that overlaps the buffer, from 11:30 it does not.
+    assert (
+        await store.hold(service="manicure", specialist="anna", start=at(24, 11, 15), now=NOW)
+    ).reason == "taken"
     assert (await store.hold(service="manicure", specialist="anna", start=at(24, 11, 30), now=NOW)).ok
 
 
@@ -109,10 +115,14 @@ async def test_confirm_keeps_the_slot_past_the_hold_time(store: Store) -> None:
     held = await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
     assert held.booking is not None
     confirmed = await store.confirm(held.booking.id, now=NOW + timedelta(minutes=5), paid=Decimal(200))
-    assert confirmed.booking and confirmed.booking.status == "confirmed" and confirmed.booking.expires_at is None
+    assert (
+        confirmed.booking and confirmed.booking.status == "confirmed" and confirmed.booking.expires_at is None
+    )
     assert confirmed.booking.paid == Decimal(200)
     much_later = NOW + timedelta(hours=5)
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=much_later)).reason == "taken"
+    assert (
+        await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=much_later)
+    ).reason == "taken"
     again = await store.confirm(held.booking.id, now=much_later)
     assert again.ok and again.booking and again.booking.paid == Decimal(200)
 
@@ -123,7 +133,9 @@ async def test_a_late_payment_is_honoured_while_the_time_is_still_free(store: St
     late = NOW + timedelta(hours=1)
     outcome = await store.confirm(held.booking.id, now=late, paid=Decimal(200), late_ok=True)
     assert outcome.ok and outcome.booking and outcome.booking.status == "confirmed"
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=late)).reason == "taken"
+    assert (
+        await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=late)
+    ).reason == "taken"
 
 
 async def test_cancel_frees_the_time_and_is_idempotent(store: Store) -> None:
@@ -146,7 +158,9 @@ async def test_move_takes_the_new_time_and_frees_the_old(store: Store) -> None:
     assert (moved.booking.start, moved.booking.moves) == (at(25, 15), 1)
     assert (moved.booking.status, moved.booking.paid) == ("confirmed", Decimal(800))
     assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).ok
-    assert (await store.hold(service="haircut", specialist="anna", start=at(25, 15), now=NOW)).reason == "taken"
+    assert (
+        await store.hold(service="haircut", specialist="anna", start=at(25, 15), now=NOW)
+    ).reason == "taken"
 
 
 async def test_move_onto_its_own_overlapping_time(store: Store) -> None:
@@ -165,7 +179,9 @@ async def test_a_failed_move_changes_nothing(store: Store) -> None:
     assert refused.reason == "taken"
     assert refused.booking == mine.booking
     # The old time is still claimed: nobody else can take it.
-    assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).reason == "taken"
+    assert (
+        await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
+    ).reason == "taken"
     assert (await store.move(mine.booking.id, start=at(24, 7), now=NOW)).reason == "outside_hours"
 
 
@@ -208,7 +224,9 @@ async def test_seats_left_count_down(store: Store) -> None:
 
 async def test_a_room_is_shared_by_specialists(store: Store) -> None:
     assert (await store.hold(service="laser", specialist="anna", start=at(24, 11), now=NOW)).ok
-    assert (await store.hold(service="laser", specialist="boris", start=at(24, 11), now=NOW)).reason == "taken"
+    assert (
+        await store.hold(service="laser", specialist="boris", start=at(24, 11), now=NOW)
+    ).reason == "taken"
     assert (await store.hold(service="haircut", specialist="boris", start=at(24, 11), now=NOW)).ok
 
 
@@ -242,11 +260,14 @@ async def test_the_database_itself_refuses_overlapping_claims(store: Store, data
     assert held.booking is not None
     start = int(at(24, 11, 30).timestamp())
     row = {"booking_id": held.booking.id, "resource": "staff:anna", "seat": 0, "capacity": 1, "active": True}
+
     def overlapping(conn: Connection) -> None:
         conn.execute(insert(claims).values(**row, start_ts=start, end_ts=start + 600))
 
     def beyond_capacity(conn: Connection) -> None:
-        conn.execute(insert(claims).values(**{**row, "seat": 1}, start_ts=start + 86400, end_ts=start + 87000))
+        conn.execute(
+            insert(claims).values(**{**row, "seat": 1}, start_ts=start + 86400, end_ts=start + 87000)
+        )
 
     def reactivated_into_a_taken_time(conn: Connection) -> None:
         conn.execute(text("UPDATE claims SET active = false"))

@@ -51,7 +51,9 @@ class Chatter:
 
     def view(self) -> View:
         today = self.now.astimezone(__import__("zoneinfo").ZoneInfo(self.business.timezone)).date()
-        return View(self.business, self.now, today, today + timedelta(days=90), self.busy, tuple(self.bookings))
+        return View(
+            self.business, self.now, today, today + timedelta(days=90), self.busy, tuple(self.bookings)
+        )
 
     def send(self, event: ev.Event) -> list[Reply]:
         replies: list[Reply] = []
@@ -105,7 +107,9 @@ class Chatter:
             return ev.Cancelled(self._swap(replace(self._find(effect.booking_id), status="cancelled")))
         if isinstance(effect, fx.MoveBooking):
             old = self._find(effect.booking_id)
-            moved = replace(old, start=effect.start, end=effect.start + (old.end - old.start), moves=old.moves + 1)
+            moved = replace(
+                old, start=effect.start, end=effect.start + (old.end - old.start), moves=old.moves + 1
+            )
             return ev.Moved(self._swap(moved))
         raise AssertionError(effect)
 

@@ -1,4 +1,4 @@
-"""docs/flow.mmd is generated from the transition table; this fails when someone edits one and not the other."""
+"""docs/flow.mmd is generated from the transition table; this fails when one is edited and not the other."""
 
 from pathlib import Path
 

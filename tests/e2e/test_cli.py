@@ -1,0 +1,104 @@
+"""The `slotbot` command as a user runs it, on the shipped config.yaml and a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    return tmp_path
+
+
+def slotbot(workdir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTBOT_", "TELEGRAM_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=workdir,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_services_lists_the_example_business(workdir: Path) -> None:
+    done = slotbot(workdir, "services", "--json")
+    assert done.returncode == 0, done.stderr
+    services = json.loads(done.stdout)
+    assert len(services) >= 5
+    assert any(s["capacity"] == 6 for s in services)
+    assert all(s["currency"] == "UAH" for s in services)
+
+
+def test_slots_prints_free_times_in_the_business_time_zone(workdir: Path) -> None:
+    service = json.loads(slotbot(workdir, "services", "--json").stdout)[0]["id"]
+    first = date.today() + timedelta(days=7)
+    done = slotbot(
+        workdir, "slots", "--service", service, "--date", first.isoformat(), "--days", "3", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    slots = json.loads(done.stdout)
+    assert slots, "a salon open six days a week has free slots in three days"
+    days = {first + timedelta(days=i) for i in range(3)}
+    assert {date.fromisoformat(s["start"][:10]) for s in slots} <= days
+    assert all(s["start"][-6:] in ("+02:00", "+03:00") for s in slots)  # Europe/Kyiv
+    text = slotbot(workdir, "slots", "--service", service, "--date", first.isoformat())
+    assert text.returncode == 0 and "Europe/Kyiv" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("slots", "--service", "tattoo"), "unknown service 'tattoo'"),
+        (("slots", "--service", "manicure", "--date", "tomorrow"), "not a date"),
+        (("slots", "--service", "manicure", "--days", "0"), "days must be"),
+        (("slots", "--service", "manicure", "--staff", "nobody"), "unknown specialist"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message(workdir: Path, args: tuple[str, ...], message: str) -> None:
+    done = slotbot(workdir, *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_broken_config_is_reported_with_its_key_path(workdir: Path) -> None:
+    config = workdir / "config.yaml"
+    config.write_text(config.read_text().replace("timezone: Europe/Kyiv", "timezone: Europe/Kiev2"))
+    done = slotbot(workdir, "services")
+    assert done.returncode == 2
+    assert "business.timezone" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_missing_config_is_reported(tmp_path: Path) -> None:
+    done = slotbot(tmp_path, "services")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_a_scripted_chat_makes_a_booking_that_bookings_lists(workdir: Path) -> None:
+    assert json.loads(slotbot(workdir, "bookings", "--json").stdout) == []
+    script = "\n".join(["1", "1", "1", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
+    done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert "Booked!" in done.stdout
+    [booking] = json.loads(slotbot(workdir, "bookings", "--json").stdout)
+    assert booking["status"] == "confirmed"
+    assert (workdir / "slotbot.db").exists()
+
+
+def test_db_status_and_upgrade(workdir: Path) -> None:
+    done = slotbot(workdir, "db", "upgrade")
+    assert done.returncode == 0 and "up to date" in done.stdout
