@@ -185,7 +185,9 @@ class Business:
         return self.rules.min_notice_move if service.min_notice_move is None else service.min_notice_move
 
     def cancel_notice_for(self, service: Service) -> int:
-        return self.rules.min_notice_cancel if service.min_notice_cancel is None else service.min_notice_cancel
+        return (
+            self.rules.min_notice_cancel if service.min_notice_cancel is None else service.min_notice_cancel
+        )
 
     def refund_hours_for(self, service: Service) -> int:
         hours = service.refund_cancel_hours

@@ -39,12 +39,18 @@ class ClaimsCache:
             resource_versions.c.resource.in_(resources)
         )
         versions = {resource: version for resource, version in (await conn.execute(query)).all()}
-        stale = [r for r in resources if r not in self._resources or self._resources[r].version != versions.get(r, 0)]
+        stale = [
+            r
+            for r in resources
+            if r not in self._resources or self._resources[r].version != versions.get(r, 0)
+        ]
         if stale:
             await self._load(conn, stale, versions, now_ts - _HISTORY_S)
         return {r: _window(self._resources[r], lo, hi, now_ts) for r in resources}
 
-    async def _load(self, conn: AsyncConnection, stale: list[str], versions: dict[str, int], floor: int) -> None:
+    async def _load(
+        self, conn: AsyncConnection, stale: list[str], versions: dict[str, int], floor: int
+    ) -> None:
         fresh = {r: _Resource(versions.get(r, 0)) for r in stale}
         query = (
             select(claims.c.resource, claims.c.start_ts, claims.c.end_ts, claims.c.expires_ts)

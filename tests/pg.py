@@ -59,7 +59,9 @@ def server_url() -> Iterator[str]:
         )
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
         subprocess.run(
-            _as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]),
+            _as_postgres_user(
+                [pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]
+            ),
             check=True,
             capture_output=True,
         )

@@ -84,9 +84,7 @@ def upgrade() -> None:
     op.create_table(
         "claims",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "booking_id", sa.Integer, sa.ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("booking_id", sa.Integer, sa.ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
         sa.Column("resource", sa.String(160), nullable=False),
         sa.Column("seat", sa.Integer, nullable=False, server_default="0"),
         sa.Column("capacity", sa.Integer, nullable=False, server_default="1"),
