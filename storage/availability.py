@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress
+from math import gcd
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -31,8 +32,7 @@ Busy = Mapping[str, Sequence[tuple[int, int]]]
 Minutes = list[tuple[int, int]]  # ranges of one local day in minutes since midnight, sorted and disjoint
 Spans = list[tuple[int, int]]  # [start, end) in epoch seconds (or seconds since midnight), sorted
 Runs = list[tuple[int, int]]  # (first, last) start of an unbroken run of slots, one step apart
-# Slots to make: first start, last start (one step apart), specialist, seats left, every free specialist.
-Stretch = tuple[int, int, str, int, tuple[str, ...]]
+Row = tuple[int, str, int, tuple[str, ...]]  # a Slot to make: start, specialist, seats left, every free one
 
 _NO_BUSY: Busy = MappingProxyType({})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -100,6 +100,13 @@ def free_slots(
 ) -> list[Slot]:
     """Every bookable slot whose local date is in [start_day, start_day + days), by start time.
 
+    A specialist works their weekly hours, or their own override for the date, cut to a business-wide
+    shortened day; a closure, time off or a weekday without hours is a day off; breaks are taken out.
+    Starts step from the start of each working range; the service must fit inside the range, and its
+    blocked time (buffers included) must overlap no claim on the specialist or the service's room, nor a
+    class the specialist teaches. A group class offers its sessions instead, with the seats left. Every
+    start respects the minimum notice and the booking window.
+
     With `specialist` None the specialists' slots are merged: one Slot per start, offering the first
     free specialist in the service's order and listing every free one.
     """
@@ -121,7 +128,11 @@ def free_slots(
 def check_slot(
     business: Business, service: Service, specialist_id: str, start: datetime, now: datetime
 ) -> str | None:
-    """Whether `specialist_id` could offer `start` for `service`, ignoring claims: None, or why not."""
+    """Whether `specialist_id` could offer `start` for `service`, ignoring claims: None, or why not.
+
+    Reasons, the first that applies: "unknown_specialist", "outside_hours" (also off the grid, into a
+    class the specialist teaches, or not a session of a class), "too_late", "too_far".
+    """
     staff = _staff_in_scope(business, service, specialist_id)
     if not staff:
         return UNKNOWN_SPECIALIST
@@ -313,10 +324,10 @@ def _windows(ask: _Ask, schedule: Schedule) -> Spans:
     midnights = ask.midnights
     if odd:
         midnights = list(midnights)
+        at = ask.clock.at
         for i in odd:
             day = ask.days[i]
             # Exact times (midnight 0): on a clock change a range lasts as long as it really does.
-            at = ask.clock.at
             plans[i] = _merged([(at(day, a), at(day, b)) for a, b in _working(ask.business, schedule, day)])
             midnights[i] = 0
     return [
@@ -456,6 +467,8 @@ def _sweep(
                 first += (range_start - first) % step  # onto the range's grid
                 if first <= last:
                     runs.append((first, last - (last - first) % step))
+                if gap_end <= range_end:  # most gaps end inside the range they start in
+                    break
                 i += 1
                 range_start, range_end = windows[i]
         if b1 > reach:
@@ -472,16 +485,20 @@ def _individual_slots(service: Service, step: int, found: list[tuple[str, Runs]]
     if len(found) == 1:
         sid, runs = found[0]
         alone = (sid,)
-        return _build(service, step, [(first, last, sid, 1, alone) for first, last in runs])
+        rows: Iterable[Row] = (
+            (start, sid, 1, alone) for first, last in runs for start in range(first, last + 1, step)
+        )
+        return _build(service, step, rows)
     runs = [run for _, each in found for run in each]
+    # Sweeping run ends pays off when runs are long (a quiet calendar) and share one grid.
     aligned = len({first % step for first, _ in runs}) <= 1
-    # Sweeping run ends pays off once runs are long (a quiet calendar); busy ones leave short runs.
     long_runs = sum(last - first for first, last in runs) >= 5 * step * len(runs)
-    merged = _merge_runs(found, step) if aligned and long_runs else _merge_starts(found, step)
-    return _build(service, step, merged)
+    return _build(
+        service, step, _merge_runs(found, step) if aligned and long_runs else _merge_starts(found, step)
+    )
 
 
-def _merge_runs(found: list[tuple[str, Runs]], step: int) -> list[Stretch]:
+def _merge_runs(found: list[tuple[str, Runs]], step: int) -> Iterable[Row]:
     """Merge runs that lie on one common grid by sweeping their ends, not their starts one by one.
 
     Each run's first start and the start after its last are events `position << shift | staff position`,
@@ -498,7 +515,7 @@ def _merge_runs(found: list[tuple[str, Runs]], step: int) -> list[Stretch]:
     names = [sid for sid, _ in found]
     low_bits = (1 << shift) - 1
     teams: dict[int, tuple[str, ...]] = {}
-    stretches: list[Stretch] = []
+    stretches: list[tuple[int, int, tuple[str, ...]]] = []
     free = 0  # bit i set: names[i] is free from `at` on; the key of `teams`
     flags = [0] * len(names)  # the same bits, as compress() takes them
     at = 0
@@ -509,27 +526,40 @@ def _merge_runs(found: list[tuple[str, Runs]], step: int) -> list[Stretch]:
                 team = teams.get(free)
                 if team is None:
                     team = teams[free] = tuple(compress(names, flags))
-                stretches.append((at, position - step, team[0], 1, team))
+                stretches.append((at, position, team))
             at = position
         tag = event & low_bits
         # Toggle: where one run of a specialist ends and the next begins, the two events cancel out.
         free ^= 1 << tag
         flags[tag] ^= 1
-    return stretches
+    return ((start, team[0], 1, team) for first, end, team in stretches for start in range(first, end, step))
 
 
-def _merge_starts(found: list[tuple[str, Runs]], step: int) -> list[Stretch]:
-    """Merge start by start, for specialists whose ranges begin off each other's grid."""
-    free: dict[int, list[str]] = {}
+def _merge_starts(found: list[tuple[str, Runs]], step: int) -> list[Row]:
+    """One row per start, listing everyone free then in staff order.
+
+    Starts go into buckets, one per grid point from the earliest start on (the step, or a finer grain
+    where ranges begin off each other's grid), so that a run is a plain range of bucket numbers: much
+    cheaper than hashing every start, and the buckets come out in order. Starts are whole minutes, so
+    there are at most 1440 buckets a day.
+    """
+    firsts = [first for _, runs in found for first, _ in runs]
+    if not firsts:
+        return []
+    base = min(firsts)
+    grain = gcd(step, *[first - base for first in firsts])
+    size = (max(last for _, runs in found for _, last in runs) - base) // grain + 1
+    buckets: list[list[str] | None] = [None] * size
     for sid, runs in found:
         for first, last in runs:
-            for start in range(first, last + 1, step):
-                who = free.get(start)
+            for k in range((first - base) // grain, (last - base) // grain + 1, step // grain):
+                who = buckets[k]
                 if who is None:
-                    free[start] = [sid]
+                    buckets[k] = [sid]
                 else:
                     who.append(sid)
-    return [(start, start, who[0], 1, tuple(who)) for start, who in sorted(free.items())]
+    filled = zip(compress(range(size), buckets), filter(None, buckets), strict=True)
+    return [(base + k * grain, who[0], 1, tuple(who)) for k, who in filled]
 
 
 def _class_slots(service: Service, found: list[tuple[str, dict[int, int]]]) -> list[Slot]:
@@ -539,47 +569,37 @@ def _class_slots(service: Service, found: list[tuple[str, dict[int, int]]]) -> l
         for start in seats:
             free.setdefault(start, []).append(sid)
     seats_of = dict(found)
-    stretches = [
-        (start, start, who[0], seats_of[who[0]][start], tuple(who)) for start, who in sorted(free.items())
-    ]
-    return _build(service, 1, stretches)
+    rows = [(start, who[0], seats_of[who[0]][start], tuple(who)) for start, who in sorted(free.items())]
+    return _build(service, 0, rows)
 
 
-def _build(service: Service, step: int, stretches: Iterable[Stretch]) -> list[Slot]:
-    """Slots from stretches sorted by start.
+def _build(service: Service, step: int, rows: Iterable[Row]) -> list[Slot]:
+    """Slots from rows sorted by start.
 
     Making the objects is most of the cost of a large answer, so this skips the frozen dataclass's
-    __init__ (six object.__setattr__ calls) for one __dict__ assignment, and steps each datetime on from
+    __init__ (six object.__setattr__ calls) for one __dict__ assignment, and moves each datetime on from
     the one before, which is far cheaper than converting every timestamp.
     """
-    duration = timedelta(minutes=service.duration)
+    service_id, duration = service.id, timedelta(minutes=service.duration)
+    step_delta = timedelta(seconds=step)
     new, set_field = object.__new__, object.__setattr__
-    steps: dict[int, timedelta] = {}
     slots: list[Slot] = []
     previous, moment = _FAR, _EPOCH
-    for first, last, sid, left, who in stretches:
-        for start in range(first, last + 1, step):
-            gap = start - previous
-            if 0 < gap < _DAY_SECONDS:
-                delta = steps.get(gap)
-                if delta is None:
-                    delta = steps[gap] = timedelta(seconds=gap)
-                moment += delta
-            else:
-                moment = datetime.fromtimestamp(start, UTC)
-            previous = start
-            slot = new(Slot)
-            set_field(
-                slot,
-                "__dict__",
-                {
-                    "service": service.id,
-                    "specialist": sid,
-                    "start": moment,
-                    "end": moment + duration,
-                    "seats_left": left,
-                    "specialists": who,
-                },
-            )
-            slots.append(slot)
+    for start, sid, left, who in rows:
+        if start - previous == step:
+            moment += step_delta
+        else:
+            moment = datetime.fromtimestamp(start, UTC)
+        previous = start
+        slot = new(Slot)
+        fields = {
+            "service": service_id,
+            "specialist": sid,
+            "start": moment,
+            "end": moment + duration,
+            "seats_left": left,
+            "specialists": who,
+        }
+        set_field(slot, "__dict__", fields)
+        slots.append(slot)
     return slots

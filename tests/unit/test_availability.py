@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,7 +53,7 @@ def minutes(text: str) -> int:
 
 
 def ranges(text: str) -> tuple[TimeRange, ...]:
-    """ "09:00-12:00,13:00-14:00" -> TimeRanges; "" -> ()."""
+    """TimeRanges from text such as "09:00-12:00,13:00-14:00"; an empty text gives none."""
     return tuple(
         TimeRange(minutes(part.split("-")[0]), minutes(part.split("-")[1]))
         for part in text.split(",")
@@ -185,7 +186,7 @@ LASER = service("laser", 60, ("anna", "boris"), room="laser")
 EITHER = service(staff=("anna", "boris"))
 PAIR = (person("anna", "09:00-12:00"), person("boris", "10:00-13:00"))
 AROUND_THE_CLOCK = person("anna", "00:00-24:00", EVERY_DAY)
-TEACHER = (person("anna"), person("boris"))
+ANNA_AND_BORIS = (person("anna"), person("boris"))  # the same hours; boris teaches YOGA
 CUT_AND_YOGA = (service("cut", 30, ("boris",)), YOGA)
 SEATS = class_resource("yoga", "boris")
 ANNA, BORIS = staff_resource("anna"), staff_resource("boris")
@@ -311,6 +312,12 @@ CASES = [
         busy=claimed(ANNA, (span(MON, "10:00-11:00")[0], span(MON, "10:00-11:00")[1] + 1)),
     ),
     case(
+        "busy-from-one-second-early",
+        business(),
+        ["09:00"],
+        busy=claimed(ANNA, (span(MON, "11:00-12:00")[0] - 1, span(MON, "11:00-12:00")[1])),
+    ),
+    case(
         "buffers-both-sides-of-a-booking",
         business(step=15, services=(service(duration=30, buffer_before=15, buffer_after=15),)),
         ["09:00", "09:15", "10:45", "11:00", "11:15", "11:30"],
@@ -386,8 +393,10 @@ CASES = [
     case(
         "spring-forward-whole-day-is-23-hours",
         business(AROUND_THE_CLOCK, step=120),
-        ["00:00+0200", "02:00+0200", "05:00+0300", "07:00+0300", "09:00+0300", "11:00+0300"]
-        + ["13:00+0300", "15:00+0300", "17:00+0300", "19:00+0300", "21:00+0300", "23:00+0300"],
+        [
+            *["00:00+0200", "02:00+0200", "05:00+0300", "07:00+0300", "09:00+0300", "11:00+0300"],
+            *["13:00+0300", "15:00+0300", "17:00+0300", "19:00+0300", "21:00+0300", "23:00+0300"],
+        ],
         day=SPRING,
         fmt="%H:%M%z",
     ),
@@ -410,8 +419,10 @@ CASES = [
     case(
         "fall-back-whole-day-is-25-hours",
         business(AROUND_THE_CLOCK, step=180),
-        ["00:00+0300", "03:00+0300", "05:00+0200", "08:00+0200", "11:00+0200"]
-        + ["14:00+0200", "17:00+0200", "20:00+0200", "23:00+0200"],
+        [
+            *["00:00+0300", "03:00+0300", "05:00+0200", "08:00+0200", "11:00+0200"],
+            *["14:00+0200", "17:00+0200", "20:00+0200", "23:00+0200"],
+        ],
         day=AUTUMN,
         fmt="%H:%M%z",
     ),
@@ -464,9 +475,11 @@ CASES = [
             step=15,
             services=(service(duration=15, staff=("anna", "boris")),),
         ),
-        ["09:00 anna", "09:15 anna", "09:30 anna", "09:45 anna"]
-        + ["10:00 anna+boris", "10:15 anna+boris", "10:30 anna+boris", "10:45 anna+boris"]
-        + ["11:00 boris", "11:15 boris", "11:30 boris", "11:45 boris"],
+        [
+            *["09:00 anna", "09:15 anna", "09:30 anna", "09:45 anna"],
+            *["10:00 anna+boris", "10:15 anna+boris", "10:30 anna+boris", "10:45 anna+boris"],
+            *["11:00 boris", "11:15 boris", "11:30 boris", "11:45 boris"],
+        ],
         specialist=None,
     ),
     case("any-specialist-nobody-works", business(*PAIR, services=(EITHER,)), [], specialist=None, day=SUN),
@@ -480,7 +493,7 @@ CASES = [
     # ---- group classes
     case(
         "class-seats-left",
-        business(*TEACHER, services=CUT_AND_YOGA),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA),
         ["10:00 boris seats=3"],
         service_id="yoga",
         specialist=None,
@@ -489,7 +502,7 @@ CASES = [
     ),
     case(
         "class-full-is-hidden",
-        business(*TEACHER, services=CUT_AND_YOGA),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA),
         [],
         service_id="yoga",
         specialist=None,
@@ -498,7 +511,7 @@ CASES = [
     ),
     case(
         "class-other-weeks-seats-do-not-count",
-        business(*TEACHER, services=CUT_AND_YOGA),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA),
         ["10:00 boris seats=5"],
         service_id="yoga",
         specialist=None,
@@ -532,7 +545,7 @@ CASES = [
     ),
     case(
         "class-cancelled-by-closure",
-        business(*TEACHER, services=CUT_AND_YOGA, overrides={YOGA_DAY: ""}),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, overrides={YOGA_DAY: ""}),
         [],
         service_id="yoga",
         specialist=None,
@@ -540,7 +553,7 @@ CASES = [
     ),
     case(
         "class-cancelled-by-a-day-too-short",
-        business(*TEACHER, services=CUT_AND_YOGA, overrides={YOGA_DAY: "09:00-10:30"}),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, overrides={YOGA_DAY: "09:00-10:30"}),
         [],
         service_id="yoga",
         specialist=None,
@@ -548,7 +561,7 @@ CASES = [
     ),
     case(
         "class-kept-on-a-short-day-it-fits",
-        business(*TEACHER, services=CUT_AND_YOGA, overrides={YOGA_DAY: "09:00-11:00"}),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, overrides={YOGA_DAY: "09:00-11:00"}),
         ["10:00 boris seats=5"],
         service_id="yoga",
         specialist=None,
@@ -564,21 +577,21 @@ CASES = [
     ),
     case(
         "class-blocks-its-teachers-time",
-        business(*TEACHER, services=CUT_AND_YOGA, step=30),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, step=30),
         ["09:00", "09:30", "11:30"],
         specialist="boris",
         day=YOGA_DAY,
     ),
     case(
         "class-blocks-nothing-on-other-days",
-        business(*TEACHER, services=CUT_AND_YOGA, step=30),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, step=30),
         ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"],
         specialist="boris",
         day=WED,
     ),
     case(
         "cancelled-class-blocks-nothing",
-        business(*TEACHER, services=CUT_AND_YOGA, step=30, overrides={YOGA_DAY: "09:00-10:30"}),
+        business(*ANNA_AND_BORIS, services=CUT_AND_YOGA, step=30, overrides={YOGA_DAY: "09:00-10:30"}),
         ["09:00", "09:30", "10:00"],
         specialist="boris",
         day=YOGA_DAY,
@@ -598,3 +611,329 @@ def test_free_slots(
     slots = free_slots(biz, chosen, now=now, start_day=day, days=days, specialist=specialist, busy=busy)
     assert render(slots, *display, every=specialist is None, seats=chosen.is_class) == expected
     assert_well_formed(slots, chosen)
+
+
+# ---------------------------------------------------------------- check_slot
+
+# anna: weekdays 09:00-13:00 with lunch 11:00-12:00, off on THU; boris: weekdays 09:00-12:00, teaches YOGA
+# on Tuesdays at 10:00. Closed on WED. 30-minute grid, an hour's notice, a 30-day window.
+THU = MON + timedelta(3)
+CHECKED = business(
+    person("anna", "09:00-13:00", breaks="11:00-12:00", time_off=((THU, THU),)),
+    person("boris"),
+    services=(service("cut", 60, ("anna", "boris", "ghost")), service("nails", 30, ("anna",)), YOGA),
+    step=30,
+    notice=60,
+    window=30,
+    overrides={WED: ""},
+)
+BEFORE = at(MON, "07:00")  # an hour's notice: everything from 08:00 on may be booked
+MONTH_AHEAD = at(MON - timedelta(30), "09:00")  # MON 09:00 is the very end of its 30-day window
+
+
+@pytest.mark.parametrize(
+    ("service_id", "specialist", "start", "now", "reason"),
+    [
+        pytest.param("cut", "anna", at(MON, "09:00"), BEFORE, None, id="ok"),
+        pytest.param("cut", "anna", at(MON, "09:30"), BEFORE, None, id="ok-on-the-half-hour-grid"),
+        pytest.param("cut", "anna", at(MON, "10:00"), BEFORE, None, id="ok-ending-at-the-break"),
+        pytest.param("cut", "anna", at(MON, "12:00"), BEFORE, None, id="ok-exactly-fits-the-end"),
+        pytest.param("cut", "boris", at(YOGA_DAY, "09:00"), BEFORE, None, id="ok-ending-as-the-class-starts"),
+        pytest.param(
+            "cut", "nobody", at(MON, "09:00"), BEFORE, "unknown_specialist", id="unknown-specialist"
+        ),
+        pytest.param("nails", "boris", at(MON, "09:00"), BEFORE, "unknown_specialist", id="not-offering-it"),
+        pytest.param(
+            "cut", "ghost", at(MON, "09:00"), BEFORE, "unknown_specialist", id="not-in-the-business"
+        ),
+        pytest.param(
+            "yoga", "anna", at(YOGA_DAY, "10:00"), BEFORE, "unknown_specialist", id="not-teaching-it"
+        ),
+        pytest.param("cut", "anna", at(MON, "08:30"), BEFORE, "outside_hours", id="before-opening"),
+        pytest.param("cut", "anna", at(MON, "09:10"), BEFORE, "outside_hours", id="off-the-grid"),
+        pytest.param(
+            "cut",
+            "anna",
+            at(MON, "09:00") + timedelta(seconds=1),
+            BEFORE,
+            "outside_hours",
+            id="off-by-a-second",
+        ),
+        pytest.param(
+            "cut",
+            "anna",
+            at(MON, "09:00") + timedelta(microseconds=1),
+            BEFORE,
+            "outside_hours",
+            id="off-by-a-tick",
+        ),
+        pytest.param("cut", "anna", at(MON, "10:30"), BEFORE, "outside_hours", id="runs-into-the-break"),
+        pytest.param("cut", "anna", at(MON, "11:00"), BEFORE, "outside_hours", id="on-the-break"),
+        pytest.param("cut", "anna", at(MON, "12:30"), BEFORE, "outside_hours", id="runs-past-closing"),
+        pytest.param("cut", "anna", at(SAT, "10:00"), BEFORE, "outside_hours", id="day-off"),
+        pytest.param("cut", "anna", at(WED, "10:00"), BEFORE, "outside_hours", id="closure"),
+        pytest.param("cut", "anna", at(THU, "10:00"), BEFORE, "outside_hours", id="time-off"),
+        pytest.param("cut", "boris", at(THU, "10:00"), BEFORE, None, id="someone-elses-time-off"),
+        pytest.param("cut", "boris", at(YOGA_DAY, "10:00"), BEFORE, "outside_hours", id="during-own-class"),
+        pytest.param("cut", "boris", at(YOGA_DAY, "09:30"), BEFORE, "outside_hours", id="into-own-class"),
+        pytest.param("cut", "boris", at(YOGA_DAY, "11:00"), BEFORE, "outside_hours", id="class-buffer"),
+        pytest.param("cut", "anna", at(YOGA_DAY, "10:00"), BEFORE, None, id="class-of-someone-else"),
+        pytest.param("yoga", "boris", at(YOGA_DAY, "10:00"), BEFORE, None, id="class-session"),
+        pytest.param(
+            "yoga", "boris", at(YOGA_DAY, "10:30"), BEFORE, "outside_hours", id="not-a-session-time"
+        ),
+        pytest.param("yoga", "boris", at(MON, "10:00"), BEFORE, "outside_hours", id="not-a-session-day"),
+        pytest.param(
+            "yoga", "boris", at(YOGA_DAY + timedelta(7), "10:00"), BEFORE, None, id="next-weeks-session"
+        ),
+        pytest.param(
+            "cut", "anna", at(MON, "09:00"), at(MON, "08:01"), "too_late", id="notice-one-minute-short"
+        ),
+        pytest.param("cut", "anna", at(MON, "09:00"), at(MON, "08:00"), None, id="notice-exactly-met"),
+        pytest.param("cut", "anna", at(MON, "09:00"), at(MON, "10:00"), "too_late", id="in-the-past"),
+        pytest.param(
+            "yoga", "boris", at(YOGA_DAY, "10:00"), at(YOGA_DAY, "09:30"), "too_late", id="class-too-late"
+        ),
+        pytest.param("cut", "anna", at(MON, "09:00"), MONTH_AHEAD, None, id="window-end-inclusive"),
+        pytest.param("cut", "anna", at(MON, "09:30"), MONTH_AHEAD, "too_far", id="window-passed"),
+        pytest.param(
+            "cut", "anna", at(WED, "09:00"), MONTH_AHEAD, "outside_hours", id="closed-beats-too-far"
+        ),
+    ],
+)
+def test_check_slot(
+    service_id: str, specialist: str, start: datetime, now: datetime, reason: str | None
+) -> None:
+    assert check_slot(CHECKED, CHECKED.service(service_id), specialist, start, now) == reason
+
+
+@pytest.mark.parametrize(
+    ("biz", "start", "reason"),
+    [
+        pytest.param(business(AROUND_THE_CLOCK), at(AUTUMN, "03:00"), None, id="fall-back-first-three"),
+        pytest.param(
+            business(AROUND_THE_CLOCK),
+            at(AUTUMN, "03:00").replace(fold=1),
+            None,
+            id="fall-back-second-three",
+        ),
+        pytest.param(
+            business(AROUND_THE_CLOCK),
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+            "outside_hours",
+            id="fall-back-off-grid",
+        ),
+        pytest.param(
+            business(AROUND_THE_CLOCK), at(SPRING, "04:00"), None, id="spring-forward-after-the-jump"
+        ),
+        pytest.param(
+            business(AROUND_THE_CLOCK),
+            datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+            "outside_hours",
+            id="spring-forward-off-grid",
+        ),
+        pytest.param(business(tz=KOLKATA), at(MON, "09:00", KOLKATA), None, id="kolkata"),
+        pytest.param(
+            business(tz=KOLKATA), datetime(2026, 6, 1, 3, 30, tzinfo=UTC), None, id="kolkata-in-utc"
+        ),
+        pytest.param(
+            business(tz=KOLKATA),
+            datetime(2026, 6, 1, 3, 0, tzinfo=UTC),
+            "outside_hours",
+            id="kolkata-whole-hour-utc",
+        ),
+    ],
+)
+def test_check_slot_across_zones_and_clock_changes(
+    biz: Business, start: datetime, reason: str | None
+) -> None:
+    assert check_slot(biz, biz.service("cut"), "anna", start, NOW) == reason
+
+
+def test_check_slot_agrees_with_free_slots() -> None:
+    """Every 5 minutes of three 3-day stretches with a break, a class and both clock changes: check_slot
+    accepts exactly the starts that free_slots offers when nothing is booked."""
+    people = (
+        person("anna", "00:00-24:00", EVERY_DAY, breaks="12:00-13:00"),
+        person("boris", "08:00-20:00", EVERY_DAY),
+    )
+    biz = business(*people, step=15, services=(service("cut", 45, ("anna", "boris"), buffer_before=10), YOGA))
+    for first in (SPRING - timedelta(1), AUTUMN - timedelta(1), MON):
+        for sid in ("anna", "boris"):
+            cut = biz.service("cut")
+            offered = {
+                slot.start for slot in free_slots(biz, cut, now=NOW, start_day=first, days=3, specialist=sid)
+            }
+            # Step in UTC: wall-clock arithmetic on zoned datetimes would wander into the skipped hour.
+            moment, end = (
+                at(first, "00:00").astimezone(UTC),
+                at(first + timedelta(3), "00:00").astimezone(UTC),
+            )
+            accepted = set()
+            while moment < end:
+                if check_slot(biz, cut, sid, moment, NOW) is None:
+                    accepted.add(moment)
+                moment += timedelta(minutes=5)
+            assert accepted == offered
+            assert len(offered) > 100
+
+
+def test_naive_datetimes_are_refused() -> None:
+    biz = business()
+    with pytest.raises(ValueError, match="naive"):
+        free_slots(biz, biz.service("cut"), now=datetime(2026, 1, 1), start_day=MON, days=1)
+    with pytest.raises(ValueError, match="naive"):
+        check_slot(biz, biz.service("cut"), "anna", datetime(2026, 6, 1, 9), NOW)
+
+
+# ---------------------------------------------------------------- claims_for
+
+
+def test_claims_for_an_individual_service_covers_its_buffers() -> None:
+    biz = business(services=(service(duration=45, buffer_before=10, buffer_after=15),))
+    start = at(MON, "10:00")
+    ts = int(start.timestamp())
+    assert claims_for(biz, biz.service("cut"), "anna", start) == [("staff:anna", ts - 600, ts + 3600)]
+
+
+def test_claims_for_a_service_with_a_room_claims_the_room_too() -> None:
+    biz = business(*PAIR, services=(LASER,))
+    start = at(MON, "10:00")
+    ts = int(start.timestamp())
+    assert claims_for(biz, LASER, "boris", start) == [
+        ("staff:boris", ts, ts + 3600),
+        ("room:laser", ts, ts + 3600),
+    ]
+
+
+def test_claims_for_a_class_claims_one_seat_only() -> None:
+    biz = business(*ANNA_AND_BORIS, services=CUT_AND_YOGA)
+    start = at(YOGA_DAY, "10:00")
+    ts = int(start.timestamp())
+    assert claims_for(biz, YOGA, "boris", start) == [("class:yoga:boris", ts, ts + 75 * 60)]
+
+
+def test_a_claimed_slot_is_no_longer_offered_and_its_neighbours_respect_the_buffers() -> None:
+    chosen = service(duration=30, buffer_before=10, buffer_after=20)
+    biz = business(step=10, services=(chosen,))
+    busy: dict[str, list[tuple[int, int]]] = {}
+    for resource, lo, hi in claims_for(biz, chosen, "anna", at(MON, "10:00")):
+        busy.setdefault(resource, []).append((lo, hi))
+    shown = render(
+        free_slots(biz, chosen, now=NOW, start_day=MON, days=1, busy=busy), KYIV, "%H:%M", False, False
+    )
+    # Booked: 09:50-10:50 blocked. A slot before it must end, its 20-minute buffer included, by 09:50: only
+    # 09:00. One after it may start once its own 10 minutes before begin at 10:50: 11:00 on, up to 11:30.
+    assert shown == ["09:00", "11:00", "11:10", "11:20", "11:30"]
+
+
+def test_resource_keys() -> None:
+    assert (staff_resource("anna"), room_resource("laser"), class_resource("yoga", "boris")) == (
+        "staff:anna",
+        "room:laser",
+        "class:yoga:boris",
+    )
+
+
+# ---------------------------------------------------------------- against brute force
+
+
+def brute_force(
+    biz: Business, chosen: Service, day: date, days: int, busy: Busy, now: datetime
+) -> list[tuple[datetime, tuple[str, ...]]]:
+    """The rules for plain days without dated exceptions, minute by minute and candidate by candidate."""
+    zone, step = ZoneInfo(biz.timezone), biz.step_for(chosen)
+    earliest = now + timedelta(minutes=biz.notice_for(chosen))
+    latest = now + timedelta(days=biz.window_for(chosen))
+    free: dict[datetime, list[str]] = {}
+    for sid in chosen.staff:
+        schedule = biz.specialist(sid).schedule
+        claims = [*busy.get(staff_resource(sid), ()), *busy.get(room_resource(chosen.room or "-"), ())]
+        for offset in range(days):
+            today = day + timedelta(days=offset)
+            works = [False] * 1441  # one spare minute that never works ends the last range
+            for part in schedule.weekly.get(today.weekday(), ()):
+                works[part.start : part.end] = [True] * (part.end - part.start)
+            for part in schedule.breaks.get(today.weekday(), ()):
+                works[part.start : part.end] = [False] * (part.end - part.start)
+            minute = 0
+            while minute < 1440:
+                if not works[minute]:
+                    minute += 1
+                    continue
+                begin = minute
+                while works[minute]:
+                    minute += 1
+                for first in range(begin, minute - chosen.duration + 1, step):
+                    start = datetime(today.year, today.month, today.day, tzinfo=zone) + timedelta(
+                        minutes=first
+                    )
+                    ts = int(start.timestamp())
+                    lo, hi = ts - chosen.buffer_before * 60, ts + (chosen.duration + chosen.buffer_after) * 60
+                    if earliest <= start <= latest and not any(c0 < hi and lo < c1 for c0, c1 in claims):
+                        free.setdefault(start.astimezone(UTC), []).append(sid)
+    return sorted((start, tuple(who)) for start, who in free.items())
+
+
+def wall(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def random_calendar(seed: int) -> tuple[Business, Busy, datetime]:
+    rng = random.Random(seed)
+    tz = rng.choice([KYIV, KYIV, KOLKATA])
+
+    def some_hours() -> str:
+        first = rng.randrange(7 * 60, 11 * 60, 5)
+        last = rng.randrange(16 * 60, 23 * 60, 5)
+        if rng.random() < 0.5:
+            return f"{wall(first)}-{wall(last)}"
+        middle = rng.randrange(first + 5, last, 5)
+        again = rng.randrange(middle, last, 5)
+        return f"{wall(first)}-{wall(middle)},{wall(again)}-{wall(last)}"
+
+    people = tuple(
+        person(
+            sid, some_hours(), rng.sample(range(7), rng.randint(3, 7)), breaks=rng.choice(["", "13:00-13:45"])
+        )
+        for sid in ("anna", "boris", "vera")
+    )
+    chosen = service(
+        duration=rng.choice([8, 15, 30, 45, 60, 90]),
+        staff=tuple(rng.sample(["anna", "boris", "vera"], rng.choice([1, 2, 3, 3]))),
+        step=rng.choice([None, 5, 10, 20, 30, 60]),
+        buffer_before=rng.choice([0, 0, 5, 15]),
+        buffer_after=rng.choice([0, 0, 10, 15]),
+        room=rng.choice([None, "laser"]),
+    )
+    biz = business(
+        *people,
+        tz=tz,
+        step=15,
+        services=(chosen,),
+        notice=rng.choice([0, 30, 120]),
+        window=rng.choice([2, 30]),
+    )
+    busy: dict[str, list[tuple[int, int]]] = {}
+    for resource in (*map(staff_resource, ("anna", "boris", "vera")), room_resource("laser")):
+        for _ in range(rng.randrange(25)):
+            start = at(MON + timedelta(days=rng.randrange(-1, 6)), "00:00", tz) + timedelta(
+                minutes=rng.randrange(5 * 60, 23 * 60, 5)
+            )
+            ts = int(start.timestamp())
+            busy.setdefault(resource, []).append((ts, ts + 60 * rng.randrange(5, 180, 5)))
+    now = at(MON, "00:00", tz) + timedelta(minutes=rng.randrange(-600, 900, 7))
+    return biz, busy, now
+
+
+@pytest.mark.parametrize("seed", range(40), ids=lambda seed: f"seed-{seed}")
+def test_free_slots_match_brute_force_on_random_calendars(seed: int) -> None:
+    biz, busy, now = random_calendar(seed)
+    chosen = biz.services[0]
+    expected = brute_force(biz, chosen, MON, 5, busy, now)
+    slots = free_slots(biz, chosen, now=now, start_day=MON, days=5, busy=busy)
+    assert [(slot.start, slot.specialists) for slot in slots] == expected
+    assert_well_formed(slots, chosen)
+    for sid in chosen.staff:
+        alone = free_slots(biz, chosen, now=now, start_day=MON, days=5, specialist=sid, busy=busy)
+        assert [slot.start for slot in alone] == [start for start, who in expected if sid in who]
