@@ -71,8 +71,15 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("the store needs a SQLite file, not an in-memory database")
         write = _sqlite_writer(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
-        read = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-        _configure_sqlite(read.sync_engine, begin="BEGIN")
+        # Reads run in autocommit mode: no BEGIN, no rollback, one round trip a query. Nothing reads twice
+        # expecting one snapshot (the claims cache reads versions before claims, which is safe either way).
+        read = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+        )
+        _configure_sqlite(read.sync_engine, begin=None)
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slotbot-sqlite-writer")
         return Database(url, dialect, read, _write_sync=write, _writer=writer)
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -93,7 +100,7 @@ def _sqlite_writer(url: str) -> Engine:
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+def _configure_sqlite(engine: Engine, *, begin: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver, so that our own BEGIN below is the one that runs.
@@ -102,6 +109,9 @@ def _configure_sqlite(engine: Engine, *, begin: str) -> None:
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+
+    if begin is None:
+        return
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
