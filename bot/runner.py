@@ -9,21 +9,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
+from bot.channels.base import Inbound, Outgoing, Renderer
 from conversations import effects as fx
 from conversations import events as ev
 from conversations.flow import step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from conversations.view import View, ViewMiss
+from storage import identities, outbox
 from storage.sessions import Lease, Sessions
 from storage.store import Outcome, Store
 
 log = logging.getLogger("slotbot.runner")
+
+# Turns what the store reported during a step (held, confirmed, cancelled, moved) into staff messages.
+Notifier = Callable[[list[ev.Event], Session], list[tuple[str, str, str, dict[str, Any]]]]
 
 SNAPSHOT_DAYS = 14
 MAX_STEPS = 8  # a message and the results of its effects; more would mean a loop
@@ -43,8 +52,18 @@ class ConversationBusy(Exception):
 
 
 class Runner:
-    def __init__(self, store: Store, clock: Callable[[], datetime], owner: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        owner: str | None = None,
+        *,
+        notify: Notifier | None = None,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
+        self.notify = notify
+        self.on_queued = on_queued
         self.sessions = Sessions(store.db)
         self.business = store.business
         self.clock = clock
@@ -53,22 +72,85 @@ class Runner:
         self._zone = ZoneInfo(self.business.timezone)
 
     async def handle(self, key: str, event: ev.Event) -> list[Reply]:
-        """The replies to one inbound event of conversation `key`; messages of one key run one at a time."""
+        """The replies to one event of conversation `key`, returned rather than sent (the terminal chat)."""
+        async with self._one_at_a_time(key):
+            return await self._handle(key, event)
+
+    async def receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+        """Handle one platform message: drop a redelivery, run the step, and write the session, the outbound
+        messages and the inbound record in one transaction. Returns what was queued for sending."""
+        async with self._one_at_a_time(inbound.key):
+            return await self._receive(inbound, renderer)
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+        # A double tap arrives as two requests at once; they queue here before touching the database.
         entry = self._locks.setdefault(key, _KeyLock())
         entry.users += 1
         try:
             async with entry.lock:
-                return await self._handle(key, event)
+                yield
         finally:
             entry.users -= 1
             if entry.users == 0:
                 del self._locks[key]
 
+    async def _receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+        dedup = inbound.dedup_id
+        seen = (lambda conn: identities.seen(conn, inbound.channel, dedup)) if dedup else None
+        lease = await self._acquire(inbound.key, seen)
+        if lease.duplicate:
+            log.info("dropped a redelivered %s message %s", inbound.channel, dedup)
+            return []
+        try:
+            session = loads(lease.data) if lease.data else await self._new_session(inbound)
+            session, replies, results = await self._run(session, inbound.event)
+        except BaseException:
+            await self.sessions.release(lease)
+            raise
+        now = self.clock()
+        outgoing = renderer.render(replies, inbound)
+        queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
+        queued += self.notify(results, session) if self.notify else []
+
+        def also(conn: Connection) -> None:
+            if dedup:
+                identities.remember(conn, inbound.channel, dedup, now)
+            identities.touch(
+                conn,
+                inbound.channel,
+                inbound.chat_id,
+                now,
+                customer_id=session.customer_id,
+                language=session.lang,
+            )
+            outbox.enqueue(conn, queued, now)
+
+        if not await self.sessions.save(lease, dumps(session), now=now, also=also):
+            log.warning("conversation %s: lease lost before saving; the step is not saved", inbound.key)
+            return []
+        if self.on_queued is not None:
+            self.on_queued()
+        return outgoing
+
+    async def _new_session(self, inbound: Inbound) -> Session:
+        """A first message: the app's language if offered, and what we know of the person already."""
+        business = self.business
+        lang = inbound.language if inbound.language in business.languages else business.default_language
+        session = Session(lang=lang, phone=inbound.phone or "")
+        known = await self.store.customer_for_chat(inbound.channel, inbound.chat_id, inbound.phone)
+        if known is not None:
+            session = replace(
+                session, customer_id=known.id, name=known.name, phone=known.phone or session.phone
+            )
+            session = replace(session, lang=known.language or session.lang)
+        return session
+
     async def _handle(self, key: str, event: ev.Event) -> list[Reply]:
         lease = await self._acquire(key)
         try:
             session = loads(lease.data) if lease.data else Session(lang=self.business.default_language)
-            session, replies = await self._run(session, event)
+            session, replies, _ = await self._run(session, event)
         except BaseException:
             await self.sessions.release(lease)
             raise
@@ -76,21 +158,23 @@ class Runner:
             log.warning("conversation %s: lease lost before saving; the step is not saved", key)
         return replies
 
-    async def _acquire(self, key: str) -> Lease:
+    async def _acquire(self, key: str, seen: Callable[[Connection], bool] | None = None) -> Lease:
         deadline = asyncio.get_running_loop().time() + LEASE_WAIT_S
         while True:
-            lease = await self.sessions.acquire(key, owner=self.owner, now=self.clock())
+            lease = await self.sessions.acquire(key, owner=self.owner, now=self.clock(), seen=seen)
             if lease is not None:
                 return lease
             if asyncio.get_running_loop().time() > deadline:
                 raise ConversationBusy(key)
             await asyncio.sleep(0.05)
 
-    async def _run(self, session: Session, first: ev.Event) -> tuple[Session, list[Reply]]:
+    async def _run(self, session: Session, first: ev.Event) -> tuple[Session, list[Reply], list[ev.Event]]:
+        """Step through the event and the results of its effects; also returns those results."""
         now = self.clock()
         view = await self._view(session, now, self._today(now), SNAPSHOT_DAYS)
         pending: list[ev.Event] = [first]
         replies: list[Reply] = []
+        results: list[ev.Event] = []
         for _ in range(MAX_STEPS):
             if not pending:
                 break
@@ -100,9 +184,10 @@ class Runner:
                 session, result = await self._carry_out(session, effect, now)
                 if result is not None:
                     pending.append(result)
+                    results.append(result)
             if effects:
                 view = replace(view, bookings=await self._bookings(session, now), _cache={})
-        return session, replies
+        return session, replies, results
 
     async def _step(
         self, session: Session, event: ev.Event, now: datetime, view: View

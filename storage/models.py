@@ -158,3 +158,49 @@ resource_versions = Table(
     Column("resource", String(160), primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
+
+# Inbound messages already handled, by the platform's own id (Telegram update_id, Twilio MessageSid): a
+# redelivery finds its row and is dropped.
+inbound = Table(
+    "inbound",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("external_id", String(64), primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Who a chat is: the customer behind a Telegram chat or a WhatsApp number, and when they last wrote (WhatsApp
+# lets a business send free-form messages only within 24 hours of that).
+identities = Table(
+    "identities",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("language", String(8), nullable=True),
+    Column("last_inbound_at", UTCDateTime, nullable=True),
+    Index("ix_identities_customer_id", "customer_id"),
+)
+
+# Messages to send, written in the same transaction as the step that produced them and delivered by the
+# outbox sender (bot/outbox.py), so that a restart or an outage delays a message but never loses it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("not_before", BigInteger, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="outbox_status"),
+    Index("ix_outbox_due", "status", "not_before"),
+    Index("ix_outbox_chat", "channel", "chat_id", "id"),
+)

@@ -3,6 +3,7 @@ time advances a conversation and a restart continues where the last step left it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,25 +22,52 @@ class Lease:
     owner: str
     version: int
     data: str | None
+    duplicate: bool = False  # the inbound message was handled already; nothing was taken
 
 
 class Sessions:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def acquire(self, key: str, *, owner: str, now: datetime, seconds: int = 30) -> Lease | None:
-        """Take the conversation for `seconds`; None while another owner holds an unexpired lease."""
+    async def acquire(
+        self,
+        key: str,
+        *,
+        owner: str,
+        now: datetime,
+        seconds: int = 30,
+        seen: Callable[[Connection], bool] | None = None,
+    ) -> Lease | None:
+        """Take the conversation for `seconds`; None while another owner holds an unexpired lease. With
+        `seen`, a message it reports as handled already comes back as a `duplicate` lease, not taken."""
+
+        def work(conn: Connection) -> Lease | None:
+            if seen is not None and seen(conn):
+                return Lease(key, owner, -1, None, duplicate=True)
+            return _acquire(conn, key, owner, now, seconds)
+
         try:
-            return await self.db.transaction(lambda conn: _acquire(conn, key, owner, now, seconds))
+            return await self.db.transaction(work)
         except IntegrityError:  # another process created the row first
             return None
 
-    async def save(self, lease: Lease, data: str, *, now: datetime) -> bool:
-        """Store the new session and release the lease; False if the lease was lost meanwhile."""
+    async def save(
+        self, lease: Lease, data: str, *, now: datetime, also: Callable[[Connection], None] | None = None
+    ) -> bool:
+        """Store the new session and release the lease, and run `also` (the outbox, the inbound record) in the
+        same transaction; False, with nothing written, if the lease was lost meanwhile."""
         ours = (c.key == lease.key) & (c.version == lease.version) & (c.lease_owner == lease.owner)
         changes = {"data": data, "version": lease.version + 1, "lease_owner": None, "lease_until": None}
         statement = update(conversations).where(ours).values(**changes, updated_at=now)
-        return await self.db.transaction(lambda conn: conn.execute(statement).rowcount == 1)
+
+        def work(conn: Connection) -> bool:
+            if conn.execute(statement).rowcount != 1:
+                return False
+            if also is not None:
+                also(conn)
+            return True
+
+        return await self.db.transaction(work)
 
     async def release(self, lease: Lease) -> None:
         ours = (c.key == lease.key) & (c.lease_owner == lease.owner)

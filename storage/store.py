@@ -26,7 +26,7 @@ from storage.availability import staff_resource as staff_key
 from storage.business import Business, Service
 from storage.claims_cache import ClaimsCache
 from storage.db import Database
-from storage.models import bookings, claims, customers
+from storage.models import bookings, claims, customers, identities
 from storage.transactions import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking, Refused
 
 __all__ = ["CANCELLED", "EXPIRED", "NOT_FOUND", "TAKEN", "Booking", "Outcome", "Store"]
@@ -45,6 +45,14 @@ T = TypeVar("T")
 
 def random_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    name: str
+    phone: str | None
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,23 @@ class Store:
         return await self.db.transaction(
             lambda conn: tx.new_id(conn.execute(insert(customers).values(**values)))
         )
+
+    async def customer_for_chat(
+        self, channel: str, chat_id: str, phone: str | None = None
+    ) -> Customer | None:
+        """Who writes from this chat: the customer it is linked to, else the customer with this phone."""
+        linked = select(identities.c.customer_id).where(
+            identities.c.channel == channel, identities.c.chat_id == chat_id
+        )
+        async with self.db.reading() as conn:
+            customer_id = (await conn.execute(linked)).scalar()
+            if customer_id is None and phone:
+                by_phone = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id)
+                customer_id = (await conn.execute(by_phone.limit(1))).scalar()
+            if customer_id is None:
+                return None
+            row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).one()
+        return Customer(row.id, row.name, row.phone, row.language)
 
     async def customer_by_phone(self, phone: str) -> int | None:
         query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)

@@ -1,0 +1,67 @@
+"""What every channel adapter speaks: an inbound message as an `Inbound`, outbound ones as `Outgoing`.
+
+An adapter only translates: a platform update into an `Inbound` (whose `event` is a conversation event),
+and the conversation's replies into `Outgoing` messages, which the runner writes to the outbox in the same transaction
+as the session and the sender delivers later (bot/outbox.py). Five to fifty lines per direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from conversations.events import Event
+from conversations.replies import Reply
+
+TELEGRAM = "telegram"
+WHATSAPP = "whatsapp"
+CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # TELEGRAM, WHATSAPP, CONSOLE
+    chat_id: str  # Telegram chat id, or the WhatsApp number as E.164 ("+380501234567")
+    event: Event
+    dedup_id: str | None = None  # Telegram update_id, Twilio MessageSid: a redelivery is dropped
+    name: str | None = None  # the name the platform shows (first name, ProfileName)
+    language: str | None = None  # the app's language where the platform says (Telegram language_code)
+    phone: str | None = None  # a phone number the platform vouches for (WhatsApp), E.164
+    message_id: str | None = None  # Telegram: the message whose button was pressed (to edit in place)
+    callback_id: str | None = None  # Telegram: the callback query to answer
+
+    @property
+    def key(self) -> str:
+        """The conversation this message belongs to."""
+        return f"{self.channel}:{self.chat_id}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One platform call to make, e.g. Telegram ("sendMessage", {...}) or Twilio ("message", {...})."""
+
+    channel: str
+    chat_id: str
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Renderer(Protocol):
+    """Turns the conversation's replies to one inbound message into platform calls."""
+
+    def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a sender reports for one outgoing message."""
+
+    ok: bool
+    retry_after: float | None = None  # seconds: the platform asked us to slow down, or a transient failure
+    error: str | None = None  # a permanent failure, recorded and not retried
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, message: Outgoing) -> Delivery: ...

@@ -1,0 +1,134 @@
+"""The outbox on both backends: nothing lost, nothing sent twice, order kept per chat, limits honoured."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot import outbox as dispatch
+from bot.channels.base import Delivery, Outgoing
+from bot.outbox import Dispatcher
+from storage.db import Database
+from storage.outbox import Outbox
+from tests.sample import NOW
+
+
+class FakeSender:
+    """Records what it sends; answers from a script of Deliveries (ok when the script runs out)."""
+
+    channel = "telegram"
+
+    def __init__(self, *script: Delivery) -> None:
+        self.script = list(script)
+        self.sent: list[Outgoing] = []
+
+    async def send(self, message: Outgoing) -> Delivery:
+        result = self.script.pop(0) if self.script else Delivery(ok=True)
+        if result.ok:
+            self.sent.append(message)
+        return result
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {})
+
+
+def _msg(chat: str, text: str) -> tuple[str, str, str, dict[str, str]]:
+    return ("telegram", chat, "sendMessage", {"chat_id": chat, "text": text})
+
+
+async def test_queued_messages_are_sent_once_in_order(database: Database) -> None:
+    box, sender, clock = Outbox(database), FakeSender(), Clock()
+    await box.add([_msg("1", "a"), _msg("2", "x"), _msg("1", "b")], now=NOW)
+    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    assert await dispatcher.drain_once() == 3
+    assert await dispatcher.drain_once() == 0
+    texts = [(m.chat_id, m.params["text"]) for m in sender.sent]
+    assert sorted(texts) == [("1", "a"), ("1", "b"), ("2", "x")]
+    assert [t for c, t in texts if c == "1"] == ["a", "b"]
+    assert await box.pending() == 0
+
+
+async def test_retry_after_holds_the_chat_back_and_keeps_order(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    sender = FakeSender(Delivery(ok=False, retry_after=30))
+    await box.add([_msg("1", "a"), _msg("1", "b"), _msg("2", "x")], now=NOW)
+    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    await dispatcher.drain_once()
+    assert [m.params["text"] for m in sender.sent] == ["x"]  # "a" must wait, and "b" behind it
+    clock.now = NOW + timedelta(seconds=10)
+    assert await dispatcher.drain_once() == 0
+    clock.now = NOW + timedelta(seconds=31)
+    await dispatcher.drain_once()
+    assert [m.params["text"] for m in sender.sent] == ["x", "a", "b"]
+    [first] = [row for row in await box.all() if row["params"].endswith('"a"}')]
+    assert (first["status"], first["attempts"]) == ("sent", 2)
+
+
+async def test_a_permanent_failure_is_recorded_and_the_chat_goes_on(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    sender = FakeSender(Delivery(ok=False, error="400 chat not found"))
+    await box.add([_msg("1", "a"), _msg("1", "b")], now=NOW)
+    await Dispatcher(box, {"telegram": sender}, clock, "p1").drain_once()
+    rows = await box.all()
+    assert [(r["status"], r["error"]) for r in rows] == [("failed", "400 chat not found"), ("sent", None)]
+
+
+async def test_a_sender_that_died_loses_nothing(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    await box.add([_msg("1", "a")], now=NOW)
+    claimed = await box.claim(owner="dead", now=NOW)
+    assert len(claimed) == 1
+    sender = FakeSender()
+    survivor = Dispatcher(box, {"telegram": sender}, clock, "p2")
+    assert await survivor.drain_once() == 0  # still leased by the dead process
+    clock.now = NOW + timedelta(seconds=61)
+    assert await survivor.drain_once() == 1
+    assert [m.params["text"] for m in sender.sent] == ["a"]
+
+
+async def test_two_senders_never_send_one_message_twice(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    await box.add([_msg(str(i % 7), f"m{i}") for i in range(60)], now=NOW)
+    one, two = FakeSender(), FakeSender()
+    first = Dispatcher(box, {"telegram": one}, clock, "p1")
+    second = Dispatcher(box, {"telegram": two}, clock, "p2")
+    for _ in range(3):
+        await asyncio.gather(first.drain_once(), second.drain_once())
+    texts = [m.params["text"] for m in one.sent + two.sent]
+    assert sorted(texts) == sorted(f"m{i}" for i in range(60))
+
+
+async def test_a_message_for_an_unconfigured_channel_fails_clearly(database: Database) -> None:
+    box = Outbox(database)
+    await box.add([("whatsapp", "+380501234567", "message", {"Body": "hi"})], now=NOW)
+    await Dispatcher(box, {}, Clock(), "p1").drain_once()
+    [row] = await box.all()
+    assert row["status"] == "failed" and "no whatsapp channel" in row["error"]
+
+
+async def test_the_rate_limit_spreads_a_burst_over_seconds() -> None:
+    now = [0.0]
+    sends: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limit = dispatch.RateLimit(per_second=5, clock=lambda: now[0], sleep=sleep)
+    for _ in range(11):
+        await limit.wait()
+        sends.append(now[0])
+    # No one-second window ever holds more than five sends, so eleven need two waits of a second.
+    assert all(sum(1 for s in sends if t <= s < t + 1.0) <= 5 for t in sends)
+    assert sends[-1] >= 2.0
