@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 from bot.config_parse import (
+    CONTACT_KEYS,
     SUPPORTED_LANGUAGES,
     ConfigError,
     Node,
@@ -25,6 +26,7 @@ from bot.config_parse import (
     amount,
     clock,
     closure,
+    contacts,
     currency,
     dated,
     day_set,
@@ -51,6 +53,7 @@ from storage.business import (
     BookingRules,
     Business,
     ClassSession,
+    Contact,
     DayOverride,
     Room,
     Schedule,
@@ -115,12 +118,13 @@ class Settings:
     config_path: Path = Path("config.yaml")
 
 
+NOTIFICATION_KEYS = ("admins",)
 TOP_KEYS = (
     *("business", "booking", "closures", "overrides", "rooms", "staff", "services"),
-    *("database", "telegram", "twilio", "liqpay"),
+    *("database", "telegram", "twilio", "liqpay", "notifications"),
 )
 BUSINESS_KEYS = ("name", "timezone", "currency", "default_language", "languages", "day_first", "contact")
-STAFF_KEYS = ("id", "name", "title", "hours", "breaks", "days_off", "time_off", "overrides")
+STAFF_KEYS = ("id", "name", "title", "hours", "breaks", "days_off", "time_off", "overrides", *CONTACT_KEYS)
 SESSION_KEYS = ("days", "time", "specialist")
 TELEGRAM_KEYS = ("token", "driver", "webhook_url", "webhook_secret", "api_base")
 TWILIO_KEYS = ("account_sid", "auth_token", "from", "public_url", "api_base")
@@ -205,7 +209,16 @@ def _business(top: Node) -> Business:
         services=_services(top, known),
         overrides=_business_days(top),
         contact=info.get("contact", text, ""),
+        admins=_admins(top),
     )
+
+
+def _admins(top: Node) -> tuple[Contact, ...]:
+    section = top.section("notifications", NOTIFICATION_KEYS)
+    found: list[Contact] = []
+    for path, raw in section.entries("admins"):
+        found += contacts(Node(raw, path, top.problems, ("name", *CONTACT_KEYS)))
+    return tuple(found)
 
 
 def _languages(info: Node) -> tuple[str, tuple[str, ...]]:
@@ -276,7 +289,7 @@ def _specialist(node: Node) -> Specialist | None:
     schedule = _schedule(node)
     if ident is None or name is None:
         return None
-    return Specialist(ident, name, schedule, node.get("title", text, ""))
+    return Specialist(ident, name, schedule, node.get("title", text, ""), contacts(node))
 
 
 def _schedule(node: Node) -> Schedule:

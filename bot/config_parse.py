@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
-from storage.business import WEEKDAYS, DayOverride, TimeRange
+from storage.business import WEEKDAYS, Contact, DayOverride, TimeRange
 
 SUPPORTED_LANGUAGES = ("en", "uk", "pl", "fr", "el", "ru")
 
@@ -515,3 +515,38 @@ def dated(found: list[tuple[str, DayOverride | None]], problems: Problems) -> di
         elif item is not None:
             days[item.day], where[item.day] = item, path
     return dict(sorted(days.items()))
+
+
+CONTACT_KEYS = ("telegram_chat_id", "whatsapp")
+_WHATSAPP = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def telegram_chat(raw: Any, path: str, problems: Problems) -> str | None:
+    """A Telegram chat id: a whole number (negative for groups)."""
+    value = str(raw).strip()
+    if isinstance(raw, bool) or not re.fullmatch(r"-?\d{1,20}", value):
+        problems.add(path, f"must be a Telegram chat id (a whole number), got {shown(raw)}")
+        return None
+    return value
+
+
+def whatsapp_number(raw: Any, path: str, problems: Problems) -> str | None:
+    value = str(raw).strip().removeprefix("whatsapp:").replace(" ", "")
+    if not _WHATSAPP.match(value):
+        problems.add(
+            path, f"must be a phone number in international form, like +380501234567, got {shown(raw)}"
+        )
+        return None
+    return value
+
+
+def contacts(node: Node) -> tuple[Contact, ...]:
+    """Where a member of staff is told about bookings: a Telegram chat and/or a WhatsApp number."""
+    found = []
+    chat = node.get("telegram_chat_id", telegram_chat, None)
+    if chat is not None:
+        found.append(Contact("telegram", chat))
+    number = node.get("whatsapp", whatsapp_number, None)
+    if number is not None:
+        found.append(Contact("whatsapp", number))
+    return tuple(found)

@@ -62,11 +62,20 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Where a member of staff gets chat messages: ("telegram", chat id) or ("whatsapp", "+E164")."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
 class Specialist:
     id: str
     name: str
     schedule: Schedule
     title: str = ""
+    contacts: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,7 @@ class Business:
     services: tuple[Service, ...] = ()
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
     contact: str = ""  # whom customers should call about what the bot may not change (phone or name)
+    admins: tuple[Contact, ...] = ()  # told about every booking, whoever it is with
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

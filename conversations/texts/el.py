@@ -104,4 +104,19 @@ TEXTS = {
     "refused_taken": "Δυστυχώς, αυτή η ώρα μόλις κλείστηκε.",
     "refused_expired": "Δυστυχώς, η προσωρινή κράτηση αυτής της ώρας έληξε.",
     "refused_other": "Δυστυχώς, αυτό δεν ήταν δυνατό.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Από την αρχή: κύριο μενού",
+    "command_book": "Νέο ραντεβού",
+    "command_my": "Τα ραντεβού μου",
+    "command_help": "Βοήθεια: τι μπορώ να κάνω",
+    "command_lang": "Αλλαγή γλώσσας",
+    # staff notifications (in the business's default language)
+    "staff_held": "Νέα κράτηση, αναμένεται προκαταβολή: {customer} ({phone}), {service}, ειδικός: "
+    "{specialist}, {when}. Κωδικός {code}.",
+    "staff_confirmed": "Νέο ραντεβού: {customer} ({phone}), {service}, ειδικός: {specialist}, {when}. "
+    "Πληρωμένο: {paid}. Κωδικός {code}.",
+    "staff_cancelled": "Ακυρώθηκε: {customer} ({phone}), {service}, ειδικός: {specialist}, {when}. "
+    "Πληρωμένο: {paid}. Κωδικός {code}.",
+    "staff_moved": "Μετακινήθηκε: {customer} ({phone}), {service}, ειδικός: {specialist}, τώρα {when}. "
+    "Πληρωμένο: {paid}. Κωδικός {code}.",
 }

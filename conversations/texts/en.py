@@ -91,4 +91,19 @@ TEXTS = {
     "refused_taken": "Sorry, that time was just taken.",
     "refused_expired": "Sorry, the hold on that time has run out.",
     "refused_other": "Sorry, that could not be done.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Start over: the main menu",
+    "command_book": "Book a visit",
+    "command_my": "My bookings",
+    "command_help": "Help: what I can do",
+    "command_lang": "Change the language",
+    # staff notifications (in the business's default language)
+    "staff_held": "New hold, awaiting prepayment: {customer} ({phone}), {service} with {specialist}, "
+    "{when}. Code {code}.",
+    "staff_confirmed": "New booking: {customer} ({phone}), {service} with {specialist}, {when}. Paid: "
+    "{paid}. Code {code}.",
+    "staff_cancelled": "Cancelled: {customer} ({phone}), {service} with {specialist}, {when}. Paid: {paid}. "
+    "Code {code}.",
+    "staff_moved": "Moved: {customer} ({phone}), {service} with {specialist}, now {when}. Paid: {paid}. "
+    "Code {code}.",
 }

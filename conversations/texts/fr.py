@@ -93,4 +93,19 @@ TEXTS = {
     "refused_taken": "Malheureusement, ce créneau vient d’être pris.",
     "refused_expired": "Malheureusement, la réservation temporaire de ce créneau a expiré.",
     "refused_other": "Malheureusement, cette action n’a pas pu être effectuée.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Recommencer : menu principal",
+    "command_book": "Prendre rendez-vous",
+    "command_my": "Mes rendez-vous",
+    "command_help": "Aide : ce que je sais faire",
+    "command_lang": "Changer de langue",
+    # staff notifications (in the business's default language)
+    "staff_held": "Nouveau créneau réservé, en attente d'acompte : {customer} ({phone}), {service} avec "
+    "{specialist}, {when}. Code {code}.",
+    "staff_confirmed": "Nouveau rendez-vous : {customer} ({phone}), {service} avec {specialist}, {when}. "
+    "Payé : {paid}. Code {code}.",
+    "staff_cancelled": "Annulé : {customer} ({phone}), {service} avec {specialist}, {when}. Payé : {paid}. "
+    "Code {code}.",
+    "staff_moved": "Déplacé : {customer} ({phone}), {service} avec {specialist}, désormais {when}. Payé : "
+    "{paid}. Code {code}.",
 }

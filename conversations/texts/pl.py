@@ -105,4 +105,19 @@ TEXTS = {
     "refused_taken": "Niestety, ten termin został właśnie zajęty.",
     "refused_expired": "Niestety, wstępna rezerwacja tego terminu wygasła.",
     "refused_other": "Niestety, nie udało się tego zrobić.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Zacznij od nowa: menu główne",
+    "command_book": "Umów wizytę",
+    "command_my": "Moje wizyty",
+    "command_help": "Pomoc: co potrafię",
+    "command_lang": "Zmień język",
+    # staff notifications (in the business's default language)
+    "staff_held": "Nowa rezerwacja czeka na przedpłatę: {customer} ({phone}), {service}, specjalista: "
+    "{specialist}, {when}. Kod {code}.",
+    "staff_confirmed": "Nowa wizyta: {customer} ({phone}), {service}, specjalista: {specialist}, {when}. "
+    "Zapłacono: {paid}. Kod {code}.",
+    "staff_cancelled": "Odwołano: {customer} ({phone}), {service}, specjalista: {specialist}, {when}. "
+    "Zapłacono: {paid}. Kod {code}.",
+    "staff_moved": "Przełożono: {customer} ({phone}), {service}, specjalista: {specialist}, teraz {when}. "
+    "Zapłacono: {paid}. Kod {code}.",
 }

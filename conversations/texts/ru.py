@@ -105,4 +105,19 @@ TEXTS = {
     "refused_taken": "К сожалению, это время только что заняли.",
     "refused_expired": "К сожалению, бронь на это время уже истекла.",
     "refused_other": "К сожалению, сделать это не удалось.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Начать сначала: главное меню",
+    "command_book": "Записаться",
+    "command_my": "Мои записи",
+    "command_help": "Помощь: что я умею",
+    "command_lang": "Сменить язык",
+    # staff notifications (in the business's default language)
+    "staff_held": "Новая бронь, ждёт предоплату: {customer} ({phone}), {service}, мастер: {specialist}, "
+    "{when}. Код {code}.",
+    "staff_confirmed": "Новая запись: {customer} ({phone}), {service}, мастер: {specialist}, {when}. "
+    "Оплачено: {paid}. Код {code}.",
+    "staff_cancelled": "Отменено: {customer} ({phone}), {service}, мастер: {specialist}, {when}. Оплачено: "
+    "{paid}. Код {code}.",
+    "staff_moved": "Перенесено: {customer} ({phone}), {service}, мастер: {specialist}, теперь {when}. "
+    "Оплачено: {paid}. Код {code}.",
 }

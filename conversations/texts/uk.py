@@ -106,4 +106,19 @@ TEXTS = {
     "refused_taken": "На жаль, цей час щойно зайняли.",
     "refused_expired": "На жаль, бронювання цього часу вже закінчилося.",
     "refused_other": "На жаль, зробити це не вдалося.",
+    # Telegram's command menu (setMyCommands): at most 60 characters each
+    "command_start": "Почати спочатку: головне меню",
+    "command_book": "Записатися",
+    "command_my": "Мої записи",
+    "command_help": "Допомога: що я вмію",
+    "command_lang": "Змінити мову",
+    # staff notifications (in the business's default language)
+    "staff_held": "Нове бронювання, чекає на передоплату: {customer} ({phone}), {service}, майстер: "
+    "{specialist}, {when}. Код {code}.",
+    "staff_confirmed": "Новий запис: {customer} ({phone}), {service}, майстер: {specialist}, {when}. "
+    "Сплачено: {paid}. Код {code}.",
+    "staff_cancelled": "Скасовано: {customer} ({phone}), {service}, майстер: {specialist}, {when}. "
+    "Сплачено: {paid}. Код {code}.",
+    "staff_moved": "Перенесено: {customer} ({phone}), {service}, майстер: {specialist}, тепер {when}. "
+    "Сплачено: {paid}. Код {code}.",
 }

@@ -1,0 +1,385 @@
+"""WhatsApp through Twilio: signed webhooks in, the Messages REST API out, within WhatsApp's 24-hour rule.
+
+Choosing what to send (for the runner). WhatsApp delivers free-form messages only within 24 hours of the
+customer's last message. Replies to an inbound message are always inside that window, so the runner renders
+them with `WhatsAppRenderer`. A message the business starts (a confirmation after an admin approves, a
+reminder, a cancellation or move by staff) is free-form only if `within_session(last_inbound, now)`;
+otherwise it must be an approved template: `Outgoing(WHATSAPP, chat_id, "message", template_for(kind, ...))`.
+Twilio accepts a free-form message sent outside the window (201, queued) and only later reports it
+undelivered with error 63016, in the status callback; `send` cannot see that, so decide before sending.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from aiohttp import web
+from multidict import MultiDict
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http import AsyncHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator, add_port, remove_port
+from twilio.rest import Client
+
+from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
+from bot.config import TwilioSettings
+from conversations.events import Choice, Event, Text
+from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, split_text
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+SESSION_WINDOW = timedelta(hours=24)
+TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking_moved")
+DEFAULT_API_BASE = "https://api.twilio.com"
+TIMEOUT = 10.0  # seconds, per request to Twilio
+RETRY_HINT = 5.0  # seconds, when Twilio is busy or unreachable and names no Retry-After
+# WhatsApp quick-reply limits: a button title is at most 20 characters, the body at most 1024.
+BUTTON_TITLE_LIMIT = 20
+QUICK_REPLY_BODY_LIMIT = 1024
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+# ---- inbound ---------------------------------------------------------------------------------------------
+
+
+def verify_signature(auth_token: str, public_url: str, params: Params, signature: str) -> bool:
+    """Whether `signature` is Twilio's X-Twilio-Signature for a POST of `params` to `public_url`.
+
+    The algorithm is the twilio library's (sorted keys, a repeated key's values sorted too); the comparison
+    is constant-time. Twilio signs the URL sometimes with the default port and sometimes without, so both
+    spellings are accepted, as the library's own `validate` does."""
+    if not auth_token or not signature:
+        return False
+    # The library reads a repeated key's values through `getall`, which a list of pairs lacks.
+    form = MultiDict(params) if isinstance(params, Sequence) else params
+    validator = RequestValidator(auth_token)
+    given = signature.encode()
+    url = urlsplit(public_url)
+    candidates = {add_port(url), remove_port(url)}
+    return any(
+        hmac.compare_digest(validator.compute_signature(candidate, form).encode(), given)
+        for candidate in candidates
+    )
+
+
+def inbound_from_form(form: Mapping[str, str]) -> Inbound | None:
+    """A Twilio WhatsApp message webhook as an `Inbound`; None when it is not a customer's WhatsApp message.
+
+    A tapped quick-reply button arrives as ButtonPayload (the option id we sent), a list pick as ListId.
+    Anything else is Text(Body): a typed "2" stays text, because the conversation maps numbers to its last
+    options itself. A message with only media or a location has an empty Body and becomes Text(""), so
+    the conversation answers (and asks its question again) instead of leaving the customer unanswered."""
+    phone = _whatsapp_number(form.get("From", ""))
+    if phone is None or "MessageStatus" in form:  # status callbacks are not the customer speaking
+        return None
+    return Inbound(
+        channel=WHATSAPP,
+        chat_id=phone,
+        event=_event(form),
+        dedup_id=form.get("MessageSid") or None,
+        name=form.get("ProfileName") or None,
+        phone=phone,  # WhatsApp has verified the number it delivers from
+    )
+
+
+def _whatsapp_number(sender: str) -> str | None:
+    prefix, _, number = sender.partition(":")
+    return number if prefix == "whatsapp" and _E164.fullmatch(number) else None
+
+
+def _event(form: Mapping[str, str]) -> Event:
+    if form.get("ButtonPayload"):
+        return Choice(form["ButtonPayload"])
+    if form.get("ListId"):
+        return Choice(form["ListId"])
+    return Text(form.get("Body", ""))
+
+
+async def webhook(
+    request: web.Request,
+    *,
+    auth_token: str,
+    public_url: str,
+    feed: Callable[[Inbound], Awaitable[None]],
+) -> web.Response:
+    """Twilio's incoming-message webhook: check the signature, feed the message, answer with empty TwiML.
+
+    `public_url` is the URL configured in Twilio, never `request.url`: behind a proxy or tunnel the URL we
+    see differs from the one Twilio signed. Replies go out later through the REST API, not in the TwiML."""
+    # Every field counts for the signature, a repeated one too; Twilio posts no files.
+    pairs = [(key, value) for key, value in (await request.post()).items() if isinstance(value, str)]
+    params = MultiDict(pairs)
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not verify_signature(auth_token, public_url, pairs, signature):
+        log.warning(
+            "twilio webhook rejected from %s: %s signature",
+            request.remote,
+            "wrong" if signature else "missing",
+        )
+        return web.Response(status=403, text="invalid signature")
+    if "MessageStatus" in params:
+        return _twiml()  # a status callback sent to this URL: acknowledged, nothing to say
+    inbound = inbound_from_form(params) if params.get("MessageSid") else None
+    if inbound is None:
+        log.warning("twilio webhook: not a WhatsApp message (fields: %s)", ", ".join(sorted(params)))
+        return web.Response(status=400, text="not a WhatsApp message")
+    await feed(inbound)
+    return _twiml()
+
+
+def _twiml() -> web.Response:
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+
+# ---- rendering -------------------------------------------------------------------------------------------
+
+
+class WhatsAppRenderer:
+    """Replies as Twilio messages: options as a numbered list, or as tappable quick replies when configured.
+
+    `content_sids` may hold Twilio Content quick-reply templates "quick_reply_2" and "quick_reply_3" (used
+    for replies with exactly 2 or 3 options). Their variables: {{1}} the body, {{2}}..{{n+1}} the button
+    titles, {{n+2}}..{{2n+1}} the button ids; a tapped button comes back as ButtonPayload = the option id."""
+
+    def __init__(self, content_sids: Mapping[str, str] | None = None) -> None:
+        self._content_sids = dict(content_sids or {})
+
+    def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
+        return [
+            Outgoing(WHATSAPP, inbound.chat_id, "message", params)
+            for reply in replies
+            for params in self._messages(reply)
+        ]
+
+    def _messages(self, reply: Reply) -> list[dict[str, str]]:
+        sid = self._content_sids.get(f"quick_reply_{len(reply.options)}")
+        if sid and _fits_quick_reply(reply):
+            return [quick_reply_params(sid, reply)]
+        return [{"Body": body} for body in numbered_bodies(reply)]
+
+
+def numbered_bodies(reply: Reply, limit: int = WHATSAPP_TEXT_LIMIT) -> list[str]:
+    """The reply's text with its options numbered below it, in messages of at most `limit` characters.
+
+    The list always ends the last message, so the numbers the customer types answer what they see last."""
+    listing = "\n".join(f"{number}. {option.label}" for number, option in enumerate(reply.options, 1))
+    if not listing:
+        return split_text(reply.text, limit)
+    block = f"\n\n{listing}" if reply.text else listing
+    if len(block) > limit:  # too many options to share a message: the list gets messages of its own
+        return split_text(reply.text, limit) + split_text(listing, limit)
+    parts = split_text(reply.text, limit)
+    if parts and len(parts[-1]) + len(block) > limit:
+        parts[-1:] = split_text(parts[-1], limit - len(block))
+    parts = parts or [""]
+    parts[-1] += block
+    return parts
+
+
+def _fits_quick_reply(reply: Reply) -> bool:
+    # A quick reply needs a body; an empty variable would be refused.
+    return 0 < len(reply.text) <= QUICK_REPLY_BODY_LIMIT and all(
+        0 < len(option.label) <= BUTTON_TITLE_LIMIT for option in reply.options
+    )
+
+
+def quick_reply_params(content_sid: str, reply: Reply) -> dict[str, str]:
+    """Twilio params for a quick-reply Content template filled with the reply's text and options."""
+    return {"ContentSid": content_sid, "ContentVariables": json.dumps(_quick_reply_variables(reply))}
+
+
+def _quick_reply_variables(reply: Reply) -> dict[str, str]:
+    count = len(reply.options)
+    variables = {"1": reply.text}
+    for index, option in enumerate(reply.options):
+        variables[str(2 + index)] = option.label
+        variables[str(2 + count + index)] = option.id
+    return variables
+
+
+# ---- the 24-hour window ----------------------------------------------------------------------------------
+
+
+def within_session(last_inbound: datetime | None, now: datetime) -> bool:
+    """Whether a free-form message may still be sent: the customer wrote less than 24 hours ago."""
+    return last_inbound is not None and now - last_inbound < SESSION_WINDOW
+
+
+def template_for(kind: str, variables: Mapping[str, str], templates: Mapping[str, str]) -> dict[str, str]:
+    """Twilio params for an approved template message, for sending outside the 24-hour window.
+
+    `templates` maps a kind (TEMPLATE_KINDS) to its Content SID; `variables` are the template's numbered
+    variables ({"1": "Anna", "2": "Tue 3 June, 14:00"}), as the approved template defines them.
+    Raises KeyError when the kind is unknown or has no template configured."""
+    if kind not in TEMPLATE_KINDS:
+        raise KeyError(f"unknown template kind {kind!r}; known: {', '.join(TEMPLATE_KINDS)}")
+    if not templates.get(kind):
+        raise KeyError(f"no Content SID configured for the {kind!r} template")
+    cleaned = {str(key): _template_value(value) for key, value in variables.items()}
+    return {"ContentSid": templates[kind], "ContentVariables": json.dumps(cleaned)}
+
+
+def _template_value(value: str) -> str:
+    # WhatsApp rejects template variables holding newlines, tabs or more than four spaces in a row.
+    return re.sub(r"\s+", " ", value).strip()
+
+
+# ---- sending ---------------------------------------------------------------------------------------------
+
+# Outgoing params (Twilio's form names) → the twilio library's keyword arguments for messages.create.
+_CREATE_ARGUMENTS = {
+    "Body": "body",
+    "ContentSid": "content_sid",
+    "ContentVariables": "content_variables",
+    "MediaUrl": "media_url",
+    "StatusCallback": "status_callback",
+}
+
+
+class _RetryLater(Exception):
+    """Twilio is rate limiting us or failing (429 or 5xx), or could not be reached."""
+
+    def __init__(self, status: str, seconds: float) -> None:
+        super().__init__(status)
+        self.seconds = seconds
+
+
+class HttpxTwilioClient(AsyncHttpClient):
+    """The twilio library's async HTTP client seam, on httpx, sending to `api_base` instead of Twilio.
+
+    The library builds the request (URL, form fields, auth, headers) and parses errors into
+    TwilioRestException; this client only carries it, rewriting "https://api.twilio.com" to `api_base`
+    (a fake in tests). A 429 or 5xx raises `_RetryLater` here, because the library's exceptions drop the
+    response headers and with them Retry-After."""
+
+    def __init__(self, http: httpx.AsyncClient, api_base: str | None = None) -> None:
+        super().__init__(logger=log, is_async=True, timeout=TIMEOUT)
+        self._http = http
+        self._base = urlsplit((api_base or DEFAULT_API_BASE).rstrip("/"))
+
+    async def request(
+        self,
+        method: str,
+        uri: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        try:
+            response = await self._http.request(
+                method,
+                self._rebase(uri),
+                params=params,  # type: ignore[arg-type]
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout or self.timeout,
+                follow_redirects=allow_redirects,
+            )
+        except httpx.TransportError as error:
+            raise _RetryLater(type(error).__name__, RETRY_HINT) from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _RetryLater(
+                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+            )
+        return TwilioResponse(response.status_code, response.text, response.headers)
+
+    def _rebase(self, uri: str) -> str:
+        # Replace scheme and host whatever they are (TWILIO_EDGE / TWILIO_REGION may have changed the host).
+        url = urlsplit(uri)
+        return urlunsplit(
+            url._replace(scheme=self._base.scheme, netloc=self._base.netloc, path=self._base.path + url.path)
+        )
+
+
+def _retry_after(header: str | None) -> float:
+    """Seconds from a Retry-After header (seconds or an HTTP date), or the hint when it is absent."""
+    if not header:
+        return RETRY_HINT
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return RETRY_HINT
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class TwilioSender:
+    """Delivers `Outgoing` WhatsApp messages through Twilio's Messages API, with the twilio library."""
+
+    channel = WHATSAPP
+
+    def __init__(self, settings: TwilioSettings, http: httpx.AsyncClient | None = None) -> None:
+        if not (settings.account_sid and settings.auth_token and settings.from_number):
+            raise ValueError("twilio.account_sid, twilio.auth_token and twilio.from are needed to send")
+        self._from = _whatsapp_address(settings.from_number)
+        self._own_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
+        transport = HttpxTwilioClient(self._http, settings.api_base)
+        self._client = Client(settings.account_sid, settings.auth_token, http_client=transport)
+
+    async def send(self, message: Outgoing) -> Delivery:
+        arguments = _create_arguments(message)
+        if isinstance(arguments, str):
+            return Delivery(ok=False, error=arguments)
+        try:
+            await self._client.messages.create_async(
+                to=_whatsapp_address(message.chat_id), from_=self._from, **arguments
+            )
+        except _RetryLater as busy:
+            log.warning("twilio send to %s: %s, retry in %.0f s", message.chat_id, busy, busy.seconds)
+            return Delivery(ok=False, retry_after=busy.seconds)
+        except (TwilioRestException, TwilioServiceException) as error:
+            return _refused(message, error)
+        except json.JSONDecodeError:
+            # A 2xx means Twilio took the message; sending it again would deliver it twice.
+            log.warning("twilio send to %s: accepted with an unreadable answer", message.chat_id)
+        return Delivery(ok=True)
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+
+def _whatsapp_address(number: str) -> str:
+    return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+
+
+def _create_arguments(message: Outgoing) -> dict[str, Any] | str:
+    """messages.create keyword arguments for the message, or why it cannot be sent."""
+    if message.method != "message":
+        return f"unsupported method {message.method!r}"
+    unknown = sorted(set(message.params) - set(_CREATE_ARGUMENTS))
+    if unknown:
+        return f"unsupported parameters {', '.join(unknown)}"
+    return {_CREATE_ARGUMENTS[name]: value for name, value in message.params.items()}
+
+
+def _refused(message: Outgoing, error: TwilioRestException | TwilioServiceException) -> Delivery:
+    if isinstance(error, TwilioServiceException):
+        text = error.detail or error.title
+    else:
+        text = str(error.msg).removeprefix("Unable to create record: ")
+    log.warning(
+        "twilio refused a message to %s: HTTP %s, %s %s", message.chat_id, error.status, error.code, text
+    )
+    return Delivery(ok=False, error=f"{error.code} {text}")

@@ -1,0 +1,116 @@
+"""Platform messages through the runner: redeliveries dropped, replies and staff messages in the outbox."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot.channels.base import Inbound, Outgoing
+from bot.notify import staff_notifier
+from bot.runner import Runner
+from conversations.events import Choice, Command, Text
+from conversations.replies import Reply
+from storage.business import Contact
+from storage.db import Database
+from storage.outbox import Outbox
+from storage.store import Store
+from tests.sample import NOW, salon
+
+
+class PlainRenderer:
+    """Every reply as one message carrying its option ids, enough to keep talking."""
+
+    def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
+        return [
+            Outgoing(
+                inbound.channel,
+                inbound.chat_id,
+                "send",
+                {"text": r.text, "options": [o.id for o in r.options]},
+            )
+            for r in replies
+        ]
+
+
+def _business():  # type: ignore[no-untyped-def]
+    business = salon()
+    anna = replace(business.staff[0], contacts=(Contact("telegram", "777"),))
+    return replace(
+        business, staff=(anna, *business.staff[1:]), admins=(Contact("whatsapp", "+380441112233"),)
+    )
+
+
+@pytest.fixture
+def runner(database: Database) -> Runner:
+    business = _business()
+    return Runner(Store(database, business), lambda: NOW, notify=staff_notifier(business))
+
+
+def _option(sent: list[Outgoing], label_start: str, store_labels: dict[str, str]) -> str:
+    for message in reversed(sent):
+        for option_id in message.params["options"]:
+            if store_labels.get(option_id, "").startswith(label_start):
+                return str(option_id)
+    raise AssertionError(label_start)
+
+
+async def _talk(runner: Runner, chat: str, *events: object, update: int = 0) -> list[Outgoing]:
+    sent: list[Outgoing] = []
+    for n, event in enumerate(events):
+        inbound = Inbound("telegram", chat, event, dedup_id=str(update + n), language="en")  # type: ignore[arg-type]
+        sent += await runner.receive(inbound, PlainRenderer())
+    return sent
+
+
+async def test_a_redelivered_update_is_handled_once(runner: Runner, database: Database) -> None:
+    first = Inbound("telegram", "42", Command("start", "en"), dedup_id="1001", language="en")
+    assert await runner.receive(first, PlainRenderer())
+    assert await runner.receive(first, PlainRenderer()) == []
+    rows = await Outbox(database).all()
+    assert len(rows) == len({r["id"] for r in rows}) and all(r["chat_id"] == "42" for r in rows)
+    again = await runner.receive(replace(first, dedup_id="1002", event=Text("help")), PlainRenderer())
+    assert again
+
+
+async def test_the_app_language_starts_the_conversation(runner: Runner) -> None:
+    sent = await runner.receive(
+        Inbound("telegram", "43", Command("start"), dedup_id="1", language="uk"), PlainRenderer()
+    )
+    from conversations.texts import text
+
+    assert [m.params["text"] for m in sent][-1] == text("uk", "menu")
+
+
+async def test_a_booking_notifies_the_specialist_and_the_admins(runner: Runner, database: Database) -> None:
+    chat, update = "44", 100
+    inbound = Inbound("telegram", chat, Command("start", "en"), dedup_id=str(update), language="en")
+    sent = await runner.receive(inbound, PlainRenderer())
+    session_texts = []
+    # Drive the booking with typed numbers: book, haircut, Anna, first day, first time, name, phone, confirm.
+    for step, said in enumerate(["1", "1", "2", "1", "1", "Olha", "+380501234567", "1"], start=1):
+        sent = await runner.receive(
+            replace(inbound, event=Text(said), dedup_id=str(update + step)), PlainRenderer()
+        )
+        session_texts += [m.params["text"] for m in sent]
+    assert any("Booked!" in t for t in session_texts)
+    rows = await Outbox(database).all()
+    staff = [r for r in rows if r["chat_id"] in ("777", "+380441112233")]
+    assert {(r["channel"], r["chat_id"]) for r in staff} == {
+        ("telegram", "777"),
+        ("whatsapp", "+380441112233"),
+    }
+    body = json.loads(staff[0]["params"]).get("text") or json.loads(staff[0]["params"])["Body"]
+    assert "Olha" in body and "+380501234567" in body and "Стрижка" in body  # the business's language: uk
+
+
+async def test_the_same_person_on_whatsapp_is_known_by_phone(runner: Runner, database: Database) -> None:
+    store = runner.store
+    customer = await store.add_customer(now=NOW, name="Olha", phone="+380501234567", language="uk")
+    inbound = Inbound(
+        "whatsapp", "+380501234567", Text("привіт"), dedup_id="SM1", phone="+380501234567", name="Olha P"
+    )
+    await runner.receive(inbound, PlainRenderer())
+    known = await store.customer_for_chat("whatsapp", "+380501234567")
+    assert known is not None and known.id == customer
