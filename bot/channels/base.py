@@ -1,8 +1,8 @@
 """What every channel adapter speaks: an inbound message as an `Inbound`, outbound ones as `Outgoing`.
 
 An adapter only translates: a platform update into an `Inbound` (whose `event` is a conversation event),
-and the conversation's replies into `Outgoing` messages, which the runner writes to the outbox in the same transaction
-as the session and the sender delivers later (bot/outbox.py). Five to fifty lines per direction.
+and the conversation's replies into `Outgoing` messages, which the runner writes to the outbox in the same
+transaction as the session and the sender delivers later (bot/outbox.py). Five to fifty lines per direction.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from bot.channels.base import Inbound, Outgoing
 from bot.notify import staff_notifier
 from bot.runner import Runner
-from conversations.events import Choice, Command, Text
+from conversations.events import Command, Text
 from conversations.replies import Reply
 from storage.business import Contact
 from storage.db import Database
@@ -48,22 +48,6 @@ def runner(database: Database) -> Runner:
     return Runner(Store(database, business), lambda: NOW, notify=staff_notifier(business))
 
 
-def _option(sent: list[Outgoing], label_start: str, store_labels: dict[str, str]) -> str:
-    for message in reversed(sent):
-        for option_id in message.params["options"]:
-            if store_labels.get(option_id, "").startswith(label_start):
-                return str(option_id)
-    raise AssertionError(label_start)
-
-
-async def _talk(runner: Runner, chat: str, *events: object, update: int = 0) -> list[Outgoing]:
-    sent: list[Outgoing] = []
-    for n, event in enumerate(events):
-        inbound = Inbound("telegram", chat, event, dedup_id=str(update + n), language="en")  # type: ignore[arg-type]
-        sent += await runner.receive(inbound, PlainRenderer())
-    return sent
-
-
 async def test_a_redelivered_update_is_handled_once(runner: Runner, database: Database) -> None:
     first = Inbound("telegram", "42", Command("start", "en"), dedup_id="1001", language="en")
     assert await runner.receive(first, PlainRenderer())
@@ -87,7 +71,7 @@ async def test_a_booking_notifies_the_specialist_and_the_admins(runner: Runner, 
     chat, update = "44", 100
     inbound = Inbound("telegram", chat, Command("start", "en"), dedup_id=str(update), language="en")
     sent = await runner.receive(inbound, PlainRenderer())
-    session_texts = []
+    session_texts: list[str] = []
     # Drive the booking with typed numbers: book, haircut, Anna, first day, first time, name, phone, confirm.
     for step, said in enumerate(["1", "1", "2", "1", "1", "Olha", "+380501234567", "1"], start=1):
         sent = await runner.receive(
