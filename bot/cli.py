@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         chat = commands.add_parser(name, help=text)
         chat.add_argument("--lang", help="the customer's language (en, uk, pl, fr, el, ru)")
         chat.add_argument("--as", dest="who", default="you", metavar="NAME", help="who is chatting")
+    serve = commands.add_parser("serve", help="run the bot: HTTP webhooks, Telegram polling, the outbox")
+    serve.add_argument("--host", default=os.environ.get("SLOTBOT_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SLOTBOT_PORT", "8080")))
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
@@ -89,6 +92,7 @@ def _commands() -> dict[str, Command]:
         "bookings": cli_commands.bookings,
         "chat": cli_commands.chat,
         "start": cli_commands.start,
+        "serve": cli_commands.serve,
     }
 
 

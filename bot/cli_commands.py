@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import defaultdict
 from datetime import datetime
@@ -157,10 +158,15 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.telegram.token:
-        print(
-            "slotbot: a Telegram token is set, but this version talks through the terminal only; "
-            "starting the terminal chat",
-            file=sys.stderr,
-        )
+    """The README's first command: the bot on Telegram when a token is set, else the terminal chat."""
+    if settings.telegram.token or settings.twilio.account_sid:
+        args.host = os.environ.get("SLOTBOT_HOST", "127.0.0.1")
+        args.port = int(os.environ.get("SLOTBOT_PORT", "8080"))
+        return await serve(settings, args)
     return await chat(settings, args)
+
+
+async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import serve as run_service
+
+    return await run_service(settings, host=args.host, port=args.port)
