@@ -112,7 +112,7 @@ async def build(
             await runner.receive(inbound, wa_renderer)
 
         if twilio.public_url:
-            # Twilio signs the URL it called, which behind a proxy is not the one we see: use the configured one.
+            # Twilio signs the URL it called, which behind a proxy is not the one we see: use the configured.
             public = twilio.public_url.rstrip("/") + "/webhooks/twilio"
             twilio_hook = TwilioHook(twilio.auth_token, public, on_whatsapp)
 

@@ -290,27 +290,14 @@ def load_spec(path: Path = SPEC_PATH, limits_path: Path = LIMITS_PATH) -> BotApi
 # Formatted text ("after entities parsing")
 # ---------------------------------------------------------------------------------------------------------
 
-_HTML_TAGS = frozenset(
-    {
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "span",
-        "tg-spoiler",
-        "a",
-        "tg-emoji",
-        "tg-time",
-        "code",
-        "pre",
-        "blockquote",
-    }
-)
+_HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler"}) | {
+    "a",
+    "tg-emoji",
+    "tg-time",
+    "code",
+    "pre",
+    "blockquote",
+}
 _HTML_TAG_RE = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>"
 )
@@ -716,6 +703,10 @@ class SpecValidator:
         if fs is None:
             return []
         problems: list[Problem] = []
+        if fs.name == "chat_id" and not re.fullmatch(r"@[A-Za-z0-9_]{4,}", value):
+            problems.append(
+                Problem(path, f"not a chat id nor an @username: {value!r}", "Bad Request: chat not found")
+            )
         if fs.name.endswith("parse_mode") and value.lower() not in {m.lower() for m in PARSE_MODES}:
             problems.append(
                 Problem(
@@ -942,7 +933,6 @@ class _Failure:
 @dataclass
 class _Poll:
     waiter: asyncio.Future[str]
-    request: web.Request
 
 
 @dataclass
@@ -961,7 +951,7 @@ class _Webhook:
     has_custom_certificate: bool = False
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class FakeTelegram:
     """A fake ``api.telegram.org``: ``async with FakeTelegram(token) as tg: ... tg.base_url ...``.
 
@@ -995,6 +985,10 @@ class FakeTelegram:
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict, init=False)
     answered_callbacks: dict[str, dict[str, Any]] = field(default_factory=dict, init=False)
     blocked_chats: set[int | str] = field(default_factory=set, init=False)
+
+    def __repr__(self) -> str:
+        where = self._base_url or "not started"
+        return f"<FakeTelegram {where}: {len(self.calls)} calls, {len(self.violations)} violations>"
 
     def __post_init__(self) -> None:
         self.spec = load_spec(self.spec_path, self.limits_path)
@@ -1099,13 +1093,16 @@ class FakeTelegram:
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Wait until ``method`` was called (and accepted) at least ``count`` times in total."""
         assert self._changed is not None, "FakeTelegram is not started"
+        seen = len(self.violations)
         async with self._changed:
             await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.calls_to(method)) >= count or bool(self.violations)),
+                self._changed.wait_for(
+                    lambda: len(self.calls_to(method)) >= count or len(self.violations) > seen
+                ),
                 timeout,
             )
-        if self.violations and len(self.calls_to(method)) < count:
-            raise AssertionError(f"Telegram API violations: {self.violations}")
+        if len(self.calls_to(method)) < count:  # fail fast: the bot's request was rejected
+            raise AssertionError(f"Telegram API violations: {self.violations[seen:]}")
         return self.calls_to(method)
 
     def assert_no_violations(self) -> None:
@@ -1546,7 +1543,7 @@ class FakeTelegram:
         timeout = p.get("timeout", 0)
         if not batch and timeout > 0:
             waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-            poll = _Poll(waiter, request)
+            poll = _Poll(waiter)
             self._poll = poll
             try:
                 await asyncio.wait({waiter}, timeout=timeout)

@@ -58,6 +58,15 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+async def test_the_network_guard_refuses_other_hosts() -> None:
+    async with ClientSession() as session:
+        for url in ("http://10.255.255.1/", "https://api.telegram.org/", "https://api.twilio.com/"):
+            with pytest.raises(OSError) as caught:
+                async with session.get(url):
+                    pass
+            assert "test tried to" in str(caught.value.__cause__ or caught.value)
+
+
 @pytest.fixture
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
@@ -277,10 +286,13 @@ async def test_unknown_method_wrong_token_unknown_and_missing_fields(tg: FakeTel
     assert status == 400 and "expected Integer or String" in body["description"]
     status, _ = await call(tg, "sendMessage", {"chat_id": 1, "text": "hi", "disable_notification": "maybe"})
     assert status == 400
+    status, body = await call(tg, "sendMessage", {"chat_id": "someone", "text": "hi"})
+    assert status == 400 and body["description"] == "Bad Request: chat not found"
+    assert (await call(tg, "sendMessage", {"chat_id": "@slotbot_news", "text": "hi"}))[0] == 200
     status, _ = await call(tg, "editMessageText", {"text": "new"})  # neither chat_id+message_id nor inline id
     assert status == 400
     assert any("required when inline_message_id is not specified" in v for v in tg.violations)
-    assert len(tg.violations) == 9 and tg.calls == [("getMe", {})]  # the edit missed 3 fields
+    assert len(tg.violations) == 10 and [m for m, _ in tg.calls] == ["getMe", "sendMessage"]  # edit: 3 fields
 
 
 async def test_form_encoded_parameters_are_converted(tg: FakeTelegram) -> None:

@@ -358,7 +358,7 @@ _FAILURE_DEFAULTS = {
 }
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class FakeTwilio:
     """A fake ``api.twilio.com``: ``async with FakeTwilio() as tw: ... tw.base_url ...``.
 
@@ -378,6 +378,10 @@ class FakeTwilio:
     violations: list[str] = field(default_factory=list, init=False)
     errors: list[tuple[int, dict[str, Any]]] = field(default_factory=list, init=False)
     last_inbound: dict[str, float] = field(default_factory=dict, init=False)
+
+    def __repr__(self) -> str:
+        where = self._base_url or "not started"
+        return f"<FakeTwilio {where}: {len(self.messages)} messages, {len(self.violations)} violations>"
 
     def __post_init__(self) -> None:
         self.spec = load_spec(self.spec_path)
