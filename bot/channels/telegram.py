@@ -1,0 +1,292 @@
+"""Telegram without a library: Bot API update dicts → `Inbound`, replies → Bot API calls, the webhook.
+
+Both drivers (telegram_aiogram.py, telegram_ptb.py) share this module, so they read updates and render replies
+identically; it imports neither library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.base import TELEGRAM, Inbound, Outgoing
+from conversations.events import Choice, Command, Event, Text
+from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, split_text
+from conversations.texts import LANGUAGES, text
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "book", "my", "help", "lang")
+ALLOWED_UPDATES = ["message", "callback_query"]  # what we ask Telegram for; everything else is ignored
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+NOT_MODIFIED = "message is not modified"
+TRANSIENT_PAUSE = 5.0  # seconds before retrying after a network error or a 5xx
+SHORT_LABEL = 6  # characters: labels this short (times, day numbers) share a row
+SHORT_PER_ROW = 4
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+_NUMERIC_ID = re.compile(r"-?\d+")
+
+Feed = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+# ---- updates → Inbound -----------------------------------------------------------------------------------
+
+
+def inbound_from_update(update: dict[str, Any]) -> Inbound | None:
+    """The customer's text, command or button press in a Bot API Update; None for anything else."""
+    if "message" in update:
+        return _from_message(update["update_id"], update["message"])
+    if "callback_query" in update:
+        return _from_callback(update["update_id"], update["callback_query"])
+    return None  # edited messages, channel posts, reactions...: nothing the conversation answers
+
+
+def _from_message(update_id: int, message: dict[str, Any]) -> Inbound | None:
+    said = message.get("text")
+    if not isinstance(said, str):
+        return None  # stickers, photos, voice, service messages
+    sender = message.get("from") or {}
+    language = _language(sender)
+    return Inbound(
+        channel=TELEGRAM,
+        chat_id=str(message["chat"]["id"]),
+        event=_command_or_text(said, language),
+        dedup_id=str(update_id),
+        name=sender.get("first_name"),
+        language=language,
+    )
+
+
+def _from_callback(update_id: int, query: dict[str, Any]) -> Inbound | None:
+    message, data = query.get("message"), query.get("data")
+    if not isinstance(message, dict) or not isinstance(data, str):
+        return None  # a button on an inline-mode message, or a game: not ours
+    sender = query.get("from") or {}
+    return Inbound(
+        channel=TELEGRAM,
+        chat_id=str(message["chat"]["id"]),
+        event=Choice(data),
+        dedup_id=str(update_id),
+        name=sender.get("first_name"),
+        language=_language(sender),
+        message_id=str(message["message_id"]),
+        callback_id=str(query["id"]),
+    )
+
+
+def _command_or_text(said: str, language: str | None) -> Event:
+    # "/start@slotbot" is how a command reads in a group; "/start ref42" carries a deep-link payload.
+    match = _COMMAND.match(said)
+    name = match[1].lower() if match else None
+    if name in COMMANDS:
+        return Command(name, language)
+    return Text(said)
+
+
+def _language(user: dict[str, Any]) -> str | None:
+    code = user.get("language_code")
+    # Telegram sends IETF tags such as "pt-br"; the catalogues are keyed by the two-letter language.
+    return code[:2].lower() if isinstance(code, str) and len(code) >= 2 else None
+
+
+# ---- replies → Bot API calls -----------------------------------------------------------------------------
+
+
+class TelegramRenderer:
+    """Replies to one inbound as sendMessage / editMessageText calls, a pressed button answered first."""
+
+    def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
+        chat = _chat_param(inbound.chat_id)
+        calls: list[Outgoing] = []
+        if inbound.callback_id is not None:
+            # Always answered, even with nothing to say, or the button keeps spinning for the customer.
+            calls.append(_call(inbound, "answerCallbackQuery", {"callback_query_id": inbound.callback_id}))
+        # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
+        pressed_on = inbound.message_id if inbound.callback_id is not None else None
+        for params in _messages(replies):
+            if pressed_on is not None:
+                edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
+                calls.append(_call(inbound, "editMessageText", edited))
+                pressed_on = None
+            else:
+                calls.append(_call(inbound, "sendMessage", {"chat_id": chat, **params}))
+        return calls
+
+
+def _call(inbound: Inbound, method: str, params: dict[str, Any]) -> Outgoing:
+    return Outgoing(TELEGRAM, inbound.chat_id, method, params)
+
+
+def _messages(replies: Iterable[Reply]) -> Iterator[dict[str, Any]]:
+    """Each reply's text in parts of at most 4096 characters, the keyboard on its last part."""
+    for reply in replies:
+        parts = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
+        for index, part in enumerate(parts):
+            params: dict[str, Any] = {"text": part}
+            if reply.options and index == len(parts) - 1:
+                params["reply_markup"] = keyboard(reply.options)
+            yield params
+
+
+def keyboard(options: Iterable[Option]) -> dict[str, Any]:
+    """An inline keyboard: short labels (times) four to a row, every other label on a row of its own."""
+    rows: list[list[dict[str, str]]] = []
+    for option in options:
+        button = {"text": option.label, "callback_data": _callback_data(option)}
+        short = len(option.label) <= SHORT_LABEL
+        last = rows[-1] if rows else None
+        if short and last and len(last) < SHORT_PER_ROW and len(last[-1]["text"]) <= SHORT_LABEL:
+            last.append(button)
+        else:
+            rows.append([button])
+    return {"inline_keyboard": rows}
+
+
+def _callback_data(option: Option) -> str:
+    size = len(option.id.encode("utf-8"))
+    if not 1 <= size <= CALLBACK_DATA_LIMIT:
+        # Telegram would refuse the whole message; option ids are ours, so this is a bug to fix, not to hide.
+        raise ValueError(f"option id {option.id!r} is {size} bytes; Telegram allows 1-{CALLBACK_DATA_LIMIT}")
+    return option.id
+
+
+def _chat_param(chat_id: str) -> int | str:
+    # Telegram's chat ids are integers; a string is only meant for "@channelusername".
+    return int(chat_id) if _NUMERIC_ID.fullmatch(chat_id) else chat_id
+
+
+# ---- the command menu ------------------------------------------------------------------------------------
+
+
+def command_menus(default_language: str = "en") -> list[tuple[str | None, list[dict[str, str]]]]:
+    """setMyCommands lists: (None, the default menu) and then (language_code, menu) for every catalogue."""
+    menus: list[tuple[str | None, list[dict[str, str]]]] = [(None, _menu(default_language))]
+    menus.extend((language, _menu(language)) for language in LANGUAGES)
+    return menus
+
+
+def _menu(language: str) -> list[dict[str, str]]:
+    return [{"command": name, "description": text(language, f"command_{name}")} for name in COMMANDS]
+
+
+# ---- the webhook -----------------------------------------------------------------------------------------
+
+
+async def webhook(request: web.Request, secret: str, feed: Feed) -> web.Response:
+    """Telegram's POST of one Update: checked against the secret token, then fed to the bot.
+
+    Only after `feed` has returned does Telegram get its 200; if `feed` fails, the error response makes
+    Telegram deliver the update again (the runner drops the repeat by update_id once one succeeds)."""
+    given = request.headers.get(SECRET_HEADER, "")
+    # With no secret configured anyone who finds the URL could post updates: refuse rather than trust them.
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        log.warning("telegram webhook: refused a request from %s: wrong or missing secret", request.remote)
+        return web.Response(status=403)
+    update = _update(await request.read())
+    if update is None:
+        log.warning("telegram webhook: refused a request from %s: not an Update", request.remote)
+        return web.Response(status=400)
+    await feed(update)
+    return web.json_response({})
+
+
+def _update(body: bytes) -> dict[str, Any] | None:
+    try:
+        update = json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        return None
+    if not isinstance(update, dict):
+        return None
+    update_id = update.get("update_id")
+    return update if isinstance(update_id, int) and not isinstance(update_id, bool) else None
+
+
+# ---- polling and flood control ---------------------------------------------------------------------------
+
+Fetch = Callable[[int | None, int], Awaitable[list[dict[str, Any]]]]
+
+
+async def poll_updates(
+    fetch: Fetch,
+    feed: Feed,
+    stop: asyncio.Event,
+    *,
+    timeout: int = 25,
+    fatal: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Long polling until `stop` is set: `fetch(offset, timeout)` is getUpdates, each update goes to `feed`.
+
+    A pending getUpdates is cancelled the moment `stop` is set; an update being fed is finished first. An
+    update whose feed fails is logged and skipped (retrying it would block every later one). Network and
+    server errors are retried with a growing pause; errors in `fatal` (a revoked token) end polling."""
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await _unless_stopped(fetch(offset, timeout), stop)
+        except fatal:
+            raise
+        except Exception as error:
+            failures += 1
+            pause = min(2.0 ** (failures - 1), 30.0)  # 1, 2, 4 ... 30 seconds
+            log.warning("telegram getUpdates failed (%s); retrying in %.0f s", error, pause)
+            await _unless_stopped(asyncio.sleep(pause), stop)
+            continue
+        failures = 0
+        for update in updates or []:
+            if stop.is_set():
+                break  # the rest were not confirmed, so Telegram hands them to the next poller
+            offset = update["update_id"] + 1
+            await _feed_one(feed, update)
+
+
+async def _unless_stopped(work: Awaitable[Any], stop: asyncio.Event) -> Any:
+    """The result of `work`, or None as soon as `stop` is set (work is then cancelled)."""
+    task, stopped = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return task.result() if task in done else None
+
+
+async def _feed_one(feed: Feed, update: dict[str, Any]) -> None:
+    try:
+        await feed(update)
+    except Exception:
+        log.exception("telegram update %s could not be handled; skipped", update.get("update_id"))
+
+
+def sent_anew(message: Outgoing) -> Outgoing | None:
+    """An edit Telegram refused (the message is too old or gone) as a new message: the reply still arrives."""
+    if message.method != "editMessageText":
+        return None
+    params = {key: value for key, value in message.params.items() if key != "message_id"}
+    return replace(message, method="sendMessage", params=params)
+
+
+def not_modified(description: str) -> bool:
+    """Telegram's answer to an edit that changes nothing: the message already says it, which is success."""
+    return NOT_MODIFIED in description.lower()
+
+
+def retry_after(status: int, body: dict[str, Any]) -> float | None:
+    """The seconds Telegram's flood control (HTTP 429) asks us to wait, from `parameters.retry_after`."""
+    if status != 429 and body.get("error_code") != 429:
+        return None
+    parameters = body.get("parameters")
+    seconds = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        return float(seconds)
+    return None

@@ -1,0 +1,163 @@
+"""The default Telegram driver, on aiogram 3: a Router to embed in any aiogram bot, and a standalone bot.
+
+Updates go through telegram.py's `inbound_from_update` as plain Bot API dicts, as with the other driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiogram.methods
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.types import BotCommand, TelegramObject, Update
+
+from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    TRANSIENT_PAUSE,
+    command_menus,
+    inbound_from_update,
+    not_modified,
+    poll_updates,
+    sent_anew,
+)
+from bot.config import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Inbound], Awaitable[None]]
+
+
+def router(handle: Handle) -> Router:
+    """Message and button handlers that pass what the customer did to `handle`; include it in a Dispatcher.
+
+    Only updates `inbound_from_update` understands match, so a host bot's own routers still get the rest."""
+    slotbot = Router(name="slotbot")
+
+    async def understood(_: TelegramObject, event_update: Update) -> dict[str, Any] | bool:
+        inbound = inbound_from_update(raw_update(event_update))
+        # A dict from a filter is added to the handler's arguments: the update is read once.
+        return {"inbound": inbound} if inbound is not None else False
+
+    async def deliver(_: TelegramObject, inbound: Inbound) -> None:
+        await handle(inbound)
+
+    slotbot.message.register(deliver, understood)
+    slotbot.callback_query.register(deliver, understood)
+    return slotbot
+
+
+def raw_update(update: Update) -> dict[str, Any]:
+    """The Update as Telegram sent it: JSON types, Telegram's field names ("from", not "from_user")."""
+    return update.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+class AiogramTelegram:
+    """A standalone Slotbot bot on aiogram: menus and webhook set-up, webhook updates, polling, sending."""
+
+    def __init__(self, settings: TelegramSettings, handle: Handle) -> None:
+        if not settings.token:
+            raise ValueError("telegram.token is not set")
+        self.settings = settings
+        self.bot = Bot(settings.token, session=_session(settings.api_base))
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(router(handle))
+
+    async def setup(self, webhook_url: str | None) -> None:
+        """Register the command menu in every language, then the webhook (or none, for polling)."""
+        for language, commands in command_menus():
+            menu = [BotCommand(command=item["command"], description=item["description"]) for item in commands]
+            await self.bot(aiogram.methods.SetMyCommands(commands=menu, language_code=language))
+        if webhook_url is None:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            return
+        if not self.settings.webhook_secret:
+            raise ValueError("a Telegram webhook needs telegram.webhook_secret")
+        await self.bot.set_webhook(
+            webhook_url,
+            secret_token=self.settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """One update from the webhook; an error in handling propagates, so Telegram delivers it again."""
+        await self.dispatcher.feed_raw_update(self.bot, update)
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Long polling until `stop` is set (our own getUpdates loop: aiogram's cannot be stopped cleanly
+        from outside without its private state, and it leaves handler tasks running after it stops)."""
+        await poll_updates(self._fetch, self.feed, stop, fatal=(TelegramUnauthorizedError,))
+
+    async def _fetch(self, offset: int | None, timeout: int) -> list[dict[str, Any]]:
+        method = aiogram.methods.GetUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+        updates = await self.bot(method, request_timeout=timeout + 10)
+        return [raw_update(update) for update in updates]
+
+    def sender(self) -> Sender:
+        return AiogramSender(self.bot)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+
+class AiogramSender:
+    """Makes one Outgoing Bot API call and says how it went."""
+
+    channel = TELEGRAM
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: Outgoing) -> Delivery:
+        try:
+            await self.bot(_method(message))
+        except TelegramRetryAfter as error:
+            return Delivery(ok=False, retry_after=float(error.retry_after))
+        except TelegramBadRequest as error:
+            if not_modified(error.message):
+                return Delivery(ok=True)
+            anew = sent_anew(message)
+            if anew is None:
+                return Delivery(ok=False, error=error.message)
+            log.info("telegram: cannot edit a message in chat %s (%s); sending anew", message.chat_id, error)
+            return await self.send(anew)
+        except TelegramEntityTooLarge as error:  # a "network error" to aiogram, but retrying cannot help
+            return Delivery(ok=False, error=error.message)
+        except (TelegramNetworkError, TelegramServerError) as error:
+            log.warning("telegram %s failed for now: %s", message.method, error.message)
+            return Delivery(ok=False, retry_after=TRANSIENT_PAUSE)
+        except (TelegramAPIError, ValueError) as error:  # blocked by the user, a revoked token, bad params...
+            return Delivery(ok=False, error=f"{type(error).__name__}: {error}")
+        return Delivery(ok=True)
+
+
+def _method(message: Outgoing) -> TelegramMethod[Any]:
+    """The aiogram method object for "sendMessage" (aiogram.methods.SendMessage), its params validated."""
+    name = message.method[:1].upper() + message.method[1:]
+    method = getattr(aiogram.methods, name, None)
+    if not (isinstance(method, type) and issubclass(method, TelegramMethod)):
+        raise ValueError(f"aiogram knows no Bot API method {message.method!r}")
+    return method(**message.params)
+
+
+def _session(api_base: str | None) -> AiohttpSession:
+    # aiogram wants the server's root ("http://host:port"); it adds "/bot<token>/<method>" itself.
+    if api_base is None:
+        return AiohttpSession()
+    return AiohttpSession(api=TelegramAPIServer.from_base(api_base))
