@@ -108,7 +108,9 @@ class Dispatcher:
         return await self._record(message, result)
 
     async def _pace(self, message: Message) -> None:
-        interval = PER_CHAT_INTERVAL_S.get(message.channel, 0.0)
+        # The per-chat limit is about new messages; answering a button or editing a message is not one.
+        paced = message.method.startswith("send") or message.channel != "telegram"
+        interval = PER_CHAT_INTERVAL_S.get(message.channel, 0.0) if paced else 0.0
         key = (message.channel, message.chat_id)
         wait = self._last_sent[key] + interval - time.monotonic()
         if wait > 0:

@@ -1,0 +1,180 @@
+"""A complete booking over Telegram through `serve`, for both drivers, by webhook and by long polling,
+against the fake Bot API that checks every request against the official spec."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.config import Settings, TelegramSettings
+from bot.serve import Service, build, run
+from storage.outbox import Outbox
+from tests.fakes.telegram_api import FakeTelegram
+from tests.sample import NOW, at, salon
+
+TOKEN = "123456:TEST-token_for-the-fake"
+SECRET = "s3cret-Token_for-webhooks"
+CHAT = 501
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Customer:
+    """Talks to the bot as a Telegram user: reads its keyboards in the fake, presses buttons, types."""
+
+    def __init__(self, tg: FakeTelegram, deliver: Callable[[dict[str, Any]], Any], box: Outbox) -> None:
+        self.tg, self.deliver, self.box = tg, deliver, box
+
+    def _outputs(self) -> int:
+        return sum(1 for method, params in self.tg.calls if method in ("sendMessage", "editMessageText"))
+
+    async def _send(self, update: dict[str, Any]) -> None:
+        before = self._outputs()
+        await self.deliver(update)
+        for _ in range(400):
+            # Replied, and everything the reply queued has gone out (Telegram's pacing spreads it out).
+            if self._outputs() > before and await self.box.pending() == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no reply to {update}")
+
+    async def say(self, text: str) -> None:
+        await self._send(self.tg.message_update(CHAT, text, language_code="en"))
+
+    async def tap(self, label: str) -> None:
+        for message in reversed(self.tg.sent):
+            if message["chat"]["id"] != CHAT:
+                continue
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"].startswith(label):
+                        await self._send(
+                            self.tg.callback_update(CHAT, button["callback_data"], message["message_id"])
+                        )
+                        return
+        raise AssertionError(f"no button {label!r}")
+
+    def last_text(self) -> str:
+        return [m for m in self.tg.sent if m["chat"]["id"] == CHAT][-1]["text"]
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+def driver(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=["webhook", "polling"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def running(driver: str, mode: str, tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, Service, str]]:
+    async with FakeTelegram(TOKEN) as tg:
+        webhook = mode == "webhook"
+        settings = Settings(
+            business=salon(),
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            telegram=TelegramSettings(
+                token=TOKEN,
+                driver=driver,  # type: ignore[arg-type]
+                webhook_url="https://bot.example.com/webhooks/telegram" if webhook else None,
+                webhook_secret=SECRET if webhook else None,
+                api_base=tg.base_url,
+            ),
+        )
+        service = await build(settings, clock=lambda: NOW)
+        port, stop = _port(), asyncio.Event()
+        task = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(f"{url}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        try:
+            yield tg, service, url
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=30)
+
+
+async def test_a_complete_booking_over_telegram(
+    running: tuple[FakeTelegram, Service, str], mode: str
+) -> None:
+    tg, service, url = running
+
+    async def deliver(update: dict[str, Any]) -> None:
+        if mode == "webhook":
+            status, _ = await tg.deliver_webhook(update, url=f"{url}/webhooks/telegram")
+            assert status == 200
+        else:
+            tg.push_update(update)
+
+    customer = Customer(tg, deliver, Outbox(service.db))
+    await customer.say("/start")
+    for label in ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00"):
+        await customer.tap(label)
+    await customer.say("Olha")
+    await customer.say("+380 50 123 4567")
+    await customer.tap("Confirm")
+    assert "Booked!" in " ".join(m["text"] for m in tg.sent if m["chat"]["id"] == CHAT)
+    [booking] = await service.store.bookings()
+    assert (booking.service, booking.specialist, booking.start, booking.status) == (
+        "haircut",
+        "anna",
+        at(24, 11),
+        "confirmed",
+    )
+    assert tg.commands, "commands registered with setMyCommands"
+    assert tg.violations == []
+
+
+async def test_webhook_refuses_forged_and_drops_replayed_updates(
+    running: tuple[FakeTelegram, Service, str], mode: str
+) -> None:
+    if mode != "webhook":
+        pytest.skip("webhook only")
+    tg, service, url = running
+    update = tg.message_update(CHAT, "/start", language_code="en")
+    async with httpx.AsyncClient() as client:
+        forged = await client.post(f"{url}/webhooks/telegram", json=update)
+        wrong = await client.post(
+            f"{url}/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        )
+        garbage = await client.post(
+            f"{url}/webhooks/telegram",
+            content=b"{not json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    assert (forged.status_code, wrong.status_code, garbage.status_code) == (403, 403, 400)
+    assert tg.calls_to("sendMessage") == []
+    assert (await tg.deliver_webhook(update, url=f"{url}/webhooks/telegram"))[0] == 200
+    await _settled(service)
+    sent = len(tg.calls_to("sendMessage"))
+    assert sent == 2  # the welcome, and the menu
+    assert (await tg.deliver_webhook(update, url=f"{url}/webhooks/telegram"))[0] == 200  # a redelivery
+    await _settled(service)
+    assert len(tg.calls_to("sendMessage")) == sent
+    assert await Outbox(service.db).pending() == 0
+
+
+async def _settled(service: Service) -> None:
+    box = Outbox(service.db)
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if await box.pending() == 0:
+            return
+    raise AssertionError("the outbox did not drain")
