@@ -68,10 +68,10 @@ def telegram_driver(settings: Settings, handle: Callable[[Inbound], Awaitable[No
     if settings.telegram.driver == "ptb":
         from bot.channels.telegram_ptb import PtbTelegram
 
-        return PtbTelegram(settings.telegram, handle)
+        return PtbTelegram(settings.telegram, handle, settings.business.default_language)
     from bot.channels.telegram_aiogram import AiogramTelegram
 
-    return AiogramTelegram(settings.telegram, handle)
+    return AiogramTelegram(settings.telegram, handle, settings.business.default_language)
 
 
 async def build(

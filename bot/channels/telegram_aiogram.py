@@ -70,17 +70,18 @@ def raw_update(update: Update) -> dict[str, Any]:
 class AiogramTelegram:
     """A standalone Slotbot bot on aiogram: menus and webhook set-up, webhook updates, polling, sending."""
 
-    def __init__(self, settings: TelegramSettings, handle: Handle) -> None:
+    def __init__(self, settings: TelegramSettings, handle: Handle, default_language: str = "en") -> None:
         if not settings.token:
             raise ValueError("telegram.token is not set")
         self.settings = settings
+        self.default_language = default_language  # the menu shown to apps in a language we don't speak
         self.bot = Bot(settings.token, session=_session(settings.api_base))
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(router(handle))
 
     async def setup(self, webhook_url: str | None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
-        for language, commands in command_menus():
+        for language, commands in command_menus(self.default_language):
             menu = [BotCommand(command=item["command"], description=item["description"]) for item in commands]
             await self.bot(aiogram.methods.SetMyCommands(commands=menu, language_code=language))
         if webhook_url is None:

@@ -52,10 +52,11 @@ def handlers(handle: Handle) -> list[BaseHandler[Update, Any, None]]:
 class PtbTelegram:
     """A standalone Slotbot bot on python-telegram-bot: set-up, webhook updates, polling, sending."""
 
-    def __init__(self, settings: TelegramSettings, handle: Handle) -> None:
+    def __init__(self, settings: TelegramSettings, handle: Handle, default_language: str = "en") -> None:
         if not settings.token:
             raise ValueError("telegram.token is not set")
         self.settings = settings
+        self.default_language = default_language  # the menu shown to apps in a language we don't speak
         self.handle = handle
         _quiet()
         root = (settings.api_base or "https://api.telegram.org").rstrip("/")
@@ -73,7 +74,7 @@ class PtbTelegram:
     async def setup(self, webhook_url: str | None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
         await self.bot.initialize()
-        for language, commands in command_menus():
+        for language, commands in command_menus(self.default_language):
             menu = [BotCommand(command["command"], command["description"]) for command in commands]
             await self.bot.set_my_commands(menu, language_code=language)
         if webhook_url is None:
