@@ -93,6 +93,7 @@ class TwilioSettings:
     from_number: str | None = None  # the WhatsApp sender, e.g. "whatsapp:+14155238886"
     public_url: str | None = None  # where Twilio reaches our webhook (also used to check its signatures)
     api_base: str | None = None
+    content: Mapping[str, str] = field(default_factory=dict)  # CONTENT_KINDS -> Content SID ("HX…")
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,12 @@ BUSINESS_KEYS = ("name", "timezone", "currency", "default_language", "languages"
 STAFF_KEYS = ("id", "name", "title", "hours", "breaks", "days_off", "time_off", "overrides", *CONTACT_KEYS)
 SESSION_KEYS = ("days", "time", "specialist")
 TELEGRAM_KEYS = ("token", "driver", "webhook_url", "webhook_secret", "api_base")
-TWILIO_KEYS = ("account_sid", "auth_token", "from", "public_url", "api_base")
+TWILIO_KEYS = ("account_sid", "auth_token", "from", "public_url", "api_base", "content")
+# Twilio Content SIDs: quick-reply buttons, and approved templates for messages outside WhatsApp's 24 hours.
+CONTENT_KINDS = (
+    *("quick_reply_2", "quick_reply_3", "booking_confirmed", "reminder"),
+    *("booking_cancelled", "booking_moved", "staff_notification"),
+)
 LIQPAY_KEYS = ("public_key", "private_key", "sandbox", "server_url", "result_url")
 
 # A key of `booking:` → (BookingRules field, factor to the field's unit, unit named in messages, least value).
@@ -558,7 +564,23 @@ def _twilio(node: Node) -> TwilioSettings:
         from_number=node.get("from", text, None),
         public_url=node.get("public_url", url, None),
         api_base=node.get("api_base", url, None),
+        content=_content(node.section("content", CONTENT_KINDS)),
     )
+
+
+def _content(node: Node) -> dict[str, str]:
+    found = {}
+    for kind in CONTENT_KINDS:
+        sid = node.get(kind, text, None)
+        if sid is None:
+            continue
+        if not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
+            node.problems.add(
+                node.at(kind), f"must be a Twilio Content SID (HX and 32 hex digits), got {sid!r}"
+            )
+            continue
+        found[kind] = sid
+    return found
 
 
 def _liqpay(node: Node) -> LiqPaySettings:

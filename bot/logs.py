@@ -21,6 +21,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and cleaned of secrets) by Redact
+            entry["error"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.window import business_initiated
 from conversations import events as ev
 from conversations.session import Session
 from conversations.texts import catalogue, text
@@ -81,4 +82,9 @@ def _text(business: Business, key: str, booking: Booking, session: Session) -> s
 def _message(contact: Contact, body: str) -> Queued:
     if contact.channel == "telegram":
         return ("telegram", contact.chat_id, "sendMessage", {"chat_id": int(contact.chat_id), "text": body})
-    return ("whatsapp", contact.chat_id, "message", {"Body": body})
+    return (
+        "whatsapp",
+        contact.chat_id,
+        "message",
+        business_initiated(body, "staff_notification", {"1": body}),
+    )

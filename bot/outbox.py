@@ -52,9 +52,15 @@ class RateLimit:
 
 class Dispatcher:
     def __init__(
-        self, box: Outbox, senders: Mapping[str, Sender], clock: Callable[[], datetime], owner: str
+        self,
+        box: Outbox,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        owner: str,
+        prepare: Callable[[Message], Awaitable[Message]] | None = None,
     ) -> None:
         self.box = box
+        self.prepare = prepare  # last-moment choices, such as WhatsApp's free-form or template
         self.senders = senders
         self.clock = clock
         self.owner = owner
@@ -99,9 +105,8 @@ class Dispatcher:
             return True
         await self._pace(message)
         try:
-            result = await sender.send(
-                Outgoing(message.channel, message.chat_id, message.method, message.params)
-            )
+            ready = await self.prepare(message) if self.prepare else message
+            result = await sender.send(Outgoing(ready.channel, ready.chat_id, ready.method, ready.params))
         except Exception as error:  # a bug or an unexpected library error: keep the message, try later
             log.exception("outbox: sending message %s failed", message.id)
             result = Delivery(ok=False, retry_after=_backoff(message.attempts), error=type(error).__name__)

@@ -27,6 +27,7 @@ from bot.notify import staff_notifier
 from bot.outbox import Dispatcher
 from bot.runner import Runner
 from bot.web import TelegramHook, TwilioHook, make_app
+from bot.window import WhatsAppWindow
 from storage.db import Database, open_database
 from storage.migrate import ensure_schema
 from storage.outbox import Outbox
@@ -85,7 +86,8 @@ async def build(
     await ensure_schema(db)
     store = Store(db, settings.business)
     senders: dict[str, Sender] = {}
-    dispatcher = Dispatcher(Outbox(db), senders, clock, owner)
+    window = WhatsAppWindow(db, settings.twilio.content, clock)
+    dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare)
     runner = Runner(store, clock, owner, notify=staff_notifier(settings.business), on_queued=dispatcher.wake)
     closers: list[Callable[[], Awaitable[None]]] = []
     telegram_hook = twilio_hook = None
@@ -103,7 +105,7 @@ async def build(
             telegram_hook = TelegramHook(settings.telegram.webhook_secret, driver.feed)
     twilio = settings.twilio
     if twilio.account_sid and twilio.auth_token and twilio.from_number:
-        wa_renderer = WhatsAppRenderer()
+        wa_renderer = WhatsAppRenderer(twilio.content)
         sender = TwilioSender(twilio)
         senders["whatsapp"] = sender
         closers.append(sender.aclose)

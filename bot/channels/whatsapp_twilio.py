@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SESSION_WINDOW = timedelta(hours=24)
-TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking_moved")
+TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking_moved", "staff_notification")
+QUICK_REPLY_KINDS = ("quick_reply_2", "quick_reply_3")
 DEFAULT_API_BASE = "https://api.twilio.com"
 TIMEOUT = 10.0  # seconds, per request to Twilio
 RETRY_HINT = 5.0  # seconds, when Twilio is busy or unreachable and names no Retry-After
