@@ -29,12 +29,17 @@ def _option(replies: list[Reply], label: str) -> str:
     raise AssertionError(f"no {label!r} in {[o.label for r in replies for o in r.options]}")
 
 
-async def _book(runner: Runner, key: str, time: str = "11:00") -> list[Reply]:
+async def _to_summary(runner: Runner, key: str, *labels: str) -> list[Reply]:
+    """Start, tap `labels` (by default a haircut with Anna on Tuesday at 11:00), give name and phone."""
     replies = await runner.handle(key, Command("start", language="en"))
-    for label in ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", time):
+    for label in labels or ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00"):
         replies = await runner.handle(key, Choice(_option(replies, label)))
     replies = await runner.handle(key, Text("Olha"))
-    replies = await runner.handle(key, Text("+380 50 123 4567"))
+    return await runner.handle(key, Text("+380 50 123 4567"))
+
+
+async def _book(runner: Runner, key: str) -> list[Reply]:
+    replies = await _to_summary(runner, key)
     return await runner.handle(key, Choice(_option(replies, "Confirm")))
 
 
@@ -64,11 +69,7 @@ async def test_a_restarted_runner_continues_the_conversation(store: Store) -> No
 async def test_a_double_tap_books_once(store: Store) -> None:
     runner = Runner(store, lambda: NOW)
     key = "tg:2"
-    replies = await runner.handle(key, Command("start", language="en"))
-    for label in ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
-    replies = await runner.handle(key, Text("Olha"))
-    replies = await runner.handle(key, Text("+380501234567"))
+    replies = await _to_summary(runner, key)
     confirm = _option(replies, "Confirm")
     both = await asyncio.gather(runner.handle(key, Choice(confirm)), runner.handle(key, Choice(confirm)))
     texts = [r.text for replies in both for r in replies]
@@ -104,11 +105,7 @@ async def test_a_time_taken_by_someone_else_is_not_booked(store: Store) -> None:
 async def test_a_hold_lost_between_summary_and_confirm_offers_the_nearest(store: Store) -> None:
     runner = Runner(store, lambda: NOW)
     key = "tg:5"
-    replies = await runner.handle(key, Command("start", language="en"))
-    for label in ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
-    replies = await runner.handle(key, Text("Olha"))
-    replies = await runner.handle(key, Text("+380501234567"))
+    replies = await _to_summary(runner, key)
     assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).ok
     replies = await runner.handle(key, Choice(_option(replies, "Confirm")))
     assert any("just taken" in r.text for r in replies)
@@ -134,11 +131,7 @@ async def test_move_and_cancel_through_the_conversation(store: Store) -> None:
 async def test_a_prepaid_service_waits_for_payment_as_a_hold(store: Store) -> None:
     runner = Runner(store, lambda: NOW)
     key = "tg:7"
-    replies = await runner.handle(key, Command("start", language="en"))
-    for label in ("Book a visit", "Colouring", "Tue 24 Nov", "10:00"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
-    replies = await runner.handle(key, Text("Olha"))
-    replies = await runner.handle(key, Text("+380501234567"))
+    replies = await _to_summary(runner, key, "Book a visit", "Colouring", "Tue 24 Nov", "10:00")
     replies = await runner.handle(key, Choice(_option(replies, "Confirm")))
     [held] = await store.bookings()
     assert held.status == "held" and held.expires_at == NOW + timedelta(minutes=30)
