@@ -1,0 +1,78 @@
+"""Stopping `serve` while a message is being handled: the message is finished, answered and its reply sent."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import httpx
+
+from bot.channels.base import Inbound, Outgoing, Renderer
+from bot.config import Settings, TwilioSettings
+from bot.serve import build, run
+from storage.outbox import Outbox
+from tests.fakes.twilio_api import FakeTwilio, sign
+from tests.sample import NOW, salon
+
+PUBLIC = "https://bot.example.com"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_message_in_flight_is_finished_on_shutdown(tmp_path: Path) -> None:
+    async with FakeTwilio(enforce_session_window=False) as twilio:
+        settings = Settings(
+            business=salon(),
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            twilio=TwilioSettings(
+                account_sid=twilio.account_sid,
+                auth_token=twilio.auth_token,
+                from_number="whatsapp:+14155238886",
+                public_url=PUBLIC,
+                api_base=twilio.base_url,
+            ),
+        )
+        service = await build(settings, clock=lambda: NOW)
+        entered, receive = asyncio.Event(), service.runner.receive
+
+        async def slow_receive(inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+            entered.set()
+            await asyncio.sleep(0.5)  # still working when the stop comes
+            return await receive(inbound, renderer)
+
+        service.runner.receive = slow_receive  # type: ignore[method-assign]
+        port, stop = _port(), asyncio.Event()
+        server = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
+        form = twilio.inbound_form("+380501234567", "привіт", message_sid="SM" + "1" * 32)
+        signature = sign(f"{PUBLIC}/webhooks/twilio", form, twilio.auth_token)
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            request = asyncio.create_task(
+                client.post(
+                    f"http://127.0.0.1:{port}/webhooks/twilio",
+                    data=form,
+                    headers={"X-Twilio-Signature": signature},
+                )
+            )
+            await entered.wait()
+            stop.set()
+            response = await request
+        await asyncio.wait_for(server, timeout=30)
+        assert response.status_code == 200
+        assert twilio.messages, "the reply went out before the process stopped"
+    reopened = (await build(settings, clock=lambda: NOW)).db
+    try:
+        rows = await Outbox(reopened).all()
+        assert rows and all(row["status"] == "sent" for row in rows)
+    finally:
+        await reopened.dispose()
