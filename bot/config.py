@@ -84,6 +84,7 @@ class TelegramSettings:
     webhook_url: str | None = None  # None: long polling
     webhook_secret: str | None = field(default=None, repr=False)
     api_base: str | None = None  # another Bot API server (a local one, or a fake in tests)
+    messages_per_second: int = 30  # across all chats: Telegram's limit for ordinary bots
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ TOP_KEYS = (
 BUSINESS_KEYS = ("name", "timezone", "currency", "default_language", "languages", "day_first", "contact")
 STAFF_KEYS = ("id", "name", "title", "hours", "breaks", "days_off", "time_off", "overrides", *CONTACT_KEYS)
 SESSION_KEYS = ("days", "time", "specialist")
-TELEGRAM_KEYS = ("token", "driver", "webhook_url", "webhook_secret", "api_base")
+TELEGRAM_KEYS = ("token", "driver", "webhook_url", "webhook_secret", "api_base", "messages_per_second")
 TWILIO_KEYS = ("account_sid", "auth_token", "from", "public_url", "api_base", "content")
 # Twilio Content SIDs: quick-reply buttons, and approved templates for messages outside WhatsApp's 24 hours.
 CONTENT_KINDS = (
@@ -522,6 +523,7 @@ def _telegram(node: Node) -> TelegramSettings:
         webhook_url=node.get("webhook_url", url, None),
         webhook_secret=node.get("webhook_secret", _webhook_secret, None),
         api_base=node.get("api_base", url, None),
+        messages_per_second=node.get("messages_per_second", whole_number(minimum=1), 30),
     )
 
 

@@ -58,13 +58,15 @@ class Dispatcher:
         clock: Callable[[], datetime],
         owner: str,
         prepare: Callable[[Message], Awaitable[Message]] | None = None,
+        per_second: Mapping[str, int] | None = None,
     ) -> None:
         self.box = box
         self.prepare = prepare  # last-moment choices, such as WhatsApp's free-form or template
         self.senders = senders
         self.clock = clock
         self.owner = owner
-        self._limits = {channel: RateLimit(n) for channel, n in PER_SECOND.items()}
+        limits = {**PER_SECOND, **(per_second or {})}
+        self._limits = {channel: RateLimit(n) for channel, n in limits.items()}
         self._last_sent: dict[tuple[str, str], float] = defaultdict(float)
         self._wake = asyncio.Event()
 

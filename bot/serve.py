@@ -87,7 +87,8 @@ async def build(
     store = Store(db, settings.business)
     senders: dict[str, Sender] = {}
     window = WhatsAppWindow(db, settings.twilio.content, clock)
-    dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare)
+    limits = {"telegram": settings.telegram.messages_per_second}
+    dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare, per_second=limits)
     runner = Runner(store, clock, owner, notify=staff_notifier(settings.business), on_queued=dispatcher.wake)
     closers: list[Callable[[], Awaitable[None]]] = []
     telegram_hook = twilio_hook = None
