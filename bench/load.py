@@ -72,7 +72,8 @@ TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "fa4e5ecre7f0r7e57s0123456789abcd"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 TELEGRAM_LANGUAGE = "en"  # Telegram customers' app language; WhatsApp says none, so the business default
-BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Slotbot", "username": "slotbot_load_bot"}
+BOT_ID, BOT_USERNAME, BOT_NAME = 123456789, "slotbot_load_bot", "Slotbot"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": BOT_NAME, "username": BOT_USERNAME}
 NAMES = ("Olha", "Taras", "Iryna", "Marta", "Dmytro", "Sofia", "Andrii", "Oksana", "Pavlo", "Kateryna")
 DAYS_SHOWN = 7  # conversations.booking.DAYS_SHOWN: a full page of days means later ones may exist
 PICK_AMONG = 3  # a customer takes one of the first few times offered: days fill up without many gaps
@@ -546,9 +547,9 @@ class Customer:
             message_text=message.text or "…",
             reply_markup=message.markup,
             update_id=next(UPDATE_IDS),
-            bot_id=BOT_USER["id"],
-            bot_username=BOT_USER["username"],
-            bot_first_name=BOT_USER["first_name"],
+            bot_id=BOT_ID,
+            bot_username=BOT_USERNAME,
+            bot_first_name=BOT_NAME,
         )
         await self._send(update)
 
