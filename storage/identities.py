@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.models import customers, identities, inbound
+from storage.models import identities, inbound
 
 i = identities.c
 
@@ -68,14 +68,3 @@ def touch(
             conn.execute(
                 update(identities).where(i.channel == channel, i.chat_id == chat_id).values(**changes)
             )
-
-
-def customer_by_phone(conn: Connection, phone: str) -> int | None:
-    query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)
-    return conn.execute(query).scalar()
-
-
-def chats_of(conn: Connection, customer_id: int) -> list[Identity]:
-    """Every chat a customer is known by, for messages the business starts (reminders, confirmations)."""
-    rows = conn.execute(select(identities).where(i.customer_id == customer_id)).all()
-    return [Identity(r.channel, r.chat_id, r.customer_id, r.last_inbound_at) for r in rows]

@@ -74,10 +74,6 @@ class Sessions:
         statement = update(conversations).where(ours).values(lease_owner=None, lease_until=None)
         await self.db.transaction(lambda conn: conn.execute(statement))
 
-    async def load(self, key: str) -> str | None:
-        async with self.db.reading() as conn:
-            return (await conn.execute(select(c.data).where(c.key == key))).scalar()
-
 
 def _acquire(conn: Connection, key: str, owner: str, now: datetime, seconds: int) -> Lease | None:
     now_ts = int(now.timestamp())
