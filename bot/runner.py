@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -47,6 +47,17 @@ class _KeyLock:
     users: int = 0
 
 
+class Handoff(Protocol):
+    """Where the runner hands the messages a turn queued: the outbox sender of this process."""
+
+    owner: str
+
+    @property
+    def accepting(self) -> bool: ...
+    def submit(self, messages: Iterable[outbox.Message]) -> None: ...
+    def wake(self) -> None: ...
+
+
 class ConversationBusy(Exception):
     """Another process kept the conversation longer than we could wait."""
 
@@ -59,11 +70,11 @@ class Runner:
         owner: str | None = None,
         *,
         notify: Notifier | None = None,
-        on_queued: Callable[[], None] | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.store = store
         self.notify = notify
-        self.on_queued = on_queued
+        self.handoff = handoff
         self.sessions = Sessions(store.db)
         self.business = store.business
         self.clock = clock
@@ -112,6 +123,9 @@ class Runner:
         outgoing = renderer.render(replies, inbound)
         queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
         queued += self.notify(results, session) if self.notify else []
+        handoff = self.handoff
+        lease_to = handoff.owner if handoff is not None and handoff.accepting else None
+        claimed: list[outbox.Message] = []
 
         def also(conn: Connection) -> None:
             if dedup:
@@ -124,13 +138,16 @@ class Runner:
                 customer_id=session.customer_id,
                 language=session.lang,
             )
-            outbox.enqueue(conn, queued, now)
+            claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
 
         if not await self.sessions.save(lease, dumps(session), now=now, also=also):
             log.warning("conversation %s: lease lost before saving; the step is not saved", inbound.key)
             return []
-        if self.on_queued is not None:
-            self.on_queued()
+        if handoff is not None:
+            # Ours to send now; what waits behind a chat's earlier messages is claimed from the store.
+            handoff.submit(claimed)
+            if len(claimed) < len(queued):
+                handoff.wake()
         return outgoing
 
     async def _new_session(self, inbound: Inbound) -> Session:

@@ -89,7 +89,7 @@ async def build(
     window = WhatsAppWindow(db, settings.twilio.content, clock)
     limits = {"telegram": settings.telegram.messages_per_second}
     dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare, per_second=limits)
-    runner = Runner(store, clock, owner, notify=staff_notifier(settings.business), on_queued=dispatcher.wake)
+    runner = Runner(store, clock, owner, notify=staff_notifier(settings.business), handoff=dispatcher)
     closers: list[Callable[[], Awaitable[None]]] = []
     telegram_hook = twilio_hook = None
     driver = None
@@ -155,6 +155,8 @@ async def run(service: Service, *, host: str, port: int, stop: asyncio.Event) ->
     with contextlib.suppress(Exception):
         await asyncio.wait_for(service.dispatcher.drain_once(), timeout=SHUTDOWN_GRACE_S)
     await asyncio.gather(*tasks, return_exceptions=True)
+    with contextlib.suppress(Exception):
+        await service.dispatcher.close()  # what is left goes back to the store for the next start
     for close in service.closers:
         with contextlib.suppress(Exception):
             await close()

@@ -184,6 +184,7 @@ identities = Table(
 
 # Messages to send, written in the same transaction as the step that produced them and delivered by the
 # outbox sender (bot/outbox.py), so that a restart or an outage delays a message but never loses it.
+PENDING = text("status = 'pending'")
 outbox = Table(
     "outbox",
     metadata,
@@ -201,6 +202,9 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="outbox_status"),
-    Index("ix_outbox_due", "status", "not_before"),
-    Index("ix_outbox_chat", "channel", "chat_id", "id"),
+    # Only pending rows are ever looked up; sent ones pile up and stay out of these indexes.
+    Index("ix_outbox_pending_due", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    Index(
+        "ix_outbox_pending_chat", "channel", "chat_id", "id", sqlite_where=PENDING, postgresql_where=PENDING
+    ),
 )

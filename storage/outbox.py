@@ -20,6 +20,7 @@ from storage.models import outbox
 
 o = outbox.c
 MAX_ATTEMPTS = 12
+LEASE_S = 120
 
 
 @dataclass(frozen=True)
@@ -32,40 +33,100 @@ class Message:
     attempts: int
 
 
-def enqueue(conn: Connection, messages: Iterable[tuple[str, str, str, dict[str, Any]]], now: datetime) -> int:
-    """Add (channel, chat_id, method, params) messages to the outbox inside the caller's transaction."""
-    rows = [
-        {
-            "channel": channel,
-            "chat_id": chat_id,
-            "method": method,
-            "params": json.dumps(params, ensure_ascii=False),
-            "status": "pending",
-            "attempts": 0,
-            "not_before": int(now.timestamp()),
-            "created_at": now,
-        }
-        for channel, chat_id, method, params in messages
-    ]
-    if rows:
-        conn.execute(insert(outbox), rows)
-    return len(rows)
+def enqueue(
+    conn: Connection,
+    messages: Iterable[tuple[str, str, str, dict[str, Any]]],
+    now: datetime,
+    *,
+    lease_to: str | None = None,
+    lease: int = LEASE_S,
+) -> list[Message]:
+    """Add (channel, chat_id, method, params) messages to the outbox inside the caller's transaction.
+
+    With `lease_to`, the messages of every chat with nothing else pending are written already claimed by
+    that sender and returned, so that it can send them at once without claiming them; a chat that has
+    messages waiting (a retry, another process's delivery) gets its new ones queued behind them."""
+    now_ts = int(now.timestamp())
+    by_chat: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for channel, chat_id, method, params in messages:
+        by_chat.setdefault((channel, chat_id), []).append((method, params))
+    claimed: list[Message] = []
+    for (channel, chat_id), items in by_chat.items():
+        take = lease_to is not None and not _waiting(conn, channel, chat_id)
+        rows = [
+            {
+                "channel": channel,
+                "chat_id": chat_id,
+                "method": method,
+                "params": json.dumps(params, ensure_ascii=False),
+                "status": "pending",
+                "attempts": 0,
+                "not_before": now_ts,
+                "created_at": now,
+                "lease_owner": lease_to if take else None,
+                "lease_until": now_ts + lease if take else None,
+            }
+            for method, params in items
+        ]
+        if not take:
+            conn.execute(insert(outbox), rows)
+            continue
+        ids = conn.execute(insert(outbox).returning(o.id, sort_by_parameter_order=True), rows).scalars()
+        claimed += [
+            Message(id, channel, chat_id, method, params, 0)
+            for id, (method, params) in zip(ids, items, strict=True)
+        ]
+    return claimed
+
+
+def _waiting(conn: Connection, channel: str, chat_id: str) -> bool:
+    query = select(o.id).where(o.channel == channel, o.chat_id == chat_id, o.status == "pending").limit(1)
+    return conn.execute(query).first() is not None
 
 
 class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(self, messages: Sequence[tuple[str, str, str, dict[str, Any]]], *, now: datetime) -> int:
-        return await self.db.transaction(lambda conn: enqueue(conn, messages, now))
+    async def add(self, messages: Sequence[tuple[str, str, str, dict[str, Any]]], *, now: datetime) -> None:
+        await self.db.transaction(lambda conn: enqueue(conn, messages, now))
 
-    async def claim(self, *, owner: str, now: datetime, limit: int = 50, lease: int = 60) -> list[Message]:
-        """Take up to `limit` due messages, oldest first, for `lease` seconds."""
+    async def claim(
+        self, *, owner: str, now: datetime, limit: int = 50, lease: int = LEASE_S
+    ) -> list[Message]:
+        """Take up to `limit` due messages, oldest first, for `lease` seconds; a message waits while an
+        earlier one of its chat is still pending with someone else or not yet due."""
         return await self.db.transaction(lambda conn: _claim(conn, owner, int(now.timestamp()), limit, lease))
 
     async def sent(self, message: Message, *, now: datetime) -> None:
-        changes = {"status": "sent", "sent_at": now, "attempts": message.attempts + 1, "lease_owner": None}
-        await self._finish(message, changes)
+        await self.sent_many([message.id], now=now)
+
+    async def sent_many(self, ids: Sequence[int], *, now: datetime) -> None:
+        """Mark delivered messages sent, all in one transaction."""
+        statement = (
+            update(outbox)
+            .where(o.id.in_(ids))
+            .values(status="sent", sent_at=now, attempts=o.attempts + 1, lease_owner=None, lease_until=None)
+        )
+        await self.db.transaction(lambda conn: conn.execute(statement))
+
+    async def renew(self, ids: Sequence[int], *, owner: str, now: datetime, lease: int = LEASE_S) -> int:
+        """Extend our lease on messages we still mean to send (waiting behind a chat's pacing)."""
+        statement = (
+            update(outbox)
+            .where(o.id.in_(ids), o.lease_owner == owner, o.status == "pending")
+            .values(lease_until=int(now.timestamp()) + lease)
+        )
+        return int(await self.db.transaction(lambda conn: conn.execute(statement).rowcount))
+
+    async def release(self, ids: Sequence[int], *, owner: str) -> None:
+        """Give back messages we will not send after all (shutting down), for any sender to take."""
+        statement = (
+            update(outbox)
+            .where(o.id.in_(ids), o.lease_owner == owner, o.status == "pending")
+            .values(lease_owner=None, lease_until=None)
+        )
+        await self.db.transaction(lambda conn: conn.execute(statement))
 
     async def failed(self, message: Message, error: str, *, now: datetime) -> None:
         changes = {
@@ -114,9 +175,17 @@ class Outbox:
 
 def _claim(conn: Connection, owner: str, now_ts: int, limit: int, lease: int) -> list[Message]:
     free = or_(o.lease_until.is_(None), o.lease_until <= now_ts)
+    earlier = outbox.alias("earlier")
+    e = earlier.c
+    blocked = (
+        select(e.id)
+        .where(e.channel == o.channel, e.chat_id == o.chat_id, e.status == "pending", e.id < o.id)
+        .where(or_(e.not_before > now_ts, e.lease_until > now_ts))
+        .exists()
+    )
     query = (
         select(o.id, o.channel, o.chat_id, o.method, o.params, o.attempts)
-        .where(o.status == "pending", o.not_before <= now_ts, free)
+        .where(o.status == "pending", o.not_before <= now_ts, free, ~blocked)
         .order_by(o.id)
         .limit(limit)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot import outbox as dispatch
 from bot.channels.base import Delivery, Outgoing
 from bot.outbox import Dispatcher
 from storage.db import Database
-from storage.outbox import Outbox
+from storage.outbox import LEASE_S, Message, Outbox, enqueue
 from tests.sample import NOW
 
 
@@ -93,7 +94,7 @@ async def test_a_sender_that_died_loses_nothing(database: Database) -> None:
     sender = FakeSender()
     survivor = Dispatcher(box, {"telegram": sender}, clock, "p2")
     assert await survivor.drain_once() == 0  # still leased by the dead process
-    clock.now = NOW + timedelta(seconds=61)
+    clock.now = NOW + timedelta(seconds=LEASE_S + 1)
     assert await survivor.drain_once() == 1
     assert [m.params["text"] for m in sender.sent] == ["a"]
 
@@ -132,3 +133,92 @@ async def test_the_rate_limit_spreads_a_burst_over_seconds() -> None:
     # No one-second window ever holds more than five sends, so eleven need two waits of a second.
     assert all(sum(1 for s in sends if t <= s < t + 1.0) <= 5 for t in sends)
     assert sends[-1] >= 2.0
+
+
+async def test_a_turn_claims_its_messages_unless_its_chat_has_some_waiting(database: Database) -> None:
+    box = Outbox(database)
+    first = await enqueue_in(database, [_msg("1", "a"), _msg("2", "x")])
+    assert [(m.chat_id, m.params["text"]) for m in first] == [("1", "a"), ("2", "x")]
+    # Chat 1 still has "a" pending: "b" queues behind it, while chat 3 is free.
+    second = await enqueue_in(database, [_msg("1", "b"), _msg("3", "y")])
+    assert [(m.chat_id, m.params["text"]) for m in second] == [("3", "y")]
+    rows = {row["params"]: row for row in await box.all()}
+    assert rows['{"chat_id": "1", "text": "b"}']["lease_owner"] is None
+    assert rows['{"chat_id": "3", "text": "y"}']["lease_owner"] == "p1"
+    # Nobody else may take what p1 holds, nor "b" while "a" is in p1's hands.
+    assert await box.claim(owner="p2", now=NOW) == []
+
+
+async def enqueue_in(
+    database: Database, messages: list[tuple[str, str, str, dict[str, Any]]]
+) -> list[Message]:
+    """What a turn does: queue messages, claiming for sender p1 those of chats with nothing waiting."""
+    return await database.transaction(lambda conn: enqueue(conn, messages, NOW, lease_to="p1"))
+
+
+async def test_a_chat_behind_another_senders_message_waits_for_it(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    await box.add([_msg("1", "a"), _msg("1", "b"), _msg("2", "x")], now=NOW)
+    [a] = await box.claim(owner="p1", now=NOW, limit=1)
+    sender = FakeSender()
+    other = Dispatcher(box, {"telegram": sender}, clock, "p2")
+    assert await other.drain_once() == 1  # "x" only: "b" waits behind "a"
+    await box.sent(a, now=NOW)
+    assert await other.drain_once() == 1
+    assert [m.params["text"] for m in sender.sent] == ["x", "b"]
+
+
+async def test_a_paced_chat_holds_up_no_other_chat(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 0.3})
+    box, sender, clock = Outbox(database), FakeSender(), Clock()
+    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    held = await enqueue_in(database, [_msg("1", "a1"), _msg("1", "a2"), _msg("1", "a3")])
+    dispatcher.submit(held)
+    await asyncio.sleep(0.05)
+    dispatcher.submit(await enqueue_in(database, [_msg("2", "b1")]))
+    await dispatcher.settle()
+    texts = [m.params["text"] for m in sender.sent]
+    assert texts.index("b1") < texts.index("a2")  # chat 2 did not wait for chat 1's pacing
+    assert [t for t in texts if t.startswith("a")] == ["a1", "a2", "a3"]
+    assert {row["status"] for row in await box.all()} == {"sent"}
+
+
+async def test_edits_and_button_answers_are_not_paced(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 60.0})
+    box, sender, clock = Outbox(database), FakeSender(), Clock()
+    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    answer = ("telegram", "1", "answerCallbackQuery", {"callback_query_id": "q"})
+    edit = ("telegram", "1", "editMessageText", {"chat_id": "1", "message_id": 5, "text": "t"})
+    dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), answer, edit]))
+    await asyncio.wait_for(dispatcher.settle(), timeout=30)  # a second sendMessage would wait a minute
+    assert [m.method for m in sender.sent] == ["sendMessage", "answerCallbackQuery", "editMessageText"]
+
+
+async def test_closing_gives_back_what_was_not_sent(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 60.0})
+    box, sender, clock = Outbox(database), FakeSender(), Clock()
+    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), _msg("1", "b")]))
+    while not sender.sent:
+        await asyncio.sleep(0.01)
+    await dispatcher.close()  # "b" is waiting out the chat's pacing
+    rows = await box.all()
+    assert [(r["status"], r["lease_owner"]) for r in rows] == [("sent", None), ("pending", None)]
+    successor = FakeSender()
+    assert await Dispatcher(box, {"telegram": successor}, clock, "p2").drain_once() == 1
+    assert [m.params["text"] for m in successor.sent] == ["b"]
+
+
+async def test_leases_are_renewed_while_messages_wait_in_hand(database: Database) -> None:
+    box = Outbox(database)
+    [held] = await enqueue_in(database, [_msg("1", "a")])
+    later = NOW + timedelta(seconds=LEASE_S - 1)
+    assert await box.renew([held.id], owner="p1", now=later) == 1
+    assert await box.renew([held.id], owner="p2", now=later) == 0  # not p2's to renew
+    assert await box.claim(owner="p2", now=NOW + timedelta(seconds=LEASE_S + 1)) == []
