@@ -23,9 +23,9 @@ By default the fakes are light "sinks" written here: they answer like the real A
 the twilio library) but check nothing, so that they take little of the machine's two cores. --strict-fakes
 uses the spec-checking fakes of tests/fakes instead and reports their violations.
 
-Bench-only knobs, off by default: --telegram-per-second / --whatsapp-per-second start `serve` through a
-tiny bootstrap that changes bot.outbox.PER_SECOND inside the serve processes (the shipped limits are what
-`slotbot serve` uses otherwise), and --profile DIR writes a cProfile of the first serve process.
+--telegram-per-second / --whatsapp-per-second set config.yaml's sending rates (telegram.messages_per_second,
+default 30; twilio.messages_per_second, default none) through their environment variables, and
+--profile DIR writes a cProfile of the first serve process.
 """
 
 from __future__ import annotations
@@ -593,9 +593,7 @@ def plans(business: Business, count: int, rng: random.Random) -> Iterator[Plan]:
 # ---- serve processes -------------------------------------------------------------------------------------
 
 BOOTSTRAP = """\
-import cProfile, json, os, sys
-from bot import outbox
-outbox.PER_SECOND.update(json.loads(os.environ.get("LOAD_BENCH_PER_SECOND") or "{}"))
+import cProfile, os, sys
 from bot.cli import main
 profile = os.environ.get("LOAD_BENCH_PROFILE")
 if not profile:
@@ -641,9 +639,10 @@ async def serve_processes(
     upgrade = subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, text=True, cwd=workdir)
     if upgrade.returncode != 0:
         raise SystemExit(f"slotbot db upgrade failed:\n{upgrade.stderr}")
-    per_second = {
-        k: v for k, v in (("telegram", args.telegram_per_second), ("whatsapp", args.whatsapp_per_second)) if v
-    }
+    if args.telegram_per_second:
+        env["TELEGRAM_MESSAGES_PER_SECOND"] = str(args.telegram_per_second)
+    if args.whatsapp_per_second:
+        env["TWILIO_MESSAGES_PER_SECOND"] = str(args.whatsapp_per_second)
     bootstrap = workdir / "serve_bootstrap.py"
     bootstrap.write_text(BOOTSTRAP)
     ports = [free_port() for _ in range(args.processes)]
@@ -652,11 +651,9 @@ async def serve_processes(
     for index, port in enumerate(ports):
         command = [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)]
         child_env = dict(env)
-        if per_second or (args.profile and index == 0):
+        if args.profile and index == 0:
             command = [sys.executable, str(bootstrap), *command[3:]]
-            child_env["LOAD_BENCH_PER_SECOND"] = json.dumps(per_second)
-            if args.profile and index == 0:
-                child_env["LOAD_BENCH_PROFILE"] = str(Path(args.profile).resolve() / "serve0.prof")
+            child_env["LOAD_BENCH_PROFILE"] = str(Path(args.profile).resolve() / "serve0.prof")
         log = open(workdir / f"serve{index}.log", "wb")  # noqa: SIM115
         logs.append(log)
         procs.append(
@@ -899,7 +896,7 @@ def report(
     active, elapsed, own = result["active"], result["elapsed"], result["own_cpu"]
     peak = peak_rate(stats.sent_at)
     overrides = {"telegram": args.telegram_per_second, "whatsapp": args.whatsapp_per_second}
-    limits = ", ".join(f"{k} {v}/s (bench override)" for k, v in overrides.items() if v) or "as shipped"
+    limits = ", ".join(f"{k} {v}/s" for k, v in overrides.items() if v) or "as shipped"
     unfinished = args.customers - stats.outcomes["booked"] - stats.outcomes[NO_FREE_TIME]
     made = {k: after.bookings[k] - before.bookings[k] for k in after.bookings}
     doubles = after.overlapping_bookings + after.overlapping_claims + after.classes_overfull
@@ -951,8 +948,12 @@ def main() -> int:
     parser.add_argument("--reply-timeout", type=float, default=60.0, help="a customer gives up after this")
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--strict-fakes", action="store_true", help="tests/fakes' spec-checking servers")
-    parser.add_argument("--telegram-per-second", type=int, help="bench-only: override outbox.PER_SECOND")
-    parser.add_argument("--whatsapp-per-second", type=int, help="bench-only: override outbox.PER_SECOND")
+    parser.add_argument(
+        "--telegram-per-second", type=int, help="telegram.messages_per_second (TELEGRAM_MESSAGES_PER_SECOND)"
+    )
+    parser.add_argument(
+        "--whatsapp-per-second", type=int, help="twilio.messages_per_second (TWILIO_MESSAGES_PER_SECOND)"
+    )
     parser.add_argument(
         "--profile", help="bench-only: write a cProfile of serve process 0 into this directory"
     )

@@ -95,6 +95,9 @@ class TwilioSettings:
     public_url: str | None = None  # where Twilio reaches our webhook (also used to check its signatures)
     api_base: str | None = None
     content: Mapping[str, str] = field(default_factory=dict)  # CONTENT_KINDS -> Content SID ("HX…")
+    # None: as fast as Twilio takes them (it queues what exceeds the sender's throughput, and answers 429
+    # when its queue is full); a number: at most that many a second from this process.
+    messages_per_second: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,15 @@ BUSINESS_KEYS = ("name", "timezone", "currency", "default_language", "languages"
 STAFF_KEYS = ("id", "name", "title", "hours", "breaks", "days_off", "time_off", "overrides", *CONTACT_KEYS)
 SESSION_KEYS = ("days", "time", "specialist")
 TELEGRAM_KEYS = ("token", "driver", "webhook_url", "webhook_secret", "api_base", "messages_per_second")
-TWILIO_KEYS = ("account_sid", "auth_token", "from", "public_url", "api_base", "content")
+TWILIO_KEYS = (
+    "account_sid",
+    "auth_token",
+    "from",
+    "public_url",
+    "api_base",
+    "content",
+    "messages_per_second",
+)
 # Twilio Content SIDs: quick-reply buttons, and approved templates for messages outside WhatsApp's 24 hours.
 CONTENT_KINDS = (
     *("quick_reply_2", "quick_reply_3", "booking_confirmed", "reminder"),
@@ -567,6 +578,7 @@ def _twilio(node: Node) -> TwilioSettings:
         public_url=node.get("public_url", url, None),
         api_base=node.get("api_base", url, None),
         content=_content(node.section("content", CONTENT_KINDS)),
+        messages_per_second=node.get("messages_per_second", whole_number(minimum=1), None),
     )
 
 

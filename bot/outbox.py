@@ -20,7 +20,7 @@ from storage.outbox import LEASE_S, Message, Outbox
 log = logging.getLogger("slotbot.outbox")
 
 PER_CHAT_INTERVAL_S = {"telegram": 1.0}
-PER_SECOND = {"telegram": 30, "whatsapp": 50}
+PER_SECOND = {"telegram": 30}  # Twilio queues on its side what exceeds a sender's throughput
 IDLE_WAIT_S = 0.5  # how often to look for messages queued by others (other processes, retries come due)
 CLAIM_LIMIT = 100
 BACKLOG_LIMIT = 1000  # messages held in memory; past it, new ones wait in the store for a later claim

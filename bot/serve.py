@@ -88,6 +88,8 @@ async def build(
     senders: dict[str, Sender] = {}
     window = WhatsAppWindow(db, settings.twilio.content, clock)
     limits = {"telegram": settings.telegram.messages_per_second}
+    if settings.twilio.messages_per_second is not None:
+        limits["whatsapp"] = settings.twilio.messages_per_second
     dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare, per_second=limits)
     runner = Runner(store, clock, owner, notify=staff_notifier(settings.business), handoff=dispatcher)
     closers: list[Callable[[], Awaitable[None]]] = []

@@ -11,6 +11,7 @@ undelivered with error 63016, in the status callback; `send` cannot see that, so
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hmac
 import json
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import aiohttp
 from aiohttp import web
 from multidict import MultiDict
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -44,6 +45,7 @@ TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking
 QUICK_REPLY_KINDS = ("quick_reply_2", "quick_reply_3")
 DEFAULT_API_BASE = "https://api.twilio.com"
 TIMEOUT = 10.0  # seconds, per request to Twilio
+HTTP_CONNECTIONS = 100  # open to Twilio at once
 RETRY_HINT = 5.0  # seconds, when Twilio is busy or unreachable and names no Retry-After
 # WhatsApp quick-reply limits: a button title is at most 20 characters, the body at most 1024.
 BUTTON_TITLE_LIMIT = 20
@@ -258,18 +260,20 @@ class _RetryLater(Exception):
         self.seconds = seconds
 
 
-class HttpxTwilioClient(AsyncHttpClient):
-    """The twilio library's async HTTP client seam, on httpx, sending to `api_base` instead of Twilio.
+class AiohttpTwilioClient(AsyncHttpClient):
+    """The twilio library's async HTTP client seam, on an aiohttp session, sending to `api_base` instead of
+    Twilio.
 
     The library builds the request (URL, form fields, auth, headers) and parses errors into
     TwilioRestException; this client only carries it, rewriting "https://api.twilio.com" to `api_base`
     (a fake in tests). A 429 or 5xx raises `_RetryLater` here, because the library's exceptions drop the
     response headers and with them Retry-After."""
 
-    def __init__(self, http: httpx.AsyncClient, api_base: str | None = None) -> None:
+    def __init__(self, http: aiohttp.ClientSession, api_base: str | None = None) -> None:
         super().__init__(logger=log, is_async=True, timeout=TIMEOUT)
         self._http = http
         self._base = urlsplit((api_base or DEFAULT_API_BASE).rstrip("/"))
+        self._auth: tuple[tuple[str, str], str] | None = None
 
     async def request(
         self,
@@ -282,24 +286,30 @@ class HttpxTwilioClient(AsyncHttpClient):
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> TwilioResponse:
+        if auth:
+            headers = {**(headers or {}), "Authorization": self._authorization(auth)}
         try:
-            response = await self._http.request(
+            async with self._http.request(
                 method,
                 self._rebase(uri),
-                params=params,  # type: ignore[arg-type]
-                data=data,
+                params=_pairs(params),
+                data=_pairs(data),
                 headers=headers,
-                auth=auth,
-                timeout=timeout or self.timeout,
-                follow_redirects=allow_redirects,
-            )
-        except httpx.TransportError as error:
+                timeout=aiohttp.ClientTimeout(total=timeout or self.timeout),
+                allow_redirects=allow_redirects,
+            ) as response:
+                body = await response.text()
+        except (aiohttp.ClientError, TimeoutError) as error:
             raise _RetryLater(type(error).__name__, RETRY_HINT) from error
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _RetryLater(
-                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
-            )
-        return TwilioResponse(response.status_code, response.text, response.headers)
+        if response.status == 429 or response.status >= 500:
+            raise _RetryLater(f"HTTP {response.status}", _retry_after(response.headers.get("Retry-After")))
+        return TwilioResponse(response.status, body, response.headers)
+
+    def _authorization(self, auth: tuple[str, str]) -> str:
+        if self._auth is None or self._auth[0] != auth:
+            credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            self._auth = (auth, f"Basic {credentials}")
+        return self._auth[1]
 
     def _rebase(self, uri: str) -> str:
         # Replace scheme and host whatever they are (TWILIO_EDGE / TWILIO_REGION may have changed the host).
@@ -307,6 +317,18 @@ class HttpxTwilioClient(AsyncHttpClient):
         return urlunsplit(
             url._replace(scheme=self._base.scheme, netloc=self._base.netloc, path=self._base.path + url.path)
         )
+
+
+def _pairs(fields: dict[str, object] | None) -> list[tuple[str, str]] | None:
+    """Form or query fields as aiohttp takes them: a list value repeats its key, None is left out."""
+    if not fields:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in fields.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if item is not None:
+                pairs.append((key, str(item)))
+    return pairs
 
 
 def _retry_after(header: str | None) -> float:
@@ -329,21 +351,31 @@ class TwilioSender:
 
     channel = WHATSAPP
 
-    def __init__(self, settings: TwilioSettings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: TwilioSettings, http: aiohttp.ClientSession | None = None) -> None:
         if not (settings.account_sid and settings.auth_token and settings.from_number):
             raise ValueError("twilio.account_sid, twilio.auth_token and twilio.from are needed to send")
+        self._settings = settings
         self._from = _whatsapp_address(settings.from_number)
         self._own_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
-        transport = HttpxTwilioClient(self._http, settings.api_base)
-        self._client = Client(settings.account_sid, settings.auth_token, http_client=transport)
+        self._http = http
+        self._client: Client | None = None
+
+    def _twilio(self) -> Client:
+        # Made on first use: an aiohttp session belongs to the running event loop.
+        if self._client is None:
+            if self._http is None:
+                self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS))
+            transport = AiohttpTwilioClient(self._http, self._settings.api_base)
+            settings = self._settings
+            self._client = Client(settings.account_sid, settings.auth_token, http_client=transport)
+        return self._client
 
     async def send(self, message: Outgoing) -> Delivery:
         arguments = _create_arguments(message)
         if isinstance(arguments, str):
             return Delivery(ok=False, error=arguments)
         try:
-            await self._client.messages.create_async(
+            await self._twilio().messages.create_async(
                 to=_whatsapp_address(message.chat_id), from_=self._from, **arguments
             )
         except _RetryLater as busy:
@@ -357,8 +389,8 @@ class TwilioSender:
         return Delivery(ok=True)
 
     async def aclose(self) -> None:
-        if self._own_http:
-            await self._http.aclose()
+        if self._own_http and self._http is not None:
+            await self._http.close()
 
 
 def _whatsapp_address(number: str) -> str:

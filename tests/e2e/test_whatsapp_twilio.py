@@ -6,7 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 from functools import partial
 
-import httpx
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -196,11 +196,11 @@ async def test_a_shared_http_client_and_a_twilio_region_still_reach_api_base(
 ) -> None:
     # The library rewrites the host for an edge or region; the seam replaces whatever host it built.
     monkeypatch.setenv("TWILIO_EDGE", "sydney")
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession() as http:
         sender = TwilioSender(_settings(twilio), http=http)
         assert await sender.send(_text("Hello")) == Delivery(ok=True)
         await sender.aclose()
-        assert not http.is_closed  # the sender closes only a client it made
+        assert not http.closed  # the sender closes only a session it made
     assert len(twilio.messages) == 1 and twilio.violations == []
 
 

@@ -387,6 +387,20 @@ def test_partial_twilio_keys_are_reported() -> None:
     ]
 
 
+def test_sending_rates_come_from_the_environment_and_are_checked() -> None:
+    shipped_default = load_settings(SHIPPED, {})
+    assert (shipped_default.telegram.messages_per_second, shipped_default.twilio.messages_per_second) == (
+        30,
+        None,
+    )
+    rates = {"TELEGRAM_MESSAGES_PER_SECOND": "100", "TWILIO_MESSAGES_PER_SECOND": "80"}
+    loaded = load_settings(SHIPPED, rates)
+    assert (loaded.telegram.messages_per_second, loaded.twilio.messages_per_second) == (100, 80)
+    assert problems(shipped(), {"TWILIO_MESSAGES_PER_SECOND": "0"}) == [
+        "twilio.messages_per_second: must be a positive whole number, got '0'"
+    ]
+
+
 def test_liqpay_needs_both_keys() -> None:
     assert problems(shipped(), {"LIQPAY_PRIVATE_KEY": "k"}) == [
         "liqpay.public_key: is missing; LiqPay needs all of public_key, private_key"
