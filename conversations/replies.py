@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 TELEGRAM_TEXT_LIMIT = 4096
 WHATSAPP_TEXT_LIMIT = 1600
@@ -34,3 +35,18 @@ def split_text(text: str, limit: int) -> list[str]:
         rest = rest[cut:].lstrip()
     parts.append(rest)
     return [part for part in parts if part]
+
+
+def joined(replies: Iterable[Reply], limit: int) -> list[Reply]:
+    """The replies as few messages as they fit in: a reply without options runs on into the next one.
+
+    One message arrives at once where several would be paced a second apart in the same chat (Telegram),
+    and each costs the business (WhatsApp)."""
+    out: list[Reply] = []
+    for reply in replies:
+        last = out[-1] if out else None
+        if last is not None and not last.options and len(last.text) + 2 + len(reply.text) <= limit:
+            out[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}", edit=last.edit or reply.edit)
+        else:
+            out.append(reply)
+    return out

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.channels.base import TELEGRAM, Inbound, Outgoing
 from conversations.events import Choice, Command, Event, Text
-from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, split_text
+from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, joined, split_text
 from conversations.texts import LANGUAGES, text
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class TelegramRenderer:
             calls.append(_call(inbound, "answerCallbackQuery", {"callback_query_id": inbound.callback_id}))
         # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
         pressed_on = inbound.message_id if inbound.callback_id is not None else None
-        for params in _messages(replies):
+        for params in _messages(joined(replies, TELEGRAM_TEXT_LIMIT)):
             if pressed_on is not None:
                 edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
                 calls.append(_call(inbound, "editMessageText", edited))

@@ -34,7 +34,7 @@ from twilio.rest import Client
 from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
 from bot.config import TwilioSettings
 from conversations.events import Choice, Event, Text
-from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, split_text
+from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, joined, split_text
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class WhatsAppRenderer:
     def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
         return [
             Outgoing(WHATSAPP, inbound.chat_id, "message", params)
-            for reply in replies
+            for reply in joined(replies, WHATSAPP_TEXT_LIMIT)
             for params in self._messages(reply)
         ]
 

@@ -150,12 +150,13 @@ async def test_a_rendered_reply_with_a_keyboard_then_an_edit(
         message_id=str(asked["message_id"]),
         callback_id=press["callback_query"]["id"],
     )
-    calls = renderer.render([Reply("12:00 it is."), Reply("Your name, please?")], pressed)
+    calls = renderer.render([Reply("12:00 it is.", TIMES[:1]), Reply("Your name, please?")], pressed)
     assert [await sender.send(call) for call in calls] == [Delivery(ok=True)] * 3
     assert tg.answered_callbacks.keys() == {press["callback_query"]["id"]}
     assert asked["message_id"] in [m["message_id"] for m in tg.sent]
     edited = next(m for m in tg.sent if m["message_id"] == asked["message_id"])
-    assert edited["text"] == "12:00 it is." and "reply_markup" not in edited  # the old buttons are gone
+    assert edited["text"] == "12:00 it is."
+    assert [b["text"] for b in edited["reply_markup"]["inline_keyboard"][0]] == ["10:00"]  # the new buttons
     assert tg.sent[-1]["text"] == "Your name, please?"
     assert tg.violations == []
 

@@ -196,14 +196,22 @@ def test_callback_data_is_the_option_id_up_to_64_bytes() -> None:
         keyboard([Option("", "empty")])
 
 
-def test_replies_to_a_message_are_sent() -> None:
+def test_replies_to_a_message_are_sent_as_one_message_where_they_fit() -> None:
     calls = TelegramRenderer().render([Reply("Hello!"), Reply("Which?", TIMES)], MESSAGE_IN)
-    assert [call.method for call in calls] == ["sendMessage", "sendMessage"]
-    assert calls[0].params == {"chat_id": CHAT, "text": "Hello!"}
-    assert labels(calls[1].params["reply_markup"])[0] == ["09:00", "09:30", "10:00", "10:30"]
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert calls[0].params["text"] == "Hello!\n\nWhich?"
+    assert labels(calls[0].params["reply_markup"])[0] == ["09:00", "09:30", "10:00", "10:30"]
     assert all(call.channel == TELEGRAM and call.chat_id == str(CHAT) for call in calls)
     for call in calls:
         assert_valid_call(call)
+
+
+def test_a_reply_with_buttons_ends_its_message() -> None:
+    replies = [Reply("Which?", TIMES), Reply("Or write a time."), Reply("x" * 4090), Reply("Bye")]
+    calls = TelegramRenderer().render(replies, MESSAGE_IN)
+    texts = [call.params["text"] for call in calls]
+    assert texts == ["Which?", "Or write a time.", "x" * 4090 + "\n\nBye"]  # 4,096 characters at most each
+    assert "reply_markup" in calls[0].params and all("reply_markup" not in c.params for c in calls[1:])
 
 
 def test_a_pressed_button_is_answered_then_its_message_edited() -> None:

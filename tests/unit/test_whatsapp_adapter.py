@@ -181,8 +181,14 @@ def test_options_become_a_numbered_list() -> None:
     assert messages[0].params == {"Body": "What would you like?\n\n1. Haircut\n2. Colouring\n3. Manicure"}
 
 
-def test_plain_text_and_several_replies() -> None:
-    assert _bodies([Reply("Booked!"), Reply("See you Tuesday.")]) == ["Booked!", "See you Tuesday."]
+def test_several_replies_go_as_one_message_where_they_fit() -> None:
+    assert _bodies([Reply("Booked!"), Reply("See you Tuesday.")]) == ["Booked!\n\nSee you Tuesday."]
+    assert _bodies([Reply("Which?", CHOICES), Reply("Or write.")]) == [
+        "Which?\n\n1. Haircut\n2. Colouring\n3. Manicure",
+        "Or write.",
+    ]
+    long = "z" * 1000
+    assert _bodies([Reply(long), Reply(long)]) == [long, long]  # 1,600 characters at most each
 
 
 def test_a_long_text_is_split_with_the_list_on_the_last_part() -> None:
