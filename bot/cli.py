@@ -74,12 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     command = _commands()[args.command]
     try:
-        return asyncio.run(command(settings, args))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(command(settings, args))
     except SchemaOutdated as error:
         print(f"slotbot: {error}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (Linux, macOS): the same asyncio, at a fraction of the CPU
+    per request; the standard loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _commands() -> dict[str, Command]:

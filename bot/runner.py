@@ -188,7 +188,11 @@ class Runner:
     async def _run(self, session: Session, first: ev.Event) -> tuple[Session, list[Reply], list[ev.Event]]:
         """Step through the event and the results of its effects; also returns those results."""
         now = self.clock()
-        view = await self._view(session, now, self._today(now), SNAPSHOT_DAYS)
+        # No snapshot of the calendar yet: most turns (a name, a phone, the menu) never look at it, and the
+        # first question about a day raises ViewMiss, which loads one.
+        today = self._today(now)
+        bookings = await self._bookings(session, now)
+        view = View(self.business, now, today, today - timedelta(days=1), {}, bookings)
         pending: list[ev.Event] = [first]
         replies: list[Reply] = []
         results: list[ev.Event] = []
@@ -219,15 +223,11 @@ class Runner:
                 days = min(max((miss.day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
                 if view.last_day >= view.first_day + timedelta(days=days - 1):
                     raise
-                view = await self._view(session, now, view.first_day, days)
+                busy = await self.store.busy(now=now, first_day=view.first_day, days=days)
+                view = replace(view, last_day=view.first_day + timedelta(days=days - 1), busy=busy, _cache={})
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
-
-    async def _view(self, session: Session, now: datetime, first: date, days: int) -> View:
-        busy = await self.store.busy(now=now, first_day=first, days=days)
-        bookings = await self._bookings(session, now)
-        return View(self.business, now, first, first + timedelta(days=days - 1), busy, bookings)
 
     async def _bookings(self, session: Session, now: datetime) -> tuple:
         if session.customer_id is None:
