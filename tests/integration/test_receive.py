@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
@@ -14,7 +15,7 @@ from conversations.events import Command, Text
 from conversations.replies import Reply
 from storage.business import Contact
 from storage.db import Database
-from storage.outbox import Outbox
+from storage.outbox import Message, Outbox
 from storage.store import Store
 from tests.sample import NOW, salon
 
@@ -98,3 +99,44 @@ async def test_the_same_person_on_whatsapp_is_known_by_phone(runner: Runner, dat
     await runner.receive(inbound, PlainRenderer())
     known = await store.customer_for_chat("whatsapp", "+380501234567")
     assert known is not None and known.id == customer
+
+
+class Handoff:
+    """A sender that takes what a turn queued, as the outbox sender of `serve` does."""
+
+    owner = "p1"
+
+    def __init__(self, accepting: bool = True) -> None:
+        self.accepting = accepting
+        self.submitted: list[Message] = []
+        self.woken = 0
+
+    def submit(self, messages: Iterable[Message]) -> None:
+        self.submitted += messages
+
+    def wake(self) -> None:
+        self.woken += 1
+
+
+async def test_a_turn_hands_its_messages_to_the_sender_already_claimed(database: Database) -> None:
+    handoff = Handoff()
+    runner = Runner(Store(database, _business()), lambda: NOW, "p1", handoff=handoff)
+    inbound = Inbound("telegram", "45", Command("start", "en"), dedup_id="1", language="en")
+    sent = await runner.receive(inbound, PlainRenderer())
+    assert [m.params for m in handoff.submitted] == [m.params for m in sent] and handoff.woken == 0
+    rows = await Outbox(database).all()
+    assert {(r["id"], r["lease_owner"]) for r in rows} == {(m.id, "p1") for m in handoff.submitted}
+    # The chat has messages still pending: the next turn's wait behind them in the store, unclaimed.
+    second = await runner.receive(replace(inbound, event=Text("help"), dedup_id="2"), PlainRenderer())
+    assert second and len(handoff.submitted) == len(rows) and handoff.woken == 1
+    waiting = (await Outbox(database).all())[len(rows) :]
+    assert [r["lease_owner"] for r in waiting] == [None] * len(second)
+
+
+async def test_a_busy_sender_leaves_a_turns_messages_in_the_store(database: Database) -> None:
+    handoff = Handoff(accepting=False)
+    runner = Runner(Store(database, _business()), lambda: NOW, "p1", handoff=handoff)
+    inbound = Inbound("telegram", "46", Command("start", "en"), dedup_id="1", language="en")
+    await runner.receive(inbound, PlainRenderer())
+    assert handoff.submitted == [] and handoff.woken == 1
+    assert {r["lease_owner"] for r in await Outbox(database).all()} == {None}
