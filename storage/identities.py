@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import identities, inbound
@@ -25,16 +25,24 @@ class Identity:
     last_inbound_at: datetime | None
 
 
+_SEEN = select(inbound.c.external_id).where(
+    inbound.c.channel == bindparam("b_channel"), inbound.c.external_id == bindparam("b_id")
+)
+_REMEMBER = insert(inbound)
+_TOUCHED = update(identities).where(i.channel == bindparam("b_channel"), i.chat_id == bindparam("b_chat"))
+_TOUCH = _TOUCHED.values(
+    last_inbound_at=bindparam("b_at", type_=i.last_inbound_at.type), language=bindparam("b_lang")
+)
+_TOUCH_KNOWN = _TOUCH.values(customer_id=bindparam("b_who"))
+
+
 def seen(conn: Connection, channel: str, external_id: str) -> bool:
     """Whether this platform message id was handled already."""
-    query = select(inbound.c.external_id).where(
-        inbound.c.channel == channel, inbound.c.external_id == external_id
-    )
-    return conn.execute(query).first() is not None
+    return conn.execute(_SEEN, {"b_channel": channel, "b_id": external_id}).first() is not None
 
 
 def remember(conn: Connection, channel: str, external_id: str, now: datetime) -> None:
-    conn.execute(insert(inbound).values(channel=channel, external_id=external_id, received_at=now))
+    conn.execute(_REMEMBER, {"channel": channel, "external_id": external_id, "received_at": now})
 
 
 def identity(conn: Connection, channel: str, chat_id: str) -> Identity | None:
@@ -57,9 +65,9 @@ def touch(
     changes: dict[str, object] = {"last_inbound_at": now, "language": language}
     if customer_id is not None:
         changes["customer_id"] = customer_id
-    done = conn.execute(
-        update(identities).where(i.channel == channel, i.chat_id == chat_id).values(**changes)
-    )
+    statement = _TOUCH_KNOWN if customer_id is not None else _TOUCH
+    values = {"b_channel": channel, "b_chat": chat_id, "b_at": now, "b_lang": language, "b_who": customer_id}
+    done = conn.execute(statement, values)
     if done.rowcount == 0:
         try:
             with conn.begin_nested():

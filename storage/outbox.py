@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from storage.db import Database
 from storage.models import outbox
@@ -69,9 +69,9 @@ def enqueue(
             for method, params in items
         ]
         if not take:
-            conn.execute(insert(outbox), rows)
+            conn.execute(_INSERT, rows)
             continue
-        ids = conn.execute(insert(outbox).returning(o.id, sort_by_parameter_order=True), rows).scalars()
+        ids = conn.execute(_INSERT_CLAIMED, rows).scalars()
         claimed += [
             Message(id, channel, chat_id, method, params, 0)
             for id, (method, params) in zip(ids, items, strict=True)
@@ -79,9 +79,17 @@ def enqueue(
     return claimed
 
 
+_WAITING = (
+    select(o.id)
+    .where(o.channel == bindparam("b_channel"), o.chat_id == bindparam("b_chat"), o.status == "pending")
+    .limit(1)
+)
+_INSERT = insert(outbox)
+_INSERT_CLAIMED = insert(outbox).returning(o.id, sort_by_parameter_order=True)
+
+
 def _waiting(conn: Connection, channel: str, chat_id: str) -> bool:
-    query = select(o.id).where(o.channel == channel, o.chat_id == chat_id, o.status == "pending").limit(1)
-    return conn.execute(query).first() is not None
+    return conn.execute(_WAITING, {"b_channel": channel, "b_chat": chat_id}).first() is not None
 
 
 class Outbox:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -56,12 +56,17 @@ class Sessions:
     ) -> bool:
         """Store the new session and release the lease, and run `also` (the outbox, the inbound record) in the
         same transaction; False, with nothing written, if the lease was lost meanwhile."""
-        ours = (c.key == lease.key) & (c.version == lease.version) & (c.lease_owner == lease.owner)
-        changes = {"data": data, "version": lease.version + 1, "lease_owner": None, "lease_until": None}
-        statement = update(conversations).where(ours).values(**changes, updated_at=now)
+        values = {
+            "b_key": lease.key,
+            "b_version": lease.version,
+            "b_owner": lease.owner,
+            "b_data": data,
+            "b_next": lease.version + 1,
+            "b_now": now,
+        }
 
         def work(conn: Connection) -> bool:
-            if conn.execute(statement).rowcount != 1:
+            if conn.execute(_SAVE, values).rowcount != 1:
                 return False
             if also is not None:
                 also(conn)
@@ -75,18 +80,45 @@ class Sessions:
         await self.db.transaction(lambda conn: conn.execute(statement))
 
 
+# The hot statements are built once: building and keying a statement costs more than running it.
+_TAKE = (
+    update(conversations)
+    .where(
+        c.key == bindparam("b_key"),
+        or_(
+            c.lease_until.is_(None),
+            c.lease_until <= bindparam("b_now_ts"),
+            c.lease_owner == bindparam("b_owner"),
+        ),
+    )
+    .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
+    .returning(c.version, c.data)
+)
+_EXISTS = select(c.key).where(c.key == bindparam("b_key"))
+_SAVE = (
+    update(conversations)
+    .where(
+        c.key == bindparam("b_key"),
+        c.version == bindparam("b_version"),
+        c.lease_owner == bindparam("b_owner"),
+    )
+    .values(
+        data=bindparam("b_data"),
+        version=bindparam("b_next"),
+        lease_owner=None,
+        lease_until=None,
+        updated_at=bindparam("b_now", type_=c.updated_at.type),
+    )
+)
+
+
 def _acquire(conn: Connection, key: str, owner: str, now: datetime, seconds: int) -> Lease | None:
     now_ts = int(now.timestamp())
-    free = or_(c.lease_until.is_(None), c.lease_until <= now_ts, c.lease_owner == owner)
-    taken = conn.execute(
-        update(conversations)
-        .where(c.key == key, free)
-        .values(lease_owner=owner, lease_until=now_ts + seconds)
-    )
-    if taken.rowcount == 1:
-        row = conn.execute(select(c.version, c.data).where(c.key == key)).one()
+    values = {"b_key": key, "b_now_ts": now_ts, "b_owner": owner, "b_until": now_ts + seconds}
+    row = conn.execute(_TAKE, values).first()
+    if row is not None:
         return Lease(key, owner, row.version, row.data)
-    if conn.execute(select(c.key).where(c.key == key)).first() is not None:
+    if conn.execute(_EXISTS, {"b_key": key}).first() is not None:
         return None
     values = {
         "key": key,
