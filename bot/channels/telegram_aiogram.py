@@ -6,6 +6,7 @@ Updates go through telegram.py's `inbound_from_update` as plain Bot API dicts, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,6 +27,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, TelegramObject, Update
+from aiohttp import ClientError, ClientTimeout
 
 from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
 from bot.channels.telegram import (
@@ -175,8 +177,56 @@ def _kept(method: TelegramMethod[Any]) -> TelegramMethod[Any]:
     return method
 
 
+class OutboxSession(AiohttpSession):
+    """aiogram's aiohttp session, lighter for the outbox's calls, whose results nobody reads.
+
+    For those methods (sending, editing, answering a button) the fields go as a plain urlencoded form, and a
+    successful answer is not parsed into aiogram's models (a whole Message each time); an unsuccessful one
+    goes through aiogram's own checks, so errors raise the same exceptions. Everything else, and any call
+    with a file, is aiogram's own path."""
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        if type(method) not in _RESULT_UNREAD:
+            return await super().make_request(bot, method, timeout)
+        files: dict[str, Any] = {}
+        fields = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if prepared:
+                fields[key] = prepared
+        if files:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        seconds = self.timeout if timeout is None else timeout
+        try:
+            async with session.post(url, data=fields, timeout=ClientTimeout(total=seconds)) as response:
+                raw = await response.text()
+        except TimeoutError as error:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from error
+        except ClientError as error:
+            raise TelegramNetworkError(method=method, message=f"{type(error).__name__}: {error}") from error
+        if response.status == 200:
+            with contextlib.suppress(ValueError):
+                answer = self.json_loads(raw)
+                if isinstance(answer, dict) and answer.get("ok") is True:
+                    return answer.get("result")
+        return self.check_response(bot=bot, method=method, status_code=response.status, content=raw).result
+
+
+_RESULT_UNREAD = frozenset(
+    {
+        aiogram.methods.SendMessage,
+        aiogram.methods.EditMessageText,
+        aiogram.methods.EditMessageReplyMarkup,
+        aiogram.methods.AnswerCallbackQuery,
+        aiogram.methods.DeleteMessage,
+    }
+)
+
+
 def _session(api_base: str | None) -> AiohttpSession:
     # aiogram wants the server's root ("http://host:port"); it adds "/bot<token>/<method>" itself.
     if api_base is None:
-        return AiohttpSession()
-    return AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        return OutboxSession()
+    return OutboxSession(api=TelegramAPIServer.from_base(api_base))
