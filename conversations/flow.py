@@ -30,7 +30,7 @@ SAME = "="  # a handler may leave the state as it was
 ASKING = ("service", "specialist", "day", "time", "name", "phone", "confirm", "start")
 MOVING = ("move_day", "move_time", "move_confirm", "start")
 BOOKING_STEPS = ("service", "specialist", "day", "time", "name", "phone", "confirm")
-GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language")
+GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language", "hello")
 
 
 class IllegalTransition(Exception):
@@ -76,6 +76,15 @@ def _start(turn: Turn, command: Command) -> None:
         turn.session = turn.session.go(turn.session.state, lang=command.language[:2])
     turn.say("welcome", business=turn.business.name)
     _restart(turn)
+
+
+def _hello(turn: Turn, _: Any = None) -> None:
+    """A greeting: the welcome and the menu to begin with, or else the question the customer is on again."""
+    if turn.session.state == "start":
+        turn.say("welcome", business=turn.business.name)
+        _restart(turn)
+    else:
+        present(turn)
 
 
 def _help(turn: Turn, _: Any = None) -> None:
@@ -177,6 +186,7 @@ TABLE: dict[tuple[str, str], Row] = {
     (ANY, "command:lang"): Row(_show_language, ("language",)),
     (ANY, "intent:restart"): Row(_restart, ("start",)),
     (ANY, "intent:help"): Row(_help, (SAME,)),
+    (ANY, "intent:hello"): Row(_hello, ("start", SAME)),
     (ANY, "intent:my_bookings"): Row(lambda t, _: m.show_bookings(t), ("bookings", "start")),
     (ANY, "intent:language"): Row(_show_language, ("language",)),
     (ANY, "intent:cancel"): Row(
@@ -317,7 +327,9 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
         services=turn.business.services,
         day_first=turn.business.day_first,
     )
-    if said.intent in GLOBAL_INTENTS and not (state == "name" and said.intent not in ("restart", "help")):
+    typed_in = state == "name" and said.intent not in ("restart", "help")
+    typed_in |= state == "phone" and said.intent == "hello"  # answered with a greeting: not a phone number
+    if said.intent in GLOBAL_INTENTS and not typed_in:
         return f"intent:{said.intent}", said
     if state in ("name", "phone"):
         return "text", text

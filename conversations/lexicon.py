@@ -117,11 +117,32 @@ INTENTS: dict[str, Words] = {
         "el": ("ραντεβού", "κράτηση", "να κλείσω", "κλείστε"),
         "ru": ("запис*", "запиш*", "забронир*", "бронь"),
     },
+    # A greeting alone starts the conversation (or asks the current question again); with anything else in
+    # the message, that wins.
+    "hello": {
+        "en": ("hi", "hello", "hey", "good morning", "good afternoon", "good evening"),
+        "uk": (
+            "привіт",
+            "вітаю",
+            "добрий день",
+            "доброго дня",
+            "доброго ранку",
+            "добрий вечір",
+            "доброго вечора",
+        ),
+        "pl": ("cześć", "dzień dobry", "witam", "witaj", "hej", "dobry wieczór"),
+        "fr": ("bonjour", "salut", "bonsoir", "coucou"),
+        "el": ("γεια", "γεια σας", "γεια σου", "καλημέρα", "καλησπέρα"),
+        "ru": ("привет", "здравствуйте", "здравствуй", "добрый день", "доброе утро", "добрый вечер"),
+    },
 }
 
 # When several intents are present the first in this order wins ("cancel my booking" is a cancel, not
 # my_bookings; "перенести запись" is a reschedule, not a new booking). Yes/no go by whichever comes first.
-INTENT_PRIORITY = ("reschedule", "cancel", "my_bookings", "restart", "help", "language", "no", "yes", "book")
+INTENT_PRIORITY = (
+    *("reschedule", "cancel", "my_bookings", "restart", "help", "language"),
+    *("no", "yes", "book", "hello"),
+)
 
 # --- days -------------------------------------------------------------------------------------------------
 

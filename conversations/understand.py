@@ -39,7 +39,7 @@ from dateparser.date import DateDataParser
 from conversations import lexicon
 from storage.business import Service
 
-INTENTS = ("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language")
+INTENTS = ("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language", "hello")
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ def understand(
     language = detect_language(text)
     if when is None:
         when = _fallback(_blank(text, [*reading.spans, *intent_spans, *service_spans]), language or lang, now)
-    if intent is None and (service or when):
-        intent = "book"
+    if intent in (None, "hello") and (service or when):
+        intent = "book"  # "hi, a haircut tomorrow" is a booking; the greeting is only politeness
     return Understanding(intent=intent, service=service, when=when, language=language)
 
 

@@ -184,6 +184,18 @@ def test_help_and_start_over_from_any_state() -> None:
     assert c.session.state == "start" and c.session.draft.service is None
 
 
+def test_a_greeting_starts_the_conversation_and_later_asks_again() -> None:
+    c = new()
+    c.say("Привіт")
+    assert c.session.state == "start" and "What would you like to do?" in c.text()
+    assert "didn't get that" not in c.text()
+    c.tap("Book a visit")
+    c.tap("Haircut")
+    state, draft = c.session.state, c.session.draft
+    c.say("hello")
+    assert (c.session.state, c.session.draft) == (state, draft) and c.effects == []
+
+
 def test_the_app_language_is_used_and_can_be_switched() -> None:
     c = Chatter(salon(), NOW, Session(lang="uk"))
     c.send(Command("start", language="fr"))

@@ -306,6 +306,16 @@ MIXED = [
     Case("манікюр tomorrow at 5", "uk", "book", "manicure", w(d(24), t(17))),
     Case("haircut завтра о 15", "en", "book", "haircut", w(d(24), t(15))),
     Case("cancel мій запис", "pl", "cancel"),
+    # Greetings, alone or before what the customer wants (which wins).
+    Case("Привіт!", "uk", "hello"),
+    Case("Hello", "en", "hello"),
+    Case("Dzień dobry", "pl", "hello"),
+    Case("Bonjour", "fr", "hello"),
+    Case("Καλημέρα", "el", "hello"),
+    Case("Здравствуйте", "ru", "hello"),
+    Case("Hi, haircut tomorrow at 5", "en", "book", "haircut", w(d(24), t(17))),
+    Case("Добрий день, хочу скасувати запис", "uk", "cancel"),
+    Case("this is it", "en", None),  # "hi" inside a word is no greeting
 ]
 
 CASES = [*EN, *UK, *PL, *FR, *EL, *RU, *DATES, *NOISE, *MIXED]
