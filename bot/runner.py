@@ -24,7 +24,7 @@ from conversations import events as ev
 from conversations.flow import step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
-from conversations.view import View, ViewMiss
+from conversations.view import BookingsMiss, View, ViewMiss
 from storage import identities, outbox
 from storage.sessions import Lease, Sessions
 from storage.store import Outcome, Store
@@ -191,7 +191,7 @@ class Runner:
         # No snapshot of the calendar yet: most turns (a name, a phone, the menu) never look at it, and the
         # first question about a day raises ViewMiss, which loads one.
         today = self._today(now)
-        bookings = await self._bookings(session, now)
+        bookings = () if session.customer_id is None else None  # loaded when a step asks (BookingsMiss)
         view = View(self.business, now, today, today - timedelta(days=1), {}, bookings)
         pending: list[ev.Event] = [first]
         replies: list[Reply] = []
@@ -207,7 +207,7 @@ class Runner:
                     pending.append(result)
                     results.append(result)
             if effects:
-                view = replace(view, bookings=await self._bookings(session, now), _cache={})
+                view = replace(view, bookings=None if session.customer_id else (), _cache={})
         return session, replies, results
 
     async def _step(
@@ -218,6 +218,8 @@ class Runner:
             try:
                 new, replies, effects = step(session, event, now, view)
                 return new, replies, effects, view
+            except BookingsMiss:
+                view = replace(view, bookings=await self._bookings(session, now))
             except ViewMiss as miss:
                 window = self.business.rules.max_advance_days + 1
                 days = min(max((miss.day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)

@@ -21,6 +21,10 @@ class ViewMiss(Exception):
         self.day = day
 
 
+class BookingsMiss(Exception):
+    """The step asked for the customer's bookings, which the view does not hold yet: load them, run again."""
+
+
 @dataclass
 class View:
     business: Business
@@ -28,7 +32,7 @@ class View:
     first_day: date
     last_day: date
     busy: Busy = field(default_factory=dict)
-    bookings: tuple[Booking, ...] = ()  # the customer's, newest state
+    bookings: tuple[Booking, ...] | None = ()  # the customer's, newest state; None: not loaded yet
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
 
     def slots(self, service: str, day: date, specialist: str | None = None) -> list[Slot]:
@@ -45,7 +49,12 @@ class View:
         return self._cache[key]
 
     def live_bookings(self) -> list[Booking]:
-        return [b for b in self.bookings if b.is_live(self.now) and b.end > self.now]
+        return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]
 
     def booking(self, booking_id: int | None) -> Booking | None:
-        return next((b for b in self.bookings if b.id == booking_id), None)
+        return next((b for b in self._bookings() if b.id == booking_id), None)
+
+    def _bookings(self) -> tuple[Booking, ...]:
+        if self.bookings is None:
+            raise BookingsMiss
+        return self.bookings
