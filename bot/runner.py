@@ -207,7 +207,7 @@ class Runner:
                     pending.append(result)
                     results.append(result)
             if effects:
-                view = replace(view, bookings=None if session.customer_id else (), _cache={})
+                view = replace(view, bookings=None if session.customer_id else (), _cache={}, _starts={})
         return session, replies, results
 
     async def _step(
@@ -226,7 +226,8 @@ class Runner:
                 if view.last_day >= view.first_day + timedelta(days=days - 1):
                     raise
                 busy = await self.store.busy(now=now, first_day=view.first_day, days=days)
-                view = replace(view, last_day=view.first_day + timedelta(days=days - 1), busy=busy, _cache={})
+                last = view.first_day + timedelta(days=days - 1)
+                view = View(self.business, now, view.first_day, last, busy, view.bookings)
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()

@@ -6,6 +6,7 @@ The transition table in conversations/flow.py says which answer leads where.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import phonenumbers
@@ -116,7 +117,7 @@ def free_days(turn: Turn, first: date, count: int) -> list[date]:
     day = first
     while len(found) < count and day <= window_end:
         try:
-            if _fitting(turn, turn.view.slots(_service_id(turn), day, draft.specialist)):
+            if turn.view.has_time(_service_id(turn), day, draft.specialist, _fits(turn)):
                 found.append(day)
         except ViewMiss:
             if day == first:
@@ -171,6 +172,19 @@ def _fitting(turn: Turn, slots: list[Slot]) -> list[Slot]:
         if (draft.earliest is None or turn.local(s.start).time() >= draft.earliest)
         and (draft.latest is None or turn.local(s.start).time() <= draft.latest)
     ]
+
+
+def _fits(turn: Turn) -> Callable[[int], bool]:
+    """`_fitting` for one start time in epoch seconds."""
+    earliest, latest, zone = turn.session.draft.earliest, turn.session.draft.latest, turn.zone
+    if earliest is None and latest is None:
+        return lambda _: True
+
+    def fits(start: int) -> bool:
+        local = datetime.fromtimestamp(start, zone).time()
+        return (earliest is None or local >= earliest) and (latest is None or local <= latest)
+
+    return fits
 
 
 def _time_label(turn: Turn, slot: Slot) -> str:

@@ -7,10 +7,11 @@ snapshot and runs the (pure) step again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from storage.availability import Busy, Slot, free_slots
+from storage.availability import Busy, Slot, free_slots, free_starts
 from storage.business import Business
 from storage.store import Booking
 
@@ -34,6 +35,7 @@ class View:
     busy: Busy = field(default_factory=dict)
     bookings: tuple[Booking, ...] | None = ()  # the customer's, newest state; None: not loaded yet
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
+    _starts: dict[tuple[str, date, str | None], list[int]] = field(default_factory=dict, repr=False)
 
     def slots(self, service: str, day: date, specialist: str | None = None) -> list[Slot]:
         """Free slots of `service` on local `day`; specialist None or "*" means anyone."""
@@ -47,6 +49,23 @@ class View:
                 self.business, chosen, now=self.now, start_day=day, days=1, specialist=who, busy=self.busy
             )
         return self._cache[key]
+
+    def has_time(self, service: str, day: date, specialist: str | None, fits: Callable[[int], bool]) -> bool:
+        """Whether `service` has a free start on local `day` that `fits` (epoch seconds -> bool): the same
+        answer as looking through `slots`, without making them."""
+        if not self.first_day <= day <= self.last_day:
+            raise ViewMiss(day)
+        who = None if specialist in (None, "*") else specialist
+        key = (service, day, who)
+        if key in self._cache:
+            return any(fits(int(slot.start.timestamp())) for slot in self._cache[key])
+        starts = self._starts.get(key)
+        if starts is None:
+            chosen = self.business.service(service)
+            starts = self._starts[key] = free_starts(
+                self.business, chosen, now=self.now, start_day=day, days=1, specialist=who, busy=self.busy
+            )
+        return any(fits(start) for start in starts)
 
     def live_bookings(self) -> list[Booking]:
         return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]

@@ -18,6 +18,7 @@ from storage.availability import (
     claims_for,
     class_resource,
     free_slots,
+    free_starts,
     room_resource,
     staff_resource,
 )
@@ -927,6 +928,23 @@ def random_calendar(seed: int) -> tuple[Business, Busy, datetime]:
 
 
 @pytest.mark.parametrize("seed", range(40), ids=lambda seed: f"seed-{seed}")
+def test_free_starts_are_the_starts_of_free_slots(seed: int) -> None:
+    biz, busy, now = random_calendar(seed)
+    assert_starts_agree(biz, now, busy, MON, 7)
+
+
+def assert_starts_agree(biz: Business, now: datetime, busy: Busy, first: date, days: int) -> None:
+    """free_starts gives the starts of free_slots, day by day, for every service and specialist."""
+    for service in biz.services:
+        for who in (None, *service.staff):
+            for offset in range(days):
+                day = first + timedelta(days=offset)
+                slots = free_slots(biz, service, now=now, start_day=day, days=1, specialist=who, busy=busy)
+                found = free_starts(biz, service, now=now, start_day=day, days=1, specialist=who, busy=busy)
+                assert found == [int(slot.start.timestamp()) for slot in slots]
+
+
+@pytest.mark.parametrize("seed", range(40), ids=lambda seed: f"seed-{seed}")
 def test_free_slots_match_brute_force_on_random_calendars(seed: int) -> None:
     biz, busy, now = random_calendar(seed)
     chosen = biz.services[0]
@@ -937,3 +955,19 @@ def test_free_slots_match_brute_force_on_random_calendars(seed: int) -> None:
     for sid in chosen.staff:
         alone = free_slots(biz, chosen, now=now, start_day=MON, days=5, specialist=sid, busy=busy)
         assert [slot.start for slot in alone] == [start for start, who in expected if sid in who]
+
+
+def test_free_starts_match_free_slots_for_every_service_of_the_sample_salon() -> None:
+    from tests.sample import NOW, salon
+
+    biz = salon()
+    # Some of everything taken: each specialist's first free slot, and a seat in each class session.
+    busy: dict[str, list[tuple[int, int]]] = {}
+    for service in biz.services:
+        for slot in free_slots(biz, service, now=NOW, start_day=NOW.date(), days=3)[:2]:
+            for resource, start, end in claims_for(biz, service, slot.specialist, slot.start):
+                busy.setdefault(resource, []).append((start, end))
+    busy = {resource: sorted(spans) for resource, spans in busy.items()}
+    assert {resource.split(":")[0] for resource in busy} == {"staff", "room", "class"}
+    assert any(service.is_class for service in biz.services)
+    assert_starts_agree(biz, NOW, busy, NOW.date(), 10)
