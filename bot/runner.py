@@ -191,8 +191,7 @@ class Runner:
         # No snapshot of the calendar yet: most turns (a name, a phone, the menu) never look at it, and the
         # first question about a day raises ViewMiss, which loads one.
         today = self._today(now)
-        bookings = () if session.customer_id is None else None  # loaded when a step asks (BookingsMiss)
-        view = View(self.business, now, today, today - timedelta(days=1), {}, bookings)
+        view = View(self.business, now, today, today - timedelta(days=1), {}, _unread(session))
         pending: list[ev.Event] = [first]
         replies: list[Reply] = []
         results: list[ev.Event] = []
@@ -206,8 +205,8 @@ class Runner:
                 if result is not None:
                     pending.append(result)
                     results.append(result)
-            if effects:
-                view = replace(view, bookings=None if session.customer_id else (), _cache={}, _starts={})
+            if effects:  # the bookings changed; the snapshot of claims (and so the slots) is as it was
+                view = replace(view, bookings=_unread(session))
         return session, replies, results
 
     async def _step(
@@ -285,6 +284,12 @@ class Runner:
         if outcome.ok and outcome.booking is not None:
             return ev.Held(outcome.booking)
         return ev.HoldFailed(outcome.reason or "taken")
+
+
+def _unread(session: Session) -> tuple[()] | None:
+    """A view's bookings before any step asked for them: none to read for an unknown customer, else not
+    read yet (the step raises BookingsMiss if it needs them)."""
+    return () if session.customer_id is None else None
 
 
 def _result(outcome: Outcome, done: type[ev.Confirmed] | type[ev.Cancelled] | type[ev.Moved]) -> ev.Event:

@@ -165,17 +165,12 @@ def show_time(turn: Turn) -> None:
 
 def _fitting(turn: Turn, slots: list[Slot]) -> list[Slot]:
     """The slots within the customer's "after 5" / "in the morning", if they said so."""
-    draft = turn.session.draft
-    return [
-        s
-        for s in slots
-        if (draft.earliest is None or turn.local(s.start).time() >= draft.earliest)
-        and (draft.latest is None or turn.local(s.start).time() <= draft.latest)
-    ]
+    fits = _fits(turn)
+    return [s for s in slots if fits(int(s.start.timestamp()))]
 
 
 def _fits(turn: Turn) -> Callable[[int], bool]:
-    """`_fitting` for one start time in epoch seconds."""
+    """Whether a start (epoch seconds) is within the customer's "after 5" / "in the morning", if said."""
     earliest, latest, zone = turn.session.draft.earliest, turn.session.draft.latest, turn.zone
     if earliest is None and latest is None:
         return lambda _: True

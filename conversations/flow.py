@@ -74,6 +74,10 @@ def _restart(turn: Turn, _: Any = None) -> None:
 def _start(turn: Turn, command: Command) -> None:
     if command.language and not turn.session.customer_id and command.language[:2] in turn.business.languages:
         turn.session = turn.session.go(turn.session.state, lang=command.language[:2])
+    _welcome(turn)
+
+
+def _welcome(turn: Turn) -> None:
     turn.say("welcome", business=turn.business.name)
     _restart(turn)
 
@@ -81,8 +85,7 @@ def _start(turn: Turn, command: Command) -> None:
 def _hello(turn: Turn, _: Any = None) -> None:
     """A greeting: the welcome and the menu to begin with, or else the question the customer is on again."""
     if turn.session.state == "start":
-        turn.say("welcome", business=turn.business.name)
-        _restart(turn)
+        _welcome(turn)
     else:
         present(turn)
 

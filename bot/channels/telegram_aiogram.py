@@ -25,7 +25,6 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response
 from aiogram.types import BotCommand, TelegramObject, Update
 from aiohttp import ClientError, ClientTimeout
 
@@ -134,7 +133,7 @@ class AiogramSender:
 
     async def send(self, message: Outgoing) -> Delivery:
         try:
-            await self.bot(_kept(_method(message)))
+            await self.bot(_method(message))
         except TelegramRetryAfter as error:
             return Delivery(ok=False, retry_after=float(error.retry_after))
         except TelegramBadRequest as error:
@@ -162,19 +161,6 @@ def _method(message: Outgoing) -> TelegramMethod[Any]:
     if not (isinstance(method, type) and issubclass(method, TelegramMethod)):
         raise ValueError(f"aiogram knows no Bot API method {message.method!r}")
     return method(**message.params)
-
-
-_RESPONSE_TYPES: dict[type, type] = {}
-
-
-def _kept(method: TelegramMethod[Any]) -> TelegramMethod[Any]:
-    """The method, with its `Response[...]` model kept alive: aiogram parametrises the generic on every call
-    and pydantic caches the result only weakly, so otherwise it builds the model class anew each time
-    (about 2 ms of CPU a call)."""
-    kind = type(method)
-    if kind not in _RESPONSE_TYPES:
-        _RESPONSE_TYPES[kind] = Response[method.__returning__]  # type: ignore[name-defined]
-    return method
 
 
 class OutboxSession(AiohttpSession):

@@ -273,7 +273,6 @@ class AiohttpTwilioClient(AsyncHttpClient):
         super().__init__(logger=log, is_async=True, timeout=TIMEOUT)
         self._http = http
         self._base = urlsplit((api_base or DEFAULT_API_BASE).rstrip("/"))
-        self._auth: tuple[tuple[str, str], str] | None = None
 
     async def request(
         self,
@@ -287,7 +286,7 @@ class AiohttpTwilioClient(AsyncHttpClient):
         allow_redirects: bool = False,
     ) -> TwilioResponse:
         if auth:
-            headers = {**(headers or {}), "Authorization": self._authorization(auth)}
+            headers = {**(headers or {}), "Authorization": basic_authorization(*auth)}
         try:
             async with self._http.request(
                 method,
@@ -305,18 +304,18 @@ class AiohttpTwilioClient(AsyncHttpClient):
             raise _RetryLater(f"HTTP {response.status}", _retry_after(response.headers.get("Retry-After")))
         return TwilioResponse(response.status, body, response.headers)
 
-    def _authorization(self, auth: tuple[str, str]) -> str:
-        if self._auth is None or self._auth[0] != auth:
-            credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-            self._auth = (auth, f"Basic {credentials}")
-        return self._auth[1]
-
     def _rebase(self, uri: str) -> str:
         # Replace scheme and host whatever they are (TWILIO_EDGE / TWILIO_REGION may have changed the host).
         url = urlsplit(uri)
         return urlunsplit(
             url._replace(scheme=self._base.scheme, netloc=self._base.netloc, path=self._base.path + url.path)
         )
+
+
+def basic_authorization(login: str, password: str) -> str:
+    """An HTTP Basic Authorization header value (aiohttp's BasicAuth is deprecated)."""
+    credentials = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+    return f"Basic {credentials}"
 
 
 def _pairs(fields: dict[str, object] | None) -> list[tuple[str, str]] | None:

@@ -194,6 +194,8 @@ def async_http_client(base_url: str) -> AsyncTwilioHttpClient:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
     from twilio.http.response import Response
 
+    from bot.channels.whatsapp_twilio import basic_authorization
+
     class RedirectingAsyncHttpClient(AsyncTwilioHttpClient):
         async def request(
             self,
@@ -207,8 +209,7 @@ def async_http_client(base_url: str) -> AsyncTwilioHttpClient:
             allow_redirects: bool = False,
         ) -> Response:
             if auth is not None:  # the same header, without aiohttp's deprecated BasicAuth
-                credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-                headers = {**(headers or {}), "Authorization": f"Basic {credentials}"}
+                headers = {**(headers or {}), "Authorization": basic_authorization(*auth)}
             return await super().request(
                 method,
                 redirect_url(url, base_url),

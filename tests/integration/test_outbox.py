@@ -156,6 +156,15 @@ async def enqueue_in(
     return await database.transaction(lambda conn: enqueue(conn, messages, NOW, lease_to="p1"))
 
 
+def paced_sender(
+    database: Database, monkeypatch: pytest.MonkeyPatch, *, seconds: float
+) -> tuple[Outbox, FakeSender, Dispatcher]:
+    """Sender p1 with Telegram's per-chat pacing set to `seconds`."""
+    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": seconds})
+    box, sender = Outbox(database), FakeSender()
+    return box, sender, Dispatcher(box, {"telegram": sender}, Clock(), "p1")
+
+
 async def test_a_chat_behind_another_senders_message_waits_for_it(database: Database) -> None:
     box, clock = Outbox(database), Clock()
     await box.add([_msg("1", "a"), _msg("1", "b"), _msg("2", "x")], now=NOW)
@@ -171,9 +180,7 @@ async def test_a_chat_behind_another_senders_message_waits_for_it(database: Data
 async def test_a_paced_chat_holds_up_no_other_chat(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 0.3})
-    box, sender, clock = Outbox(database), FakeSender(), Clock()
-    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    box, sender, dispatcher = paced_sender(database, monkeypatch, seconds=0.3)
     held = await enqueue_in(database, [_msg("1", "a1"), _msg("1", "a2"), _msg("1", "a3")])
     dispatcher.submit(held)
     await asyncio.sleep(0.05)
@@ -188,9 +195,7 @@ async def test_a_paced_chat_holds_up_no_other_chat(
 async def test_edits_and_button_answers_are_not_paced(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 60.0})
-    box, sender, clock = Outbox(database), FakeSender(), Clock()
-    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    _, sender, dispatcher = paced_sender(database, monkeypatch, seconds=60.0)
     answer = ("telegram", "1", "answerCallbackQuery", {"callback_query_id": "q"})
     edit = ("telegram", "1", "editMessageText", {"chat_id": "1", "message_id": 5, "text": "t"})
     dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), answer, edit]))
@@ -201,9 +206,7 @@ async def test_edits_and_button_answers_are_not_paced(
 async def test_closing_gives_back_what_was_not_sent(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dispatch, "PER_CHAT_INTERVAL_S", {"telegram": 60.0})
-    box, sender, clock = Outbox(database), FakeSender(), Clock()
-    dispatcher = Dispatcher(box, {"telegram": sender}, clock, "p1")
+    box, sender, dispatcher = paced_sender(database, monkeypatch, seconds=60.0)
     dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), _msg("1", "b")]))
     while not sender.sent:
         await asyncio.sleep(0.01)
@@ -211,7 +214,7 @@ async def test_closing_gives_back_what_was_not_sent(
     rows = await box.all()
     assert [(r["status"], r["lease_owner"]) for r in rows] == [("sent", None), ("pending", None)]
     successor = FakeSender()
-    assert await Dispatcher(box, {"telegram": successor}, clock, "p2").drain_once() == 1
+    assert await Dispatcher(box, {"telegram": successor}, Clock(), "p2").drain_once() == 1
     assert [m.params["text"] for m in successor.sent] == ["b"]
 
 
