@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -26,7 +26,7 @@ from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from conversations.view import BookingsMiss, View, ViewMiss
 from storage import identities, outbox
-from storage.sessions import Lease, Sessions
+from storage.sessions import Duplicate, Lease, Sessions
 from storage.store import Outcome, Store
 
 log = logging.getLogger("slotbot.runner")
@@ -37,6 +37,8 @@ Notifier = Callable[[list[ev.Event], Session], list[tuple[str, str, str, dict[st
 SNAPSHOT_DAYS = 14
 MAX_STEPS = 8  # a message and the results of its effects; more would mean a loop
 LEASE_WAIT_S = 10.0
+LEASE_POLL_S = 0.05
+SESSIONS_KEPT = 20_000  # conversations whose last saved session this process keeps in memory
 
 
 @dataclass
@@ -62,6 +64,14 @@ class ConversationBusy(Exception):
     """Another process kept the conversation longer than we could wait."""
 
 
+class _Stale(Exception):
+    """The conversation moved on, or is leased by another process, since the turn read it: try again."""
+
+    def __init__(self, *, busy: bool) -> None:
+        super().__init__()
+        self.busy = busy  # leased by someone else: worth a pause before trying again
+
+
 class Runner:
     def __init__(
         self,
@@ -80,6 +90,11 @@ class Runner:
         self.clock = clock
         self.owner = owner or uuid.uuid4().hex[:16]
         self._locks: dict[str, _KeyLock] = {}
+        # The last session this process saved per conversation, by version. On SQLite one process writes,
+        # so its copy is used as is (a failed save over it says otherwise); where several processes share
+        # conversations (PostgreSQL behind a load balancer) every turn reads the version first.
+        self._sessions: dict[str, tuple[int, Session]] = {}
+        self._trust_kept = store.db.dialect == "sqlite"
         self._zone = ZoneInfo(self.business.timezone)
 
     async def handle(self, key: str, event: ev.Event) -> list[Reply]:
@@ -107,48 +122,105 @@ class Runner:
                 del self._locks[key]
 
     async def _receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
-        dedup = inbound.dedup_id
-        seen = (lambda conn: identities.seen(conn, inbound.channel, dedup)) if dedup else None
-        lease = await self._acquire(inbound.key, seen)
-        if lease.duplicate:
-            log.info("dropped a redelivered %s message %s", inbound.channel, dedup)
-            return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LEASE_WAIT_S
+        while True:
+            try:
+                return await self._turn(inbound, renderer)
+            except _Stale as stale:
+                self._sessions.pop(inbound.key, None)
+                if loop.time() > deadline:
+                    raise ConversationBusy(inbound.key) from None
+                if stale.busy:
+                    await asyncio.sleep(LEASE_POLL_S)
+            except Duplicate:
+                log.info("dropped a redelivered %s message %s", inbound.channel, inbound.dedup_id)
+                return []
+
+    async def _turn(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+        """One try at a turn: step from the session as last known, then save it over that version in one
+        transaction with the outbox, the inbound record and the identity. A step with effects first leases the
+        conversation at that version. Raises _Stale if the conversation moved on meanwhile."""
+        key, dedup = inbound.key, inbound.dedup_id
+        version, session = await self._session(inbound)
+        lease: Lease | None = None
+
+        async def before_effects() -> None:
+            nonlocal lease
+            seen = (lambda conn: identities.seen(conn, inbound.channel, dedup)) if dedup else None
+            lease = await self.sessions.lease_if(key, version, owner=self.owner, now=self.clock(), seen=seen)
+            if lease is None:
+                raise _Stale(busy=True)
+
         try:
-            session = loads(lease.data) if lease.data else await self._new_session(inbound)
-            session, replies, results = await self._run(session, inbound.event)
+            session, replies, results = await self._run(session, inbound.event, before_effects)
+            now = self.clock()
+            outgoing = renderer.render(replies, inbound)
+            queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
+            queued += self.notify(results, session) if self.notify else []
+            handoff = self.handoff
+            lease_to = handoff.owner if handoff is not None and handoff.accepting else None
+            claimed: list[outbox.Message] = []
+
+            def also(conn: Connection) -> None:
+                if dedup and not identities.remember(conn, inbound.channel, dedup, now):
+                    raise Duplicate(key)
+                identities.touch(
+                    conn,
+                    inbound.channel,
+                    inbound.chat_id,
+                    now,
+                    customer_id=session.customer_id,
+                    language=session.lang,
+                )
+                claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
+
+            data = dumps(session)
+            if lease is None:
+                saved = await self.sessions.commit(key, version, data, owner=self.owner, now=now, also=also)
+                if saved is None:
+                    raise _Stale(busy=False)
+            elif await self.sessions.save(lease, data, now=now, also=also):
+                saved = lease.version + 1
+            else:
+                log.warning("conversation %s: lease lost before saving; the step is not saved", key)
+                return []
         except BaseException:
-            await self.sessions.release(lease)
+            if lease is not None:
+                await self.sessions.release(lease)
             raise
-        now = self.clock()
-        outgoing = renderer.render(replies, inbound)
-        queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
-        queued += self.notify(results, session) if self.notify else []
-        handoff = self.handoff
-        lease_to = handoff.owner if handoff is not None and handoff.accepting else None
-        claimed: list[outbox.Message] = []
-
-        def also(conn: Connection) -> None:
-            if dedup:
-                identities.remember(conn, inbound.channel, dedup, now)
-            identities.touch(
-                conn,
-                inbound.channel,
-                inbound.chat_id,
-                now,
-                customer_id=session.customer_id,
-                language=session.lang,
-            )
-            claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
-
-        if not await self.sessions.save(lease, dumps(session), now=now, also=also):
-            log.warning("conversation %s: lease lost before saving; the step is not saved", inbound.key)
-            return []
+        self._keep(key, saved, session)
         if handoff is not None:
             # Ours to send now; what waits behind a chat's earlier messages is claimed from the store.
             handoff.submit(claimed)
             if len(claimed) < len(queued):
                 handoff.wake()
         return outgoing
+
+    async def _session(self, inbound: Inbound) -> tuple[int | None, Session]:
+        """The conversation's version (None: not stored yet) and session, from this process's copy if it
+        can be trusted, else from the store."""
+        key = inbound.key
+        kept = self._sessions.get(key)
+        if kept is not None and self._trust_kept:
+            return kept
+        stored = await self.sessions.read(key)
+        if stored is None:
+            return None, await self._new_session(inbound)
+        if stored.leased_by_other(self.owner, self.clock()):
+            raise _Stale(busy=True)
+        if kept is not None and kept[0] == stored.version:
+            return kept
+        if stored.data is None:  # created by a lease whose step never saved
+            return stored.version, await self._new_session(inbound)
+        return stored.version, loads(stored.data)
+
+    def _keep(self, key: str, version: int, session: Session) -> None:
+        kept = self._sessions
+        kept.pop(key, None)
+        kept[key] = (version, session)
+        if len(kept) > SESSIONS_KEPT:
+            del kept[next(iter(kept))]  # the least recently saved
 
     async def _new_session(self, inbound: Inbound) -> Session:
         """A first message: the app's language if offered, and what we know of the person already."""
@@ -185,8 +257,14 @@ class Runner:
                 raise ConversationBusy(key)
             await asyncio.sleep(0.05)
 
-    async def _run(self, session: Session, first: ev.Event) -> tuple[Session, list[Reply], list[ev.Event]]:
-        """Step through the event and the results of its effects; also returns those results."""
+    async def _run(
+        self,
+        session: Session,
+        first: ev.Event,
+        before_effects: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[Session, list[Reply], list[ev.Event]]:
+        """Step through the event and the results of its effects; also returns those results.
+        `before_effects` runs once, before the first effect is carried out."""
         now = self.clock()
         # No snapshot of the calendar yet: most turns (a name, a phone, the menu) never look at it, and the
         # first question about a day raises ViewMiss, which loads one.
@@ -200,6 +278,9 @@ class Runner:
                 break
             session, said, effects, view = await self._step(session, pending.pop(0), now, view)
             replies += said
+            if effects and before_effects is not None:
+                await before_effects()
+                before_effects = None
             for effect in effects:
                 session, result = await self._carry_out(session, effect, now)
                 if result is not None:

@@ -73,9 +73,13 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         write = _sqlite_writer(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
         # Reads run in autocommit mode: no BEGIN, no rollback, one round trip a query. Nothing reads twice
         # expecting one snapshot (the claims cache reads versions before claims, which is safe either way).
+        # A connection past the pool's size is opened and closed around one query, with a thread of its own
+        # (aiosqlite): keep enough for a busy process's concurrent turns.
         read = create_async_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+            pool_size=2 * pool_size,
+            max_overflow=2 * pool_size,
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,
         )

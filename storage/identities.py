@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import identities, inbound
@@ -28,7 +29,11 @@ class Identity:
 _SEEN = select(inbound.c.external_id).where(
     inbound.c.channel == bindparam("b_channel"), inbound.c.external_id == bindparam("b_id")
 )
-_REMEMBER = insert(inbound)
+# Recording a message id doubles as the check for a redelivery: the row is there already or it is not.
+_REMEMBER = {
+    "sqlite": sqlite.insert(inbound).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(inbound).on_conflict_do_nothing(),
+}
 _TOUCHED = update(identities).where(i.channel == bindparam("b_channel"), i.chat_id == bindparam("b_chat"))
 _TOUCH = _TOUCHED.values(
     last_inbound_at=bindparam("b_at", type_=i.last_inbound_at.type), language=bindparam("b_lang")
@@ -41,8 +46,10 @@ def seen(conn: Connection, channel: str, external_id: str) -> bool:
     return conn.execute(_SEEN, {"b_channel": channel, "b_id": external_id}).first() is not None
 
 
-def remember(conn: Connection, channel: str, external_id: str, now: datetime) -> None:
-    conn.execute(_REMEMBER, {"channel": channel, "external_id": external_id, "received_at": now})
+def remember(conn: Connection, channel: str, external_id: str, now: datetime) -> bool:
+    """Record this platform message id as handled; False if it was recorded already."""
+    values = {"channel": channel, "external_id": external_id, "received_at": now}
+    return conn.execute(_REMEMBER[conn.dialect.name], values).rowcount == 1
 
 
 def identity(conn: Connection, channel: str, chat_id: str) -> Identity | None:

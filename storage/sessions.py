@@ -1,5 +1,10 @@
-"""Conversation sessions in the shared store: versioned rows with a short lease, so that one process at a
-time advances a conversation and a restart continues where the last step left it."""
+"""Conversation sessions in the shared store: versioned rows, so that a restart continues where the last step
+left it and two processes never both advance one conversation.
+
+A step that only talks (most of them) is saved with a compare-and-set on the version it read (`commit`): no
+lease, one transaction. A step that changes bookings first takes a short lease on that same version
+(`lease_if`), so that nobody else saves the conversation while its effects run; `save` then ends the lease.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,32 @@ from storage.db import Database
 from storage.models import conversations
 
 c = conversations.c
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A conversation as read: its version (0 for a row created by a lease and never saved), its data, and
+    who holds a lease on it until when (epoch seconds)."""
+
+    version: int
+    data: str | None
+    lease_owner: str | None
+    lease_until: int | None
+
+    def leased_by_other(self, owner: str, now: datetime) -> bool:
+        return (
+            self.lease_owner is not None
+            and self.lease_owner != owner
+            and (self.lease_until or 0) > int(now.timestamp())
+        )
+
+
+class Duplicate(Exception):
+    """The inbound message was handled already: nothing of this step is written."""
+
+
+class _Moved(Exception):
+    """Rolls back a commit that found the conversation changed."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +105,89 @@ class Sessions:
 
         return await self.db.transaction(work)
 
+    async def read(self, key: str) -> Stored | None:
+        """The conversation as stored, without taking anything; None if it never started."""
+        async with self.db.reading() as conn:
+            row = (await conn.execute(_READ, {"b_key": key})).first()
+        return None if row is None else Stored(row.version, row.data, row.lease_owner, row.lease_until)
+
+    async def lease_if(
+        self,
+        key: str,
+        version: int | None,
+        *,
+        owner: str,
+        now: datetime,
+        seconds: int = 30,
+        seen: Callable[[Connection], bool] | None = None,
+    ) -> Lease | None:
+        """Take the conversation for `seconds` if it is still at `version` (None: not stored yet) and nobody
+        else holds it; None otherwise. Raises `Duplicate` if `seen` reports the inbound message as handled."""
+        now_ts = int(now.timestamp())
+
+        def work(conn: Connection) -> Lease | None:
+            if seen is not None and seen(conn):
+                raise Duplicate(key)
+            if version is None:
+                conn.execute(_CREATE, _new_row(key, 0, None, now, owner, now_ts + seconds))
+                return Lease(key, owner, 0, None)
+            values = {
+                "b_key": key,
+                "b_version": version,
+                "b_owner": owner,
+                "b_now_ts": now_ts,
+                "b_until": now_ts + seconds,
+            }
+            taken = conn.execute(_LEASE_IF, values).rowcount == 1
+            return Lease(key, owner, version, None) if taken else None
+
+        try:
+            return await self.db.transaction(work)
+        except IntegrityError:  # another process created the row first
+            return None
+
+    async def commit(
+        self,
+        key: str,
+        version: int | None,
+        data: str,
+        *,
+        owner: str,
+        now: datetime,
+        also: Callable[[Connection], None] | None = None,
+    ) -> int | None:
+        """Save the session over `version` (None: a new conversation) if nobody changed or leased it since,
+        and run `also` in the same transaction (it may raise `Duplicate` to write nothing). The new version,
+        or None, with nothing written, if the conversation moved on meanwhile."""
+        now_ts = int(now.timestamp())
+
+        def work(conn: Connection) -> int | None:
+            if version is None:
+                try:
+                    conn.execute(_CREATE, _new_row(key, 1, data, now, None, None))
+                except IntegrityError:  # another process started this conversation first
+                    raise _Moved from None
+            else:
+                values = {
+                    "b_key": key,
+                    "b_version": version,
+                    "b_owner": owner,
+                    "b_now_ts": now_ts,
+                    "b_data": data,
+                    "b_next": version + 1,
+                    "b_now": now,
+                }
+                if conn.execute(_COMMIT, values).rowcount != 1:
+                    return None
+            if also is not None:
+                also(conn)
+            return 1 if version is None else version + 1
+
+        try:
+            return await self.db.transaction(work)
+        except _Moved:
+            return None
+
     async def release(self, lease: Lease) -> None:
         ours = (c.key == lease.key) & (c.lease_owner == lease.owner)
         statement = update(conversations).where(ours).values(lease_owner=None, lease_until=None)
@@ -81,16 +195,31 @@ class Sessions:
 
 
 # The hot statements are built once: building and keying a statement costs more than running it.
+_FREE_OR_OURS = or_(
+    c.lease_owner.is_(None), c.lease_until <= bindparam("b_now_ts"), c.lease_owner == bindparam("b_owner")
+)
+_AT_VERSION = (c.key == bindparam("b_key")) & (c.version == bindparam("b_version")) & _FREE_OR_OURS
+_READ = select(c.version, c.data, c.lease_owner, c.lease_until).where(c.key == bindparam("b_key"))
+_LEASE_IF = (
+    update(conversations)
+    .where(_AT_VERSION)
+    .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
+)
+_COMMIT = (
+    update(conversations)
+    .where(_AT_VERSION)
+    .values(
+        data=bindparam("b_data"),
+        version=bindparam("b_next"),
+        lease_owner=None,
+        lease_until=None,
+        updated_at=bindparam("b_now", type_=c.updated_at.type),
+    )
+)
+_CREATE = insert(conversations)
 _TAKE = (
     update(conversations)
-    .where(
-        c.key == bindparam("b_key"),
-        or_(
-            c.lease_until.is_(None),
-            c.lease_until <= bindparam("b_now_ts"),
-            c.lease_owner == bindparam("b_owner"),
-        ),
-    )
+    .where(c.key == bindparam("b_key"), _FREE_OR_OURS)
     .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
     .returning(c.version, c.data)
 )
@@ -120,12 +249,18 @@ def _acquire(conn: Connection, key: str, owner: str, now: datetime, seconds: int
         return Lease(key, owner, row.version, row.data)
     if conn.execute(_EXISTS, {"b_key": key}).first() is not None:
         return None
-    values = {
+    conn.execute(_CREATE, _new_row(key, 0, None, now, owner, now_ts + seconds))
+    return Lease(key, owner, 0, None)
+
+
+def _new_row(
+    key: str, version: int, data: str | None, now: datetime, owner: str | None, until: int | None
+) -> dict[str, object]:
+    return {
         "key": key,
-        "version": 0,
+        "version": version,
+        "data": data,
         "lease_owner": owner,
-        "lease_until": now_ts + seconds,
+        "lease_until": until,
         "updated_at": now,
     }
-    conn.execute(insert(conversations).values(**values))
-    return Lease(key, owner, 0, None)

@@ -10,12 +10,14 @@ import pytest
 
 from bot.channels.base import Inbound, Outgoing
 from bot.notify import staff_notifier
-from bot.runner import Runner
+from bot.runner import ConversationBusy, Runner
 from conversations.events import Command, Text
 from conversations.replies import Reply
+from conversations.session import Session, dumps, loads
 from storage.business import Contact
 from storage.db import Database
 from storage.outbox import Message, Outbox
+from storage.sessions import Duplicate, Sessions
 from storage.store import Store
 from tests.sample import NOW, salon
 
@@ -140,3 +142,80 @@ async def test_a_busy_sender_leaves_a_turns_messages_in_the_store(database: Data
     await runner.receive(inbound, PlainRenderer())
     assert handoff.submitted == [] and handoff.woken == 1
     assert {r["lease_owner"] for r in await Outbox(database).all()} == {None}
+
+
+# ---- two processes on one conversation -------------------------------------------------------------------
+
+BOOKING = ["1", "1", "2", "1", "1", "Olha", "+380501234567", "1"]  # book, haircut, Anna, day, time, name...
+
+
+async def _say(runner: Runner, chat: str, said: str, update: int) -> list[str]:
+    inbound = Inbound("telegram", chat, Text(said), dedup_id=str(update), language="en")
+    return [m.params["text"] for m in await runner.receive(inbound, PlainRenderer())]
+
+
+async def test_two_processes_take_turns_on_one_conversation(database: Database) -> None:
+    # A round-robin load balancer: every message goes to the other process. Each one's own copy of the
+    # session is out of date every time, and neither may step from it.
+    business = _business()
+    one, two = (Runner(Store(database, business), lambda: NOW, owner) for owner in ("p1", "p2"))
+    start = Inbound("telegram", "47", Command("start", "en"), dedup_id="200", language="en")
+    await one.receive(start, PlainRenderer())
+    said: list[str] = []
+    for step, text in enumerate(BOOKING, start=1):
+        said += await _say((two, one)[step % 2], "47", text, 200 + step)
+    assert any("Booked!" in t for t in said)
+    booked = await one.store.bookings(customer_id=1, since=NOW)
+    assert [b.status for b in booked] == ["confirmed"]
+
+
+async def test_a_turn_waits_while_another_process_holds_the_conversation(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = Runner(Store(database, _business()), lambda: NOW, "p1")
+    await _say(runner, "48", "hi", 1)
+    other = await Sessions(database).acquire("telegram:48", owner="p2", now=NOW)
+    assert other is not None
+    monkeypatch.setattr("bot.runner.LEASE_WAIT_S", 0.2)
+    with pytest.raises(ConversationBusy):
+        await _say(runner, "48", "book", 2)
+    # The other process finishes its step: the turn goes on from what it saved.
+    await Sessions(database).save(other, dumps(Session(state="name", lang="en")), now=NOW)
+    assert await _say(runner, "48", "Olha", 3)
+    stored = await Sessions(database).read("telegram:48")
+    assert stored is not None and stored.version == 3 and loads(stored.data or "").name == "Olha"
+
+
+async def test_a_redelivered_confirm_books_once(runner: Runner, database: Database) -> None:
+    update = 300
+    await _say(runner, "49", "hi", update)
+    for step, said in enumerate(BOOKING[:-1], start=1):
+        await _say(runner, "49", said, update + step)
+    confirm = update + len(BOOKING)
+    assert any("Booked!" in t for t in await _say(runner, "49", "1", confirm))
+    fresh = Runner(runner.store, lambda: NOW, "p2")  # the redelivery may reach another process
+    assert await _say(fresh, "49", "1", confirm) == []
+    assert await _say(runner, "49", "1", confirm) == []
+    booked = await runner.store.bookings(customer_id=1, since=NOW)
+    assert [b.status for b in booked] == ["confirmed"]
+
+
+async def test_a_session_is_saved_only_over_the_version_it_was_read_at(database: Database) -> None:
+    sessions = Sessions(database)
+    first, second = dumps(Session(state="service")), dumps(Session(state="day"))
+    assert await sessions.commit("k", None, first, owner="p1", now=NOW) == 1
+    assert await sessions.commit("k", None, second, owner="p2", now=NOW) is None  # started by p1 already
+    assert await sessions.commit("k", 0, second, owner="p2", now=NOW) is None
+    lease = await sessions.lease_if("k", 1, owner="p1", now=NOW)
+    assert lease is not None and await sessions.lease_if("k", 1, owner="p2", now=NOW) is None
+    assert await sessions.commit("k", 1, second, owner="p2", now=NOW) is None  # leased by p1
+
+    def redelivered(conn: object) -> None:
+        raise Duplicate("k")
+
+    with pytest.raises(Duplicate):
+        await sessions.save(lease, second, now=NOW, also=redelivered)
+    stored = await sessions.read("k")
+    assert stored is not None and (stored.version, stored.data) == (1, first)
+    assert await sessions.save(lease, second, now=NOW)
+    assert await sessions.commit("k", 2, first, owner="p2", now=NOW) == 3
