@@ -329,6 +329,7 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
         now=turn.local(turn.now),
         services=turn.business.services,
         day_first=turn.business.day_first,
+        fallback=state not in ("name", "phone"),
     )
     typed_in = state == "name" and said.intent not in ("restart", "help")
     typed_in |= state == "phone" and said.intent == "hello"  # answered with a greeting: not a phone number

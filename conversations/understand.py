@@ -59,12 +59,20 @@ class Understanding:
 
 
 def understand(
-    text: str, *, lang: str, now: datetime, services: Sequence[Service] = (), day_first: bool = True
+    text: str,
+    *,
+    lang: str,
+    now: datetime,
+    services: Sequence[Service] = (),
+    day_first: bool = True,
+    fallback: bool = True,
 ) -> Understanding:
     """Read one message. `now` is aware, in the business's time zone; `lang` is the customer's language.
 
     Words of all six languages are recognised whatever `lang` is (customers mix); `lang` only steers the
     dateparser fallback. The intent is "book" when a service or a time wish is found and nothing else.
+    Without `fallback`, only our own rules read days and times: for a reply that is expected to be a name or
+    a phone number, where dateparser would spend milliseconds failing on every name.
     """
     reading = _read_when(fold(text), now, day_first)
     intent, intent_spans = _find_intent(reading.text)
@@ -72,7 +80,7 @@ def understand(
     service, service_spans = _find_service(left, services)
     when = reading.wish()
     language = detect_language(text)
-    if when is None:
+    if when is None and fallback:
         when = _fallback(_blank(text, [*reading.spans, *intent_spans, *service_spans]), language or lang, now)
     if intent in (None, "hello") and (service or when):
         intent = "book"  # "hi, a haircut tomorrow" is a booking; the greeting is only politeness

@@ -164,6 +164,17 @@ def test_a_bad_name_is_asked_again() -> None:
     assert c.session.state == "name" and "write your name" in c.text()
 
 
+def test_names_and_phones_are_not_read_as_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dateparser spends milliseconds failing on every name; a name or a phone is read by the rules alone.
+    monkeypatch.setattr("conversations.understand.DateDataParser", None)
+    c = new()
+    c.say("haircut tomorrow at 15:00")
+    c.say("Sofia May")
+    assert c.session.state == "phone" and c.session.name == "Sofia May"
+    c.say("+380501234567")
+    assert c.session.state == "confirm"
+
+
 def test_garbage_changes_nothing() -> None:
     c = returning()
     c.tap("Book a visit")

@@ -121,6 +121,14 @@ def test_dateparser_fallback_fills_what_rules_miss() -> None:
     assert parse_when("next week", lang="en", now=NOW) is None
 
 
+def test_without_the_fallback_only_the_rules_read_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Names and phone numbers are read for intents only: dateparser is never asked about them.
+    monkeypatch.setattr("conversations.understand.DateDataParser", None)
+    assert understand("in two days", lang="en", now=NOW, fallback=False).when is None
+    said = understand("Olha, tomorrow at 5pm", lang="en", now=NOW, fallback=False)
+    assert said.when == TimeWish(day=date(2026, 11, 24), at=time(17, 0)) and said.intent == "book"
+
+
 def test_dateparser_fallback_never_trusts_a_bare_number() -> None:
     for text in ("3", "12", "2026", "at", "5 5"):
         assert parse_when(text, lang="en", now=NOW) is None, text
