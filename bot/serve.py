@@ -96,7 +96,10 @@ async def build(
     telegram_hook = twilio_hook = None
     driver = None
     if settings.telegram.token:
-        tg_renderer = TelegramRenderer()
+        # A webhook answers a pressed button in its response (telegram.webhook); polling needs the outbox.
+        tg_renderer = TelegramRenderer(
+            answer_in_webhook=bool(settings.telegram.webhook_url and settings.telegram.webhook_secret)
+        )
 
         async def on_telegram(inbound: Inbound) -> None:
             await runner.receive(inbound, tg_renderer)

@@ -101,12 +101,18 @@ def _language(user: dict[str, Any]) -> str | None:
 
 
 class TelegramRenderer:
-    """Replies to one inbound as sendMessage / editMessageText calls, a pressed button answered first."""
+    """Replies to one inbound as sendMessage / editMessageText calls, a pressed button answered first.
+
+    With `answer_in_webhook` the button is left to `webhook`, which answers it in its response: no outbox
+    row and no Bot API call of our own for it."""
+
+    def __init__(self, answer_in_webhook: bool = False) -> None:
+        self.answer_in_webhook = answer_in_webhook
 
     def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
         chat = _chat_param(inbound.chat_id)
         calls: list[Outgoing] = []
-        if inbound.callback_id is not None:
+        if inbound.callback_id is not None and not self.answer_in_webhook:
             # Always answered, even with nothing to say, or the button keeps spinning for the customer.
             calls.append(_call(inbound, "answerCallbackQuery", {"callback_query_id": inbound.callback_id}))
         # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
@@ -184,7 +190,9 @@ async def webhook(request: web.Request, secret: str, feed: Feed) -> web.Response
     """Telegram's POST of one Update: checked against the secret token, then fed to the bot.
 
     Only after `feed` has returned does Telegram get its 200; if `feed` fails, the error response makes
-    Telegram deliver the update again (the runner drops the repeat by update_id once one succeeds)."""
+    Telegram deliver the update again (the runner drops the repeat by update_id once one succeeds). A
+    pressed button is answered in that 200 (a Bot API call Telegram makes for us), also on a redelivery:
+    the spinner stops without a call of our own, and should Telegram lose the answer, it only times out."""
     given = request.headers.get(SECRET_HEADER, "")
     # With no secret configured anyone who finds the URL could post updates: refuse rather than trust them.
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -195,7 +203,15 @@ async def webhook(request: web.Request, secret: str, feed: Feed) -> web.Response
         log.warning("telegram webhook: refused a request from %s: not an Update", request.remote)
         return web.Response(status=400)
     await feed(update)
-    return web.json_response({})
+    return web.json_response(_answer(update))
+
+
+def _answer(update: dict[str, Any]) -> dict[str, Any]:
+    query = update.get("callback_query")
+    query_id = query.get("id") if isinstance(query, dict) else None
+    if isinstance(query_id, str) and query_id:
+        return {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    return {}
 
 
 def _update(body: bytes) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ against the fake Bot API that checks every request against the official spec."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -169,6 +170,47 @@ async def test_webhook_refuses_forged_and_drops_replayed_updates(
     await _settled(service)
     assert len(tg.calls_to("sendMessage")) == sent
     assert await Outbox(service.db).pending() == 0
+
+
+async def test_a_pressed_button_is_answered_in_the_webhook_answer_or_through_the_outbox(
+    running: tuple[FakeTelegram, Service, str], mode: str
+) -> None:
+    tg, service, url = running
+    box = Outbox(service.db)
+
+    async def deliver(update: dict[str, Any]) -> tuple[int, str]:
+        if mode == "webhook":
+            return await tg.deliver_webhook(update, url=f"{url}/webhooks/telegram")
+        tg.push_update(update)
+        return 200, ""
+
+    await deliver(tg.message_update(CHAT, "/start", language_code="en"))
+    await tg.wait_for_calls("sendMessage")
+    menu = tg.sent[-1]
+    press = tg.callback_update(
+        CHAT, menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"], menu["message_id"]
+    )
+    query_id = press["callback_query"]["id"]
+    status, body = await deliver(press)
+    await tg.wait_for_calls("editMessageText")
+    await _settled(service)
+    assert tg.answered_callbacks.keys() == {query_id}
+    answers = [row for row in await box.all() if row["method"] == "answerCallbackQuery"]
+    if mode == "polling":
+        assert [row["status"] for row in answers] == ["sent"]
+    else:
+        assert (status, json.loads(body)) == (
+            200,
+            {"method": "answerCallbackQuery", "callback_query_id": query_id},
+        )
+        assert answers == []
+        # Telegram redelivers an update whose answer it lost: answered again, and nothing else happens.
+        rows, calls = await box.all(), len(tg.calls)
+        assert await deliver(press) == (status, body)
+        await _settled(service)
+        assert await box.all() == rows
+        assert [method for method, _ in tg.calls[calls:]] == ["answerCallbackQuery"]
+    assert tg.violations == []
 
 
 async def _settled(service: Service) -> None:

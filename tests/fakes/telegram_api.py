@@ -30,11 +30,15 @@ and a Telegram-style ``"Bad Request: ..."`` description.  State errors Telegram 
 (editing an unknown message, "message is not modified", answering an unknown or already answered callback
 query, getUpdates while a webhook is set, two concurrent getUpdates) are recorded there as well, because
 they are bugs of the bot, not of the network.  Failures injected with ``fail_next`` are not violations.
+
+A method the bot puts in its answer to a webhook request (``{"method": "answerCallbackQuery", ...}``) is
+checked and recorded exactly like a request of its own (``deliver_webhook``, ``take_webhook_answer``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import functools
 import html
@@ -44,6 +48,7 @@ import mimetypes
 import re
 import secrets
 import time
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -958,7 +963,7 @@ class FakeTelegram:
     Attributes filled while it runs:
 
     * ``calls`` – every accepted call, ``(method, params)`` with params converted to Python values
-      (``chat_id`` int, ``reply_markup`` dict, uploads as ``UploadedFile``);
+      (``chat_id`` int, ``reply_markup`` dict, uploads as ``UploadedFile``), webhook answers' calls too;
     * ``violations`` – ``"<method>.<field>: <problem>"`` strings for every rejected request;
     * ``errors`` – ``(method, status, description)`` for every non-ok answer (violations, injected
       failures);
@@ -1002,6 +1007,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int | str, int], _StoredMessage] = {}
         self._next_message_id: dict[int | str, int] = {}
         self._callbacks: dict[str, dict[str, Any]] = {}
+        self._answered_in_webhook: set[str] = set()
         self._users: dict[int, dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -1168,8 +1174,9 @@ class FakeTelegram:
     ) -> tuple[int, str]:
         """POST an update to the webhook (or ``url``) the way Telegram does; return (status, body).
 
-        Sends ``X-Telegram-Bot-Api-Secret-Token`` when setWebhook was given a secret_token. Delivering the
-        same update twice models Telegram's redelivery of an update that was not answered in time.
+        Sends ``X-Telegram-Bot-Api-Secret-Token`` when setWebhook was given a secret_token, and carries out
+        a method in the answer (``take_webhook_answer``). Delivering the same update twice models Telegram's
+        redelivery of an update that was not answered in time.
         """
         target = url or self.webhook.url
         if not target:
@@ -1178,6 +1185,13 @@ class FakeTelegram:
         if problems:
             raise ValueError("not a valid Update: " + "; ".join(map(str, problems)))
         self._remember(update)
+        query = update.get("callback_query")
+        if isinstance(query, dict):
+            # Telegram redelivers only an update whose answer it did not get: a method in it never ran.
+            query_id = str(query["id"])
+            if query_id in self._answered_in_webhook:
+                self._answered_in_webhook.discard(query_id)
+                self.answered_callbacks.pop(query_id, None)
         headers = {"Content-Type": "application/json"}
         if self.webhook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook.secret_token
@@ -1185,7 +1199,47 @@ class FakeTelegram:
             ClientSession(timeout=ClientTimeout(total=timeout)) as session,
             session.post(target, data=json.dumps(update), headers=headers) as response,
         ):
-            return response.status, await response.text()
+            status, content_type, body = response.status, response.content_type, await response.read()
+        await self.take_webhook_answer(status, content_type, body)
+        return status, body.decode("utf-8", "replace")
+
+    async def take_webhook_answer(self, status: int, content_type: str, body: bytes) -> str | None:
+        """What Telegram does with the bot's answer to a webhook request; returns the method called, if any.
+
+        A 2xx answer may carry one Bot API call: a JSON object (or urlencoded form) with ``method`` and its
+        parameters. It is checked and carried out like a request of the bot's own, and recorded in
+        ``calls`` or ``violations`` the same way; only its result goes nowhere, as on Telegram. For tests
+        that POST updates themselves (``deliver_webhook`` calls this).
+        """
+        if not 200 <= status < 300:
+            return None  # Telegram delivers the update again and ignores the body
+        params: dict[str, Any] = {}
+        form_keys: set[str] = set()
+        if content_type == "application/json":
+            with contextlib.suppress(ValueError):
+                answer = json.loads(body or b"{}")
+                params = answer if isinstance(answer, dict) else {}
+        elif content_type == "application/x-www-form-urlencoded":
+            params = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            form_keys = set(params)
+        name = params.pop("method", None)
+        if name is None:
+            return None  # nothing to call: the update is simply acknowledged
+        form_keys.discard("method")
+        method = self.spec.method(str(name))
+        try:
+            if method is None:
+                self.violations.append(f"{name}: no such method in {self.spec.version} (a webhook answer)")
+                self._error(str(name), 404, "Not Found")
+                return str(name)
+            response = await self._call(method, params, form_keys, None, injectable=False)
+            if response.status == 200 and method.name == "answerCallbackQuery":
+                self._answered_in_webhook.add(str(params["callback_query_id"]))
+        finally:
+            if self._changed is not None:
+                async with self._changed:
+                    self._changed.notify_all()
+        return method.name
 
     # -- HTTP -----------------------------------------------------------------------------------------
 
@@ -1211,13 +1265,29 @@ class FakeTelegram:
         except TelegramError as exc:
             self.violations.append(f"{method.name}: {exc.description}")
             return self._error(method.name, exc.status, exc.description)
+        return await self._call(method, params, form_keys, request)
+
+    async def _call(
+        self,
+        method: MethodSpec,
+        params: dict[str, Any],
+        form_keys: set[str],
+        request: web.Request | None,
+        *,
+        injectable: bool = True,
+    ) -> web.Response:
+        """Check one call of ``method`` against the spec, then answer it as Telegram would.
+
+        ``request`` is None for a call made from a webhook answer (no method handler reads it)."""
         converted, problems = self.validator.check_method(method, params, form_keys)
         if problems:
             self.violations.extend(str(p) for p in problems)
             first = problems[0]
             answer = first.description or f"Bad Request: {first}"
             return self._error(method.name, 413 if answer.startswith("Request Entity") else 400, answer)
-        failures = self._failures.get(method.name.lower()) or self._failures.get("*")
+        failures = None
+        if injectable:  # not in a webhook answer, whose result the bot never sees
+            failures = self._failures.get(method.name.lower()) or self._failures.get("*")
         if failures:
             failure = failures.pop(0)
             return self._error(method.name, failure.status, failure.description, failure.parameters)

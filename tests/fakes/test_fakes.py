@@ -430,6 +430,53 @@ async def test_webhook_delivery_sends_the_secret_header(tg: FakeTelegram) -> Non
     assert status == 200 and received == [("s3cret", update), ("s3cret", update)]
 
 
+async def test_a_method_in_a_webhook_answer_is_checked_and_recorded_like_a_call(tg: FakeTelegram) -> None:
+    answers: list[web.Response] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        await request.read()
+        return answers.pop(0)
+
+    app = web.Application()
+    app.router.add_post("/tg", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}/tg"
+    press = tg.callback_update(42, "slot:1", message_id=1)
+    query_id = press["callback_query"]["id"]
+    answer = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    answers += [
+        web.json_response({**answer, "text": "t" * 201}),
+        web.json_response({**answer, "method": "answerCallbackQueries"}),
+        web.json_response(answer, status=503),  # Telegram delivers the update again, ignoring the body
+        web.json_response({**answer, "text": "Noted"}),
+        web.json_response(answer),  # a redelivery: Telegram never got the first answer
+        web.Response(
+            text="method=sendMessage&chat_id=42&text=Hi", content_type="application/x-www-form-urlencoded"
+        ),
+        web.json_response({}),
+        web.Response(),
+    ]
+    try:
+        for _ in range(5):
+            assert (await tg.deliver_webhook(press, url=url))[0] in (200, 503)
+        assert (await tg.deliver_webhook(tg.message_update(42, "hi"), url=url))[0] == 200
+        await tg.deliver_webhook(tg.message_update(42, "again"), url=url)
+        await tg.deliver_webhook(tg.message_update(42, "and again"), url=url)
+    finally:
+        await runner.cleanup()
+    assert len(tg.violations) == 2
+    assert "answerCallbackQuery.text: must be 0-200 characters" in tg.violations[0]
+    assert "answerCallbackQueries: no such method" in tg.violations[1]
+    assert [params.get("text") for params in tg.calls_to("answerCallbackQuery")] == ["Noted", None]
+    assert tg.answered_callbacks.keys() == {query_id}
+    assert [(m["chat"]["id"], m["text"]) for m in tg.sent] == [(42, "Hi")]
+    assert [method for method, _ in tg.calls] == ["answerCallbackQuery"] * 2 + ["sendMessage"]
+
+
 async def test_get_updates_long_polls_and_honours_offset(tg: FakeTelegram) -> None:
     poll = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
     await asyncio.sleep(0.2)

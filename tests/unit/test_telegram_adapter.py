@@ -28,6 +28,7 @@ from bot.channels.telegram import (
     sent_anew,
     webhook,
 )
+from bot.web import TelegramHook, make_app
 from conversations.events import Choice, Command, Text
 from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply
 from conversations.texts import LANGUAGES
@@ -233,6 +234,16 @@ def test_nothing_to_say_still_answers_the_button() -> None:
     ]
 
 
+def test_with_the_webhook_answering_buttons_the_renderer_does_not() -> None:
+    replies = [Reply("Which time?", TIMES), Reply("Or write one")]
+    renderer = TelegramRenderer(answer_in_webhook=True)
+    calls = renderer.render(replies, PRESSED)
+    assert [call.method for call in calls] == ["editMessageText", "sendMessage"]
+    assert calls == TelegramRenderer().render(replies, PRESSED)[1:]
+    assert renderer.render([], PRESSED) == []
+    assert renderer.render(replies, MESSAGE_IN) == TelegramRenderer().render(replies, MESSAGE_IN)
+
+
 @pytest.mark.parametrize("inbound", [MESSAGE_IN, PRESSED], ids=["message", "button"])
 def test_long_text_is_split_with_the_keyboard_last(inbound: Inbound) -> None:
     paragraphs = [f"Paragraph {n}: " + "word " * 150 for n in range(20)]  # about 15,000 characters
@@ -301,6 +312,45 @@ async def test_webhook_feeds_an_update_once(client: Any) -> None:
     response = await test_client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
     assert response.status == 200 and await response.json() == {}
     assert fed == [update]
+
+
+async def test_webhook_answers_a_pressed_button_in_its_response(client: Any) -> None:
+    test_client, fed = client
+    update = valid_update(callback_update(CHAT, "svc:cut", 41, callback_query_id="4413"))
+    response = await test_client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
+    assert response.status == 200 and response.content_type == "application/json"
+    answer = await response.json()
+    assert answer == {"method": "answerCallbackQuery", "callback_query_id": "4413"}
+    assert fed == [update]
+    method = SPEC.method(answer.pop("method"))
+    assert method is not None and VALIDATOR.check_method(method, answer)[1] == []
+
+
+async def test_webhook_answers_a_button_it_does_not_handle_too(client: Any) -> None:
+    # A button on an inline-mode message has no message: nothing for the conversation, but it still spins.
+    test_client, _ = client
+    update = callback_update(CHAT, "x", 1, callback_query_id="77")
+    del update["callback_query"]["message"]
+    update["callback_query"]["inline_message_id"] = "AAA"
+    valid_update(update)
+    response = await test_client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
+    assert await response.json() == {"method": "answerCallbackQuery", "callback_query_id": "77"}
+
+
+async def test_a_failing_feed_gets_no_answer_so_telegram_delivers_again() -> None:
+    async def feed(_: dict[str, Any]) -> None:
+        raise ConnectionError("database is away")
+
+    async def healthy() -> bool:
+        return True
+
+    app = make_app(healthy=healthy, telegram_hook=TelegramHook(SECRET, feed))
+    update = callback_update(CHAT, "svc:cut", 41)
+    async with TestClient(TestServer(app)) as test_client:
+        response = await test_client.post("/webhooks/telegram", json=update, headers={SECRET_HEADER: SECRET})
+        assert response.status == 503 and "method" not in await response.json()
+        forged = await test_client.post("/webhooks/telegram", json=update)
+        assert forged.status == 403 and await forged.read() == b""
 
 
 @pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}])
