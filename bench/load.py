@@ -17,7 +17,9 @@ sees "booked". Customers spread over the services without prepayment and over la
 a time taken meanwhile makes the bot offer others, and the customer takes one of those.
 
 Reply latency: from sending an inbound message to the arrival at the fake platform of the first bot message
-(sendMessage / editMessageText, or a Twilio message) for that chat after it.
+(sendMessage / editMessageText, or a Twilio message) for that chat after it. A Bot API call in the webhook's
+answer (answerCallbackQuery for a pressed button) is carried out by the fake like any other call and counted
+among the Telegram calls, but it is no message to the chat, so it does not end the wait for a reply.
 
 By default the fakes are light "sinks" written here: they answer like the real APIs (enough for aiogram and
 the twilio library) but check nothing, so that they take little of the machine's two cores. --strict-fakes
@@ -139,6 +141,8 @@ class Chats:
         self.inboxes: dict[str, Inbox] = {}
         self.received: Counter[str] = Counter()  # bot messages that reached the platforms, by channel
         self.refused: Counter[str] = Counter()  # calls the light fakes refused (wrong credentials)
+        self.telegram_calls: Counter[str] = Counter()  # Bot API calls carried out, by method
+        self.webhook_answers: Counter[str] = Counter()  # ... of which were made in webhook answers
         self.strangers = 0  # messages to chats that are not ours (staff notifications)
         self._whatsapp_labels = whatsapp_labels
 
@@ -192,6 +196,7 @@ class TelegramSink:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
+        self.chats.telegram_calls[request.match_info["method"]] += 1
         method = request.match_info["method"].lower()
         if request.content_type == "application/json":
             params = await request.json()
@@ -220,6 +225,17 @@ class TelegramSink:
         elif method == "getme":
             result = BOT_USER
         return web.json_response({"ok": True, "result": result})
+
+    async def take_webhook_answer(self, status: int, content_type: str, body: bytes) -> str | None:
+        """The Bot API call in a webhook's answer, which Telegram makes for the bot (counted, not checked)."""
+        if status != 200 or content_type != "application/json" or body == b"{}":
+            return None
+        answer = json.loads(body)
+        method = answer.get("method") if isinstance(answer, dict) else None
+        if not isinstance(method, str):
+            return None
+        self.chats.telegram_calls[method] += 1
+        return method
 
 
 class TwilioSink:
@@ -817,6 +833,7 @@ async def run(args: argparse.Namespace) -> int:
         await twilio.stop()
     if isinstance(telegram, StrictTelegram) and isinstance(twilio, StrictTwilio):
         result["violations"] = telegram.violations + twilio.violations
+        chats.telegram_calls = Counter(method for method, _ in telegram.calls)
     report(args, stats, chats, result, before, after)
     print(f"logs: {workdir}")
     return 0
@@ -845,7 +862,13 @@ async def _drive(
                 twilio.record_inbound(data["From"])  # WhatsApp's 24-hour window opens
             try:
                 async with session.post(url, data=data, headers=headers) as response:
-                    await response.read()
+                    body = await response.read()
+                    if channel == "telegram":
+                        method = await telegram.take_webhook_answer(
+                            response.status, response.content_type, body
+                        )
+                        if method is not None:
+                            chats.webhook_answers[method] += 1
                     return response.status
             except (ClientError, TimeoutError) as error:
                 stats.statuses[f"{channel} {type(error).__name__}"] += 1
@@ -911,6 +934,8 @@ def report(
         f"WhatsApp) in {active:.1f} s; {stats.unanswered} still unanswered at the end",
         f"inbound msgs/s     {inbound / active:.0f} on average, {peak:.0f} at the peak (5 s)",
         f"bot messages       {outbound} delivered, {outbound / elapsed:.0f}/s {dict(chats.received)}",
+        f"Telegram calls     {sum(chats.telegram_calls.values())} {dict(chats.telegram_calls)}, "
+        f"{sum(chats.webhook_answers.values())} of them in webhook answers",
         f"reply latency      {ms(stats.latencies['telegram'] + stats.latencies['whatsapp'])}",
         f"  Telegram         {ms(stats.latencies['telegram'])}",
         f"  WhatsApp         {ms(stats.latencies['whatsapp'])}",
