@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MAX_CLAIM_SECONDS, claims, resource_versions
@@ -35,10 +35,8 @@ class ClaimsCache:
         self, conn: AsyncConnection, resources: Sequence[str], lo: int, hi: int, now_ts: int
     ) -> dict[str, list[tuple[int, int]]]:
         """Live claims per resource overlapping [lo, hi) as of `now_ts`."""
-        query = select(resource_versions.c.resource, resource_versions.c.version).where(
-            resource_versions.c.resource.in_(resources)
-        )
-        versions = {resource: version for resource, version in (await conn.execute(query)).all()}
+        rows = (await conn.execute(_VERSIONS, {"b_resources": list(resources)})).all()
+        versions = {resource: version for resource, version in rows}
         stale = [
             r
             for r in resources
@@ -52,17 +50,28 @@ class ClaimsCache:
         self, conn: AsyncConnection, stale: list[str], versions: dict[str, int], floor: int
     ) -> None:
         fresh = {r: _Resource(versions.get(r, 0)) for r in stale}
-        query = (
-            select(claims.c.resource, claims.c.start_ts, claims.c.end_ts, claims.c.expires_ts)
-            .where(claims.c.active, claims.c.resource.in_(stale), claims.c.end_ts > floor)
-            .order_by(claims.c.resource, claims.c.start_ts)
-        )
-        for resource, start, end, expires in (await conn.execute(query)).all():
+        rows = (await conn.execute(_CLAIMS, {"b_resources": stale, "b_floor": floor})).all()
+        for resource, start, end, expires in rows:
             if expires is None:
                 fresh[resource].fixed.append((start, end))
             else:
                 fresh[resource].holds.append((start, end, expires))
         self._resources.update(fresh)
+
+
+# Built once: building and keying a statement on every search cost more than running it.
+_VERSIONS = select(resource_versions.c.resource, resource_versions.c.version).where(
+    resource_versions.c.resource.in_(bindparam("b_resources", expanding=True))
+)
+_CLAIMS = (
+    select(claims.c.resource, claims.c.start_ts, claims.c.end_ts, claims.c.expires_ts)
+    .where(
+        claims.c.active,
+        claims.c.resource.in_(bindparam("b_resources", expanding=True)),
+        claims.c.end_ts > bindparam("b_floor"),
+    )
+    .order_by(claims.c.resource, claims.c.start_ts)
+)
 
 
 def _window(cached: _Resource, lo: int, hi: int, now_ts: int) -> list[tuple[int, int]]:

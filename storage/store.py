@@ -83,6 +83,8 @@ class Store:
         self._new_code = new_code
         self._zone = ZoneInfo(business.timezone)
         self._cache = ClaimsCache()
+        # Every resource a conversation's view covers: all of the business's, fixed with the business.
+        self._resources = sorted({key for s in business.services for key in _resources(s, s.staff)})
 
     # ---------------------------------------------------------------- customers
 
@@ -140,10 +142,9 @@ class Store:
 
     async def busy(self, *, now: datetime, first_day: date, days: int) -> dict[str, list[tuple[int, int]]]:
         """Every live claim of the business over `days` local days from `first_day`: a conversation's view."""
-        resources = sorted({key for s in self.business.services for key in _resources(s, s.staff)})
         lo, hi = self._window(first_day, days)
         async with self.db.reading() as conn:
-            return await self._cache.busy(conn, resources, lo, hi, _ts(now))
+            return await self._cache.busy(conn, self._resources, lo, hi, _ts(now))
 
     def _window(self, first: date, days: int) -> tuple[int, int]:
         lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), self._zone)
