@@ -273,6 +273,7 @@ class AiohttpTwilioClient(AsyncHttpClient):
         super().__init__(logger=log, is_async=True, timeout=TIMEOUT)
         self._http = http
         self._base = urlsplit((api_base or DEFAULT_API_BASE).rstrip("/"))
+        self._rebased: dict[str, str] = {}  # the library asks for the same few URLs again and again
 
     async def request(
         self,
@@ -306,10 +307,15 @@ class AiohttpTwilioClient(AsyncHttpClient):
 
     def _rebase(self, uri: str) -> str:
         # Replace scheme and host whatever they are (TWILIO_EDGE / TWILIO_REGION may have changed the host).
-        url = urlsplit(uri)
-        return urlunsplit(
-            url._replace(scheme=self._base.scheme, netloc=self._base.netloc, path=self._base.path + url.path)
-        )
+        rebased = self._rebased.get(uri)
+        if rebased is None:
+            url = urlsplit(uri)
+            base = self._base
+            url = url._replace(scheme=base.scheme, netloc=base.netloc, path=base.path + url.path)
+            rebased = urlunsplit(url)
+            if len(self._rebased) < 64:
+                self._rebased[uri] = rebased
+        return rebased
 
 
 def basic_authorization(login: str, password: str) -> str:
