@@ -94,7 +94,7 @@ class Runner:
         # so its copy is used as is (a failed save over it says otherwise); where several processes share
         # conversations (PostgreSQL behind a load balancer) every turn reads the version first.
         self._sessions: dict[str, tuple[int, Session]] = {}
-        self._trust_kept = store.db.dialect == "sqlite"
+        self._trust_kept = store.db.one_process
         self._zone = ZoneInfo(self.business.timezone)
 
     async def handle(self, key: str, event: ev.Event) -> list[Reply]:

@@ -4,6 +4,11 @@ A slot search asks the database only for the versions of the resources it needs 
 reloads the claims of those whose version moved since it last looked, so another process's booking is seen
 at once. Versions are read before claims: a write that lands in between leaves newer claims under an older
 version, which only costs a reload next time, never a stale answer.
+
+With `recheck_after`, versions read less than that many seconds ago are taken as still current, and a search
+reads nothing: for a store that one process writes (SQLite), whose own writes call `changed()`. What other
+processes write (an admin command) then shows within those seconds. Slots on offer are only an offer either
+way: a hold is decided by the database.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from time import monotonic
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.db import Database
 from storage.models import MAX_CLAIM_SECONDS, claims, resource_versions
 
 _HISTORY_S = 2 * 86_400  # how far into the past a reload reaches; searches never look further back
@@ -28,22 +35,35 @@ class _Resource:
 
 
 class ClaimsCache:
-    def __init__(self) -> None:
+    def __init__(self, *, recheck_after: float = 0.0) -> None:
         self._resources: dict[str, _Resource] = {}
+        self._recheck_after = recheck_after
+        self._checked: dict[str, float] = {}  # resource -> when its version was last read (monotonic)
+
+    def changed(self) -> None:
+        """This process wrote claims: read the versions again at the next search."""
+        self._checked.clear()
 
     async def busy(
-        self, conn: AsyncConnection, resources: Sequence[str], lo: int, hi: int, now_ts: int
+        self, db: Database, resources: Sequence[str], lo: int, hi: int, now_ts: int
     ) -> dict[str, list[tuple[int, int]]]:
         """Live claims per resource overlapping [lo, hi) as of `now_ts`."""
-        rows = (await conn.execute(_VERSIONS, {"b_resources": list(resources)})).all()
-        versions = {resource: version for resource, version in rows}
-        stale = [
-            r
-            for r in resources
-            if r not in self._resources or self._resources[r].version != versions.get(r, 0)
-        ]
-        if stale:
-            await self._load(conn, stale, versions, now_ts - _HISTORY_S)
+        now = monotonic()
+        checked = self._checked
+        due = [r for r in resources if now - checked.get(r, -self._recheck_after) >= self._recheck_after]
+        if due:
+            async with db.reading() as conn:
+                rows = (await conn.execute(_VERSIONS, {"b_resources": due})).all()
+                versions = {resource: version for resource, version in rows}
+                stale = [
+                    r
+                    for r in due
+                    if r not in self._resources or self._resources[r].version != versions.get(r, 0)
+                ]
+                if stale:
+                    await self._load(conn, stale, versions, now_ts - _HISTORY_S)
+            if self._recheck_after > 0:
+                checked.update(dict.fromkeys(due, now))
         return {r: _window(self._resources[r], lo, hi, now_ts) for r in resources}
 
     async def _load(

@@ -39,6 +39,12 @@ class Database:
     _write_async: AsyncEngine | None = None
     _writer: _Writer | None = field(default=None, repr=False)
 
+    @property
+    def one_process(self) -> bool:
+        """One serving process writes this store (SQLite, the embedded default): what it keeps of its own
+        writes stays current. On PostgreSQL several processes share the store."""
+        return self._writer is not None
+
     async def transaction(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction: committed if it returns, rolled back if it raises."""
         if self._writer is not None:

@@ -38,6 +38,7 @@ UNKNOWN_SERVICE = "unknown_service"
 UNKNOWN_SPECIALIST = "unknown_specialist"
 
 # When several specialists refuse a time for different reasons, tell the customer the most useful one.
+RECHECK_S = 1.0  # one writing process: how late another process's booking may show in slots on offer
 _REASON_ORDER = (TAKEN, TOO_LATE, TOO_FAR, OUTSIDE_HOURS, UNKNOWN_SPECIALIST)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 T = TypeVar("T")
@@ -82,7 +83,8 @@ class Store:
         self.business = business
         self._new_code = new_code
         self._zone = ZoneInfo(business.timezone)
-        self._cache = ClaimsCache()
+        # One process writing (SQLite): versions are read again only after its own writes, or a second later.
+        self._cache = ClaimsCache(recheck_after=RECHECK_S if db.one_process else 0.0)
         # Every resource a conversation's view covers: all of the business's, fixed with the business.
         self._resources = sorted({key for s in business.services for key in _resources(s, s.staff)})
 
@@ -134,8 +136,7 @@ class Store:
         first = start_day or now.astimezone(self._zone).date()
         staff = (specialist,) if specialist else service.staff
         lo, hi = self._window(first, days)
-        async with self.db.reading() as conn:
-            busy = await self._cache.busy(conn, _resources(service, staff), lo, hi, _ts(now))
+        busy = await self._cache.busy(self.db, _resources(service, staff), lo, hi, _ts(now))
         return free_slots(
             self.business, service, now=now, start_day=first, days=days, specialist=specialist, busy=busy
         )
@@ -143,8 +144,7 @@ class Store:
     async def busy(self, *, now: datetime, first_day: date, days: int) -> dict[str, list[tuple[int, int]]]:
         """Every live claim of the business over `days` local days from `first_day`: a conversation's view."""
         lo, hi = self._window(first_day, days)
-        async with self.db.reading() as conn:
-            return await self._cache.busy(conn, self._resources, lo, hi, _ts(now))
+        return await self._cache.busy(self.db, self._resources, lo, hi, _ts(now))
 
     def _window(self, first: date, days: int) -> tuple[int, int]:
         lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), self._zone)
@@ -240,6 +240,8 @@ class Store:
             except IntegrityError as error:
                 if free_expired and _is_claim_conflict(error) and not service.is_class:
                     return Outcome(reason=TAKEN)
+            finally:
+                self._cache.changed()  # ours, or a sign that someone else's write is not in the cache yet
             free_expired = True
         return Outcome(reason=TAKEN)
 
@@ -311,6 +313,8 @@ class Store:
             return Outcome(booking=await self.booking(booking_id), reason=refused.reason)
         except IntegrityError:
             return Outcome(booking=await self.booking(booking_id), reason=TAKEN)
+        finally:
+            self._cache.changed()
 
 
 def _resources(service: Service, staff: Sequence[str]) -> list[str]:
