@@ -106,10 +106,11 @@ class BotMessage:
 class Inbox:
     """One chat's bot messages, in arrival order; times the first message after each inbound one."""
 
-    def __init__(self, latencies: list[float]) -> None:
+    def __init__(self, latencies: list[float], timeline: list[tuple[float, float]]) -> None:
         self._messages: list[BotMessage] = []
         self._arrived = asyncio.Event()
         self._latencies = latencies
+        self._timeline = timeline
         self._sent_at: float | None = None
 
     def sent(self) -> None:
@@ -122,7 +123,9 @@ class Inbox:
 
     def put(self, message: BotMessage) -> None:
         if self._sent_at is not None:
-            self._latencies.append(time.perf_counter() - self._sent_at)
+            latency = time.perf_counter() - self._sent_at
+            self._latencies.append(latency)
+            self._timeline.append((self._sent_at, latency))
             self._sent_at = None
         self._messages.append(message)
         self._arrived.set()
@@ -414,6 +417,7 @@ class Phrases:
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"telegram": [], "whatsapp": []})
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (sent at, reply latency)
     inbound: Counter[str] = field(default_factory=Counter)
     sent_at: list[float] = field(default_factory=list)  # when each inbound message was sent
     answered: list[float] = field(default_factory=list)  # how long each webhook took to answer
@@ -459,7 +463,7 @@ class Customer:
         self.chat_id = 700_000_000 + number
         self.phone = f"+38050{2_000_000 + number}"
         self.key = f"telegram:{self.chat_id}" if channel == "telegram" else f"whatsapp:{self.phone}"
-        self.inbox = Inbox(stats.latencies[channel])
+        self.inbox = Inbox(stats.latencies[channel], stats.timeline)
         self.sent = 0
 
     async def run(self) -> str:
@@ -794,6 +798,19 @@ def percentile(values: list[float], share: float) -> float:
     )
 
 
+def by_window(timeline: list[tuple[float, float]], started: float, window: float = 15.0) -> str:
+    """Inbound messages a second and reply latency p99, per `window` seconds of the run by sending time."""
+    windows: dict[int, list[float]] = {}
+    for sent, latency in timeline:
+        windows.setdefault(int((sent - started) // window), []).append(latency)
+    parts = []
+    for k, latencies in sorted(windows.items()):
+        p99 = percentile(latencies, 0.99) * 1000
+        rate = len(latencies) / window
+        parts.append(f"{k * window:g}-{(k + 1) * window:g} s: {rate:.0f}/s p99 {p99:.0f} ms")
+    return "; ".join(parts)
+
+
 def peak_rate(times: list[float], window: float = 5.0) -> float:
     ordered, best, first = sorted(times), 0, 0
     for last, moment in enumerate(ordered):
@@ -896,7 +913,13 @@ async def _drive(
         stats.outcomes["stopped by --max-seconds" if task in pending else task.result()] += 1
     stats.unanswered = sum(c.inbox.unanswered for c in customers)
     last = max(stats.sent_at, default=started)
-    return {"elapsed": elapsed, "active": max(last - started, 1e-9), "cpu": cpu, "own_cpu": own}
+    return {
+        "elapsed": elapsed,
+        "active": max(last - started, 1e-9),
+        "cpu": cpu,
+        "own_cpu": own,
+        "started": started,
+    }
 
 
 def ms(values: list[float]) -> str:
@@ -939,6 +962,7 @@ def report(
         f"reply latency      {ms(stats.latencies['telegram'] + stats.latencies['whatsapp'])}",
         f"  Telegram         {ms(stats.latencies['telegram'])}",
         f"  WhatsApp         {ms(stats.latencies['whatsapp'])}",
+        f"  by sending time  {by_window(stats.timeline, result['started'])}",
         f"webhook answered   {ms(stats.answered)}",
         f"errors             {sum(stats.statuses.values())} webhook answers not 2xx {dict(stats.statuses)}, "
         f"{unfinished} customers unfinished",
