@@ -26,7 +26,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
-GROUP_MAX = 32  # write transactions committed together at most
+GROUP_MAX = 32
+# aiosqlite gives every connection a thread; one past the pool's size is opened and closed around a single
+# query. Under load a process has a few dozen reads in flight (each waits for its thread and the event loop).
+SQLITE_READERS = 48  # write transactions committed together at most
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
 
@@ -77,13 +80,11 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         write = _sqlite_writer(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
         # Reads run in autocommit mode: no BEGIN, no rollback, one round trip a query. Nothing reads twice
         # expecting one snapshot (the claims cache reads versions before claims, which is safe either way).
-        # A connection past the pool's size is opened and closed around one query, with a thread of its own
-        # (aiosqlite): keep enough for a busy process's concurrent turns.
         read = create_async_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
-            pool_size=2 * pool_size,
-            max_overflow=2 * pool_size,
+            pool_size=SQLITE_READERS,
+            max_overflow=SQLITE_READERS,
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,
         )
@@ -97,13 +98,14 @@ class _Writer:
     """SQLite's one writer: a thread with one connection that runs write transactions in order.
 
     Whatever queued up while a transaction ran is run next in one transaction (group commit): one BEGIN and
-    one COMMIT, and every page the group touches written to the WAL once. Each work still sees the ones
-    before it, exactly as if committed one by one. If one raises, the group is rolled back, that work gets
-    its error, and the others run again without it: a failed work writes nothing, as alone."""
+    one COMMIT, and every page the group touches written to the WAL once. Each work runs in a savepoint of
+    its own and sees the ones before it, exactly as if committed one by one; one that raises is rolled back
+    to its savepoint and gets its error, and the others go on: a failed work writes nothing, as alone."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._queue: SimpleQueue[tuple[Work, asyncio.Future[Any]] | None] = SimpleQueue()
+        self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._serve, name="slotbot-sqlite-writer", daemon=True)
         self._thread.start()
 
@@ -115,6 +117,7 @@ class _Writer:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        self._drop()
         self.engine.dispose()
 
     def _serve(self) -> None:
@@ -144,35 +147,52 @@ class _Writer:
                 return
 
     def _run(self, works: list[Work]) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any] | None] = [None] * len(works)
-        todo = list(range(len(works)))
-        while todo:
-            with self.engine.connect() as conn:
+        try:
+            return self._group(works)
+        except Exception as error:  # BEGIN or COMMIT failed (locked too long, disk full): nothing written
+            self._drop()
+            return [(False, error)] * len(works)
+
+    def _group(self, works: list[Work]) -> list[tuple[bool, Any]]:
+        conn = self._connection()
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            transaction = conn.begin()
+            if len(works) == 1:
                 try:
-                    transaction = conn.begin()
-                except Exception as error:  # the database is locked or away: nothing ran
-                    for index in todo:
-                        outcomes[index] = (False, error)
-                    break
-                failed = None
-                for index in todo:
+                    outcomes.append((True, works[0](conn)))
+                except Exception as error:
+                    transaction.rollback()
+                    outcomes.append((False, error))
+                    return list(outcomes)
+            else:
+                for work in works:
+                    savepoint = conn.begin_nested()
                     try:
-                        outcomes[index] = (True, works[index](conn))
+                        outcomes.append((True, work(conn)))
                     except Exception as error:
-                        outcomes[index] = (False, error)
-                        failed = index
-                        break
-                if failed is None:
-                    try:
-                        transaction.commit()
-                    except Exception as error:
-                        for index in todo:
-                            outcomes[index] = (False, error)
-                    break
-                transaction.rollback()
-                # The works before the failed one wrote into the rolled-back transaction: run them again.
-                todo.remove(failed)
-        return [outcome for outcome in outcomes if outcome is not None]
+                        savepoint.rollback()
+                        outcomes.append((False, error))
+                    else:
+                        savepoint.commit()
+            transaction.commit()
+            return list(outcomes)
+        finally:
+            # A failed work's traceback holds this frame, and the frame this list: empty it rather than leave
+            # a cycle for the garbage collector (at a few hundred lost races a minute, it shows).
+            outcomes.clear()
+
+    def _connection(self) -> Connection:
+        # One connection for the thread's life: a new Connection per transaction is garbage for the collector.
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
 
 
 def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
