@@ -35,6 +35,7 @@ from storage.outbox import Outbox
 from storage.store import Store
 
 log = logging.getLogger("slotbot.serve")
+GC_THRESHOLDS = (50_000, 20, 100)
 SHUTDOWN_GRACE_S = 10.0
 EXPIRY_SWEEP_S = 30.0
 
@@ -194,9 +195,12 @@ async def serve(settings: Settings, *, host: str, port: int) -> int:
     logs.configure(secrets)
     service = await build(settings)
     # Everything made so far (modules, the libraries' models, the business) lives as long as the process:
-    # out of the garbage collector's way, a full collection takes a fraction of the time.
+    # out of the garbage collector's way, a full collection takes a fraction of the time. And a request's
+    # objects live for its whole turn: collected young every 700 allocations, most of them survive into the
+    # older generations and are scanned again and again (under load 9% of the time went to the collector).
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
