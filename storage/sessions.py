@@ -205,17 +205,15 @@ _LEASE_IF = (
     .where(_AT_VERSION)
     .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
 )
-_COMMIT = (
-    update(conversations)
-    .where(_AT_VERSION)
-    .values(
-        data=bindparam("b_data"),
-        version=bindparam("b_next"),
-        lease_owner=None,
-        lease_until=None,
-        updated_at=bindparam("b_now", type_=c.updated_at.type),
-    )
-)
+# A saved step: the new data at the next version, no lease.
+_SAVED = {
+    "data": bindparam("b_data"),
+    "version": bindparam("b_next"),
+    "lease_owner": None,
+    "lease_until": None,
+    "updated_at": bindparam("b_now", type_=c.updated_at.type),
+}
+_COMMIT = update(conversations).where(_AT_VERSION).values(_SAVED)
 _CREATE = insert(conversations)
 _TAKE = (
     update(conversations)
@@ -231,13 +229,7 @@ _SAVE = (
         c.version == bindparam("b_version"),
         c.lease_owner == bindparam("b_owner"),
     )
-    .values(
-        data=bindparam("b_data"),
-        version=bindparam("b_next"),
-        lease_owner=None,
-        lease_until=None,
-        updated_at=bindparam("b_now", type_=c.updated_at.type),
-    )
+    .values(_SAVED)
 )
 
 

@@ -8,12 +8,13 @@ Every test runs with a guard that refuses any connection or name lookup other th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -404,6 +405,21 @@ async def test_webhook_secret_and_commands(tg: FakeTelegram) -> None:
     assert len(tg.violations) == 7
 
 
+@contextlib.asynccontextmanager
+async def _bot_webhook(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> AsyncIterator[str]:
+    """A bot's webhook endpoint on 127.0.0.1 for the fake to deliver to; yields its URL."""
+    app = web.Application()
+    app.router.add_post("/tg", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}/tg"
+    finally:
+        await runner.cleanup()
+
+
 async def test_webhook_delivery_sends_the_secret_header(tg: FakeTelegram) -> None:
     received: list[tuple[str | None, dict[str, Any]]] = []
 
@@ -411,22 +427,11 @@ async def test_webhook_delivery_sends_the_secret_header(tg: FakeTelegram) -> Non
         received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/tg", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
+    async with _bot_webhook(webhook) as url:
         await call(tg, "setWebhook", {"url": "https://bot.example.com/tg", "secret_token": "s3cret"})
         update = tg.message_update(42, "/start")
-        status, _ = await tg.deliver_webhook(update, url=f"http://{host}:{port}/tg")
-        await tg.deliver_webhook(
-            update, url=f"http://{host}:{port}/tg"
-        )  # Telegram redelivers unanswered ones
-    finally:
-        await runner.cleanup()
+        status, _ = await tg.deliver_webhook(update, url=url)
+        await tg.deliver_webhook(update, url=url)  # Telegram redelivers unanswered ones
     assert status == 200 and received == [("s3cret", update), ("s3cret", update)]
 
 
@@ -437,14 +442,6 @@ async def test_a_method_in_a_webhook_answer_is_checked_and_recorded_like_a_call(
         await request.read()
         return answers.pop(0)
 
-    app = web.Application()
-    app.router.add_post("/tg", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}/tg"
     press = tg.callback_update(42, "slot:1", message_id=1)
     query_id = press["callback_query"]["id"]
     answer = {"method": "answerCallbackQuery", "callback_query_id": query_id}
@@ -460,14 +457,12 @@ async def test_a_method_in_a_webhook_answer_is_checked_and_recorded_like_a_call(
         web.json_response({}),
         web.Response(),
     ]
-    try:
+    async with _bot_webhook(webhook) as url:
         for _ in range(5):
             assert (await tg.deliver_webhook(press, url=url))[0] in (200, 503)
         assert (await tg.deliver_webhook(tg.message_update(42, "hi"), url=url))[0] == 200
         await tg.deliver_webhook(tg.message_update(42, "again"), url=url)
         await tg.deliver_webhook(tg.message_update(42, "and again"), url=url)
-    finally:
-        await runner.cleanup()
     assert len(tg.violations) == 2
     assert "answerCallbackQuery.text: must be 0-200 characters" in tg.violations[0]
     assert "answerCallbackQueries: no such method" in tg.violations[1]
