@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -100,13 +101,15 @@ class Runner:
     async def handle(self, key: str, event: ev.Event) -> list[Reply]:
         """The replies to one event of conversation `key`, returned rather than sent (the terminal chat)."""
         async with self._one_at_a_time(key):
-            return await self._handle(key, event)
+            replies, _ = await self._turns(key, event, None)
+            return replies
 
     async def receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
         """Handle one platform message: drop a redelivery, run the step, and write the session, the outbound
         messages and the inbound record in one transaction. Returns what was queued for sending."""
         async with self._one_at_a_time(inbound.key):
-            return await self._receive(inbound, renderer)
+            _, outgoing = await self._turns(inbound.key, inbound.event, (inbound, renderer))
+            return outgoing
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -121,60 +124,60 @@ class Runner:
             if entry.users == 0:
                 del self._locks[key]
 
-    async def _receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+    async def _turns(
+        self, key: str, event: ev.Event, platform: tuple[Inbound, Renderer] | None
+    ) -> tuple[list[Reply], list[Outgoing]]:
+        """`_turn` until it is not stale, waiting while another process holds the conversation."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LEASE_WAIT_S
         while True:
             try:
-                return await self._turn(inbound, renderer)
+                return await self._turn(key, event, platform)
             except _Stale as stale:
-                self._sessions.pop(inbound.key, None)
+                self._sessions.pop(key, None)
                 if loop.time() > deadline:
-                    raise ConversationBusy(inbound.key) from None
+                    raise ConversationBusy(key) from None
                 if stale.busy:
                     await asyncio.sleep(LEASE_POLL_S)
-            except Duplicate:
-                log.info("dropped a redelivered %s message %s", inbound.channel, inbound.dedup_id)
-                return []
+            except Duplicate:  # only a platform message has an id to be redelivered by
+                inbound = platform[0] if platform else None
+                if inbound is not None:
+                    log.info("dropped a redelivered %s message %s", inbound.channel, inbound.dedup_id)
+                return [], []
 
-    async def _turn(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+    async def _turn(
+        self, key: str, event: ev.Event, platform: tuple[Inbound, Renderer] | None
+    ) -> tuple[list[Reply], list[Outgoing]]:
         """One try at a turn: step from the session as last known, then save it over that version in one
-        transaction with the outbox, the inbound record and the identity. A step with effects first leases the
-        conversation at that version. Raises _Stale if the conversation moved on meanwhile."""
-        key, dedup = inbound.key, inbound.dedup_id
-        version, session = await self._session(inbound)
+        transaction with what the platform message brings (the outbox, the inbound record, the identity). A
+        step with effects first leases the conversation at that version. Raises _Stale if the conversation
+        moved on meanwhile. Without `platform` (the terminal chat) only the session is written."""
+        inbound = platform[0] if platform else None
+        version, session = await self._session(key, inbound)
         lease: Lease | None = None
 
         async def before_effects() -> None:
             nonlocal lease
-            seen = (lambda conn: identities.seen(conn, inbound.channel, dedup)) if dedup else None
+            seen = None
+            if inbound is not None and inbound.dedup_id:
+                seen = partial(identities.seen, channel=inbound.channel, external_id=inbound.dedup_id)
             lease = await self.sessions.lease_if(key, version, owner=self.owner, now=self.clock(), seen=seen)
             if lease is None:
                 raise _Stale(busy=True)
 
         try:
-            session, replies, results = await self._run(session, inbound.event, before_effects)
+            session, replies, results = await self._run(session, event, before_effects)
             now = self.clock()
-            outgoing = renderer.render(replies, inbound)
-            queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
-            queued += self.notify(results, session) if self.notify else []
-            handoff = self.handoff
-            lease_to = handoff.owner if handoff is not None and handoff.accepting else None
+            outgoing: list[Outgoing] = []
+            queued: list[tuple[str, str, str, dict[str, Any]]] = []
             claimed: list[outbox.Message] = []
-
-            def also(conn: Connection) -> None:
-                if dedup and not identities.remember(conn, inbound.channel, dedup, now):
-                    raise Duplicate(key)
-                identities.touch(
-                    conn,
-                    inbound.channel,
-                    inbound.chat_id,
-                    now,
-                    customer_id=session.customer_id,
-                    language=session.lang,
-                )
-                claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
-
+            also = None
+            if platform is not None:
+                inbound, renderer = platform
+                outgoing = renderer.render(replies, inbound)
+                queued += [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
+                queued += self.notify(results, session) if self.notify else []
+                also = self._records(inbound, session, now, queued, claimed)
             data = dumps(session)
             if lease is None:
                 saved = await self.sessions.commit(key, version, data, owner=self.owner, now=now, also=also)
@@ -184,23 +187,51 @@ class Runner:
                 saved = lease.version + 1
             else:
                 log.warning("conversation %s: lease lost before saving; the step is not saved", key)
-                return []
+                return [], []
         except BaseException:
             if lease is not None:
                 await self.sessions.release(lease)
             raise
         self._keep(key, saved, session)
-        if handoff is not None:
+        if platform is not None and self.handoff is not None:
             # Ours to send now; what waits behind a chat's earlier messages is claimed from the store.
-            handoff.submit(claimed)
+            self.handoff.submit(claimed)
             if len(claimed) < len(queued):
-                handoff.wake()
-        return outgoing
+                self.handoff.wake()
+        return replies, outgoing
 
-    async def _session(self, inbound: Inbound) -> tuple[int | None, Session]:
+    def _records(
+        self,
+        inbound: Inbound,
+        session: Session,
+        now: datetime,
+        queued: list[tuple[str, str, str, dict[str, Any]]],
+        claimed: list[outbox.Message],
+    ) -> Callable[[Connection], None]:
+        """What a platform message writes with its step: the inbound record (a redelivery raises Duplicate),
+        the chat's identity, and the outbox, whose rows handed to this process's sender land in `claimed`."""
+        handoff = self.handoff
+        lease_to = handoff.owner if handoff is not None and handoff.accepting else None
+
+        def write(conn: Connection) -> None:
+            dedup = inbound.dedup_id
+            if dedup and not identities.remember(conn, inbound.channel, dedup, now):
+                raise Duplicate(inbound.key)
+            identities.touch(
+                conn,
+                inbound.channel,
+                inbound.chat_id,
+                now,
+                customer_id=session.customer_id,
+                language=session.lang,
+            )
+            claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
+
+        return write
+
+    async def _session(self, key: str, inbound: Inbound | None) -> tuple[int | None, Session]:
         """The conversation's version (None: not stored yet) and session, from this process's copy if it
         can be trusted, else from the store."""
-        key = inbound.key
         kept = self._sessions.get(key)
         if kept is not None and self._trust_kept:
             return kept
@@ -222,9 +253,11 @@ class Runner:
         if len(kept) > SESSIONS_KEPT:
             del kept[next(iter(kept))]  # the least recently saved
 
-    async def _new_session(self, inbound: Inbound) -> Session:
+    async def _new_session(self, inbound: Inbound | None) -> Session:
         """A first message: the app's language if offered, and what we know of the person already."""
         business = self.business
+        if inbound is None:  # the terminal chat
+            return Session(lang=business.default_language)
         lang = inbound.language if inbound.language in business.languages else business.default_language
         session = Session(lang=lang, phone=inbound.phone or "")
         known = await self.store.customer_for_chat(inbound.channel, inbound.chat_id, inbound.phone)
@@ -234,28 +267,6 @@ class Runner:
             )
             session = replace(session, lang=known.language or session.lang)
         return session
-
-    async def _handle(self, key: str, event: ev.Event) -> list[Reply]:
-        lease = await self._acquire(key)
-        try:
-            session = loads(lease.data) if lease.data else Session(lang=self.business.default_language)
-            session, replies, _ = await self._run(session, event)
-        except BaseException:
-            await self.sessions.release(lease)
-            raise
-        if not await self.sessions.save(lease, dumps(session), now=self.clock()):
-            log.warning("conversation %s: lease lost before saving; the step is not saved", key)
-        return replies
-
-    async def _acquire(self, key: str, seen: Callable[[Connection], bool] | None = None) -> Lease:
-        deadline = asyncio.get_running_loop().time() + LEASE_WAIT_S
-        while True:
-            lease = await self.sessions.acquire(key, owner=self.owner, now=self.clock(), seen=seen)
-            if lease is not None:
-                return lease
-            if asyncio.get_running_loop().time() > deadline:
-                raise ConversationBusy(key)
-            await asyncio.sleep(0.05)
 
     async def _run(
         self,

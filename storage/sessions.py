@@ -51,36 +51,12 @@ class _Moved(Exception):
 class Lease:
     key: str
     owner: str
-    version: int
-    data: str | None
-    duplicate: bool = False  # the inbound message was handled already; nothing was taken
+    version: int  # the version it was taken at; the save makes the next
 
 
 class Sessions:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def acquire(
-        self,
-        key: str,
-        *,
-        owner: str,
-        now: datetime,
-        seconds: int = 30,
-        seen: Callable[[Connection], bool] | None = None,
-    ) -> Lease | None:
-        """Take the conversation for `seconds`; None while another owner holds an unexpired lease. With
-        `seen`, a message it reports as handled already comes back as a `duplicate` lease, not taken."""
-
-        def work(conn: Connection) -> Lease | None:
-            if seen is not None and seen(conn):
-                return Lease(key, owner, -1, None, duplicate=True)
-            return _acquire(conn, key, owner, now, seconds)
-
-        try:
-            return await self.db.transaction(work)
-        except IntegrityError:  # another process created the row first
-            return None
 
     async def save(
         self, lease: Lease, data: str, *, now: datetime, also: Callable[[Connection], None] | None = None
@@ -130,7 +106,7 @@ class Sessions:
                 raise Duplicate(key)
             if version is None:
                 conn.execute(_CREATE, _new_row(key, 0, None, now, owner, now_ts + seconds))
-                return Lease(key, owner, 0, None)
+                return Lease(key, owner, 0)
             values = {
                 "b_key": key,
                 "b_version": version,
@@ -139,7 +115,7 @@ class Sessions:
                 "b_until": now_ts + seconds,
             }
             taken = conn.execute(_LEASE_IF, values).rowcount == 1
-            return Lease(key, owner, version, None) if taken else None
+            return Lease(key, owner, version) if taken else None
 
         try:
             return await self.db.transaction(work)
@@ -215,13 +191,6 @@ _SAVED = {
 }
 _COMMIT = update(conversations).where(_AT_VERSION).values(_SAVED)
 _CREATE = insert(conversations)
-_TAKE = (
-    update(conversations)
-    .where(c.key == bindparam("b_key"), _FREE_OR_OURS)
-    .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
-    .returning(c.version, c.data)
-)
-_EXISTS = select(c.key).where(c.key == bindparam("b_key"))
 _SAVE = (
     update(conversations)
     .where(
@@ -231,18 +200,6 @@ _SAVE = (
     )
     .values(_SAVED)
 )
-
-
-def _acquire(conn: Connection, key: str, owner: str, now: datetime, seconds: int) -> Lease | None:
-    now_ts = int(now.timestamp())
-    values = {"b_key": key, "b_now_ts": now_ts, "b_owner": owner, "b_until": now_ts + seconds}
-    row = conn.execute(_TAKE, values).first()
-    if row is not None:
-        return Lease(key, owner, row.version, row.data)
-    if conn.execute(_EXISTS, {"b_key": key}).first() is not None:
-        return None
-    conn.execute(_CREATE, _new_row(key, 0, None, now, owner, now_ts + seconds))
-    return Lease(key, owner, 0, None)
 
 
 def _new_row(

@@ -174,7 +174,10 @@ async def test_a_turn_waits_while_another_process_holds_the_conversation(
 ) -> None:
     runner = Runner(Store(database, _business()), lambda: NOW, "p1")
     await _say(runner, "48", "hi", 1)
-    other = await Sessions(database).acquire("telegram:48", owner="p2", now=NOW)
+    sessions = Sessions(database)
+    started = await sessions.read("telegram:48")
+    assert started is not None
+    other = await sessions.lease_if("telegram:48", started.version, owner="p2", now=NOW)
     assert other is not None
     monkeypatch.setattr("bot.runner.LEASE_WAIT_S", 0.2)
     with pytest.raises(ConversationBusy):
