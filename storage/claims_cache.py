@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import Database
 from storage.models import MAX_CLAIM_SECONDS, claims, resource_versions
 
+_NEVER = float("-inf")
 _HISTORY_S = 2 * 86_400  # how far into the past a reload reaches; searches never look further back
 
 
@@ -50,7 +51,7 @@ class ClaimsCache:
         """Live claims per resource overlapping [lo, hi) as of `now_ts`."""
         now = monotonic()
         checked = self._checked
-        due = [r for r in resources if now - checked.get(r, -self._recheck_after) >= self._recheck_after]
+        due = [r for r in resources if now - checked.get(r, _NEVER) >= self._recheck_after]
         if due:
             async with db.reading() as conn:
                 rows = (await conn.execute(_VERSIONS, {"b_resources": due})).all()

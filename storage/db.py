@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
-GROUP_MAX = 32
+GROUP_MAX = 32  # write transactions committed together at most
 # aiosqlite gives every connection a thread; one past the pool's size is opened and closed around a single
 # query. Under load a process has a few dozen reads in flight (each waits for its thread and the event loop).
-SQLITE_READERS = 48  # write transactions committed together at most
+SQLITE_READERS = 48
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
 

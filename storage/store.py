@@ -37,8 +37,8 @@ TOO_FAR = "too_far"
 UNKNOWN_SERVICE = "unknown_service"
 UNKNOWN_SPECIALIST = "unknown_specialist"
 
-# When several specialists refuse a time for different reasons, tell the customer the most useful one.
 RECHECK_S = 1.0  # one writing process: how late another process's booking may show in slots on offer
+# When several specialists refuse a time for different reasons, tell the customer the most useful one.
 _REASON_ORDER = (TAKEN, TOO_LATE, TOO_FAR, OUTSIDE_HOURS, UNKNOWN_SPECIALIST)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 T = TypeVar("T")
