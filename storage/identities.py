@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import Prepared
 from storage.models import identities, inbound
 
 i = identities.c
@@ -26,30 +27,33 @@ class Identity:
     last_inbound_at: datetime | None
 
 
-_SEEN = select(inbound.c.external_id).where(
-    inbound.c.channel == bindparam("b_channel"), inbound.c.external_id == bindparam("b_id")
+_SEEN = Prepared(
+    select(inbound.c.external_id).where(
+        inbound.c.channel == bindparam("b_channel"), inbound.c.external_id == bindparam("b_id")
+    )
 )
 # Recording a message id doubles as the check for a redelivery: the row is there already or it is not.
 _REMEMBER = {
-    "sqlite": sqlite.insert(inbound).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(inbound).on_conflict_do_nothing(),
+    "sqlite": Prepared(sqlite.insert(inbound).on_conflict_do_nothing()),
+    "postgresql": Prepared(postgresql.insert(inbound).on_conflict_do_nothing()),
 }
 _TOUCHED = update(identities).where(i.channel == bindparam("b_channel"), i.chat_id == bindparam("b_chat"))
-_TOUCH = _TOUCHED.values(
+_TOUCH_VALUES = _TOUCHED.values(
     last_inbound_at=bindparam("b_at", type_=i.last_inbound_at.type), language=bindparam("b_lang")
 )
-_TOUCH_KNOWN = _TOUCH.values(customer_id=bindparam("b_who"))
+_TOUCH = Prepared(_TOUCH_VALUES)
+_TOUCH_KNOWN = Prepared(_TOUCH_VALUES.values(customer_id=bindparam("b_who")))
 
 
 def seen(conn: Connection, channel: str, external_id: str) -> bool:
     """Whether this platform message id was handled already."""
-    return conn.execute(_SEEN, {"b_channel": channel, "b_id": external_id}).first() is not None
+    return _SEEN.run(conn, {"b_channel": channel, "b_id": external_id}).fetchone() is not None
 
 
 def remember(conn: Connection, channel: str, external_id: str, now: datetime) -> bool:
     """Record this platform message id as handled; False if it was recorded already."""
     values = {"channel": channel, "external_id": external_id, "received_at": now}
-    return conn.execute(_REMEMBER[conn.dialect.name], values).rowcount == 1
+    return _REMEMBER[conn.dialect.name].run(conn, values).rowcount == 1
 
 
 def identity(conn: Connection, channel: str, chat_id: str) -> Identity | None:
@@ -74,7 +78,7 @@ def touch(
         changes["customer_id"] = customer_id
     statement = _TOUCH_KNOWN if customer_id is not None else _TOUCH
     values = {"b_channel": channel, "b_chat": chat_id, "b_at": now, "b_lang": language, "b_who": customer_id}
-    done = conn.execute(statement, values)
+    done = statement.run(conn, values)
     if done.rowcount == 0:
         try:
             with conn.begin_nested():

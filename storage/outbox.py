@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
-from storage.db import Database
+from storage.db import Database, Prepared
 from storage.models import outbox
 
 o = outbox.c
@@ -69,27 +69,36 @@ def enqueue(
             for method, params in items
         ]
         if not take:
-            conn.execute(_INSERT, rows)
+            _INSERT.run_many(conn, rows)
             continue
-        ids = conn.execute(_INSERT_CLAIMED, rows).scalars()
-        claimed += [
-            Message(id, channel, chat_id, method, params, 0)
-            for id, (method, params) in zip(ids, items, strict=True)
-        ]
+        for row, (method, params) in zip(rows, items, strict=True):
+            id = _INSERT_CLAIMED.run(conn, row).fetchall()[0][0]
+            claimed.append(Message(id, channel, chat_id, method, params, 0))
     return claimed
 
 
-_WAITING = (
+_WAITING = Prepared(
     select(o.id)
     .where(o.channel == bindparam("b_channel"), o.chat_id == bindparam("b_chat"), o.status == "pending")
     .limit(1)
 )
-_INSERT = insert(outbox)
-_INSERT_CLAIMED = insert(outbox).returning(o.id, sort_by_parameter_order=True)
+_INSERT = Prepared(insert(outbox))
+_INSERT_CLAIMED = Prepared(insert(outbox).returning(o.id))
+_SENT = Prepared(
+    update(outbox)
+    .where(o.id == bindparam("b_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("b_now", type_=o.sent_at.type),
+        attempts=o.attempts + 1,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
 
 
 def _waiting(conn: Connection, channel: str, chat_id: str) -> bool:
-    return conn.execute(_WAITING, {"b_channel": channel, "b_chat": chat_id}).first() is not None
+    return _WAITING.run(conn, {"b_channel": channel, "b_chat": chat_id}).fetchone() is not None
 
 
 class Outbox:
@@ -111,12 +120,8 @@ class Outbox:
 
     async def sent_many(self, ids: Sequence[int], *, now: datetime) -> None:
         """Mark delivered messages sent, all in one transaction."""
-        statement = (
-            update(outbox)
-            .where(o.id.in_(ids))
-            .values(status="sent", sent_at=now, attempts=o.attempts + 1, lease_owner=None, lease_until=None)
-        )
-        await self.db.transaction(lambda conn: conn.execute(statement))
+        rows = [{"b_id": id, "b_now": now} for id in ids]
+        await self.db.transaction(lambda conn: _SENT.run_many(conn, rows))
 
     async def renew(self, ids: Sequence[int], *, owner: str, now: datetime, lease: int = LEASE_S) -> int:
         """Extend our lease on messages we still mean to send (waiting behind a chat's pacing)."""

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database
+from storage.db import Database, Prepared
 from storage.models import conversations
 
 c = conversations.c
@@ -73,7 +73,7 @@ class Sessions:
         }
 
         def work(conn: Connection) -> bool:
-            if conn.execute(_SAVE, values).rowcount != 1:
+            if _SAVE.run(conn, values).rowcount != 1:
                 return False
             if also is not None:
                 also(conn)
@@ -105,7 +105,7 @@ class Sessions:
             if seen is not None and seen(conn):
                 raise Duplicate(key)
             if version is None:
-                conn.execute(_CREATE, _new_row(key, 0, None, now, owner, now_ts + seconds))
+                _CREATE.run(conn, _new_row(key, 0, None, now, owner, now_ts + seconds))
                 return Lease(key, owner, 0)
             values = {
                 "b_key": key,
@@ -114,7 +114,7 @@ class Sessions:
                 "b_now_ts": now_ts,
                 "b_until": now_ts + seconds,
             }
-            taken = conn.execute(_LEASE_IF, values).rowcount == 1
+            taken = _LEASE_IF.run(conn, values).rowcount == 1
             return Lease(key, owner, version) if taken else None
 
         try:
@@ -140,7 +140,7 @@ class Sessions:
         def work(conn: Connection) -> int | None:
             if version is None:
                 try:
-                    conn.execute(_CREATE, _new_row(key, 1, data, now, None, None))
+                    _CREATE.run(conn, _new_row(key, 1, data, now, None, None))
                 except IntegrityError:  # another process started this conversation first
                     raise _Moved from None
             else:
@@ -153,7 +153,7 @@ class Sessions:
                     "b_next": version + 1,
                     "b_now": now,
                 }
-                if conn.execute(_COMMIT, values).rowcount != 1:
+                if _COMMIT.run(conn, values).rowcount != 1:
                     return None
             if also is not None:
                 also(conn)
@@ -176,7 +176,7 @@ _FREE_OR_OURS = or_(
 )
 _AT_VERSION = (c.key == bindparam("b_key")) & (c.version == bindparam("b_version")) & _FREE_OR_OURS
 _READ = select(c.version, c.data, c.lease_owner, c.lease_until).where(c.key == bindparam("b_key"))
-_LEASE_IF = (
+_LEASE_IF = Prepared(
     update(conversations)
     .where(_AT_VERSION)
     .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
@@ -189,9 +189,9 @@ _SAVED = {
     "lease_until": None,
     "updated_at": bindparam("b_now", type_=c.updated_at.type),
 }
-_COMMIT = update(conversations).where(_AT_VERSION).values(_SAVED)
-_CREATE = insert(conversations)
-_SAVE = (
+_COMMIT = Prepared(update(conversations).where(_AT_VERSION).values(_SAVED))
+_CREATE = Prepared(insert(conversations))
+_SAVE = Prepared(
     update(conversations)
     .where(
         c.key == bindparam("b_key"),

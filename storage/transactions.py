@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Insert, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, Insert, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from storage.availability import check_slot, claims_for
 from storage.business import Business, Service
+from storage.db import Prepared
 from storage.models import bookings, claims, resource_versions
 
 TAKEN = "taken"
@@ -26,8 +27,26 @@ EXPIRED = "expired"
 CANCELLED = "cancelled"
 LIVE = ("held", "confirmed")
 
-_INSERT_BOOKING = insert(bookings)
-_INSERT_CLAIMS = insert(claims)
+_INSERT_BOOKING = Prepared(insert(bookings).returning(bookings.c.id))
+_INSERT_CLAIMS = Prepared(insert(claims))
+# An expired hold's claims on a resource, overlapping a time about to be claimed.
+_RELEASE_EXPIRED = Prepared(
+    update(claims)
+    .where(claims.c.active, claims.c.expires_ts.is_not(None), claims.c.expires_ts <= bindparam("b_now"))
+    .where(
+        claims.c.resource == bindparam("b_resource"),
+        claims.c.start_ts < bindparam("b_end"),
+        claims.c.end_ts > bindparam("b_start"),
+    )
+    .values(active=False)
+)
+_RELEASE = Prepared(
+    update(claims).where(claims.c.booking_id == bindparam("b_booking"), claims.c.active).values(active=False)
+)
+_CLAIMED = Prepared(select(claims.c.resource).where(claims.c.booking_id == bindparam("b_booking")).distinct())
+_CONFIRM_CLAIMS = Prepared(
+    update(claims).where(claims.c.booking_id == bindparam("b_booking")).values(expires_ts=None)
+)
 _BUMP: Insert = (
     pg_insert(resource_versions)
     .values(resource=bindparam("resource"), version=1)
@@ -103,7 +122,7 @@ def hold(
     touch(conn, [resource for resource, _, _ in wanted])
     if free_expired:
         release_expired(conn, wanted, ts(values["created_at"]))
-    booking_id = new_id(conn.execute(_INSERT_BOOKING, values))
+    booking_id = int(_INSERT_BOOKING.run(conn, values).fetchall()[0][0])
     claim(conn, service, booking_id, wanted, ts(values["expires_at"]))
     return Booking(id=booking_id, **{k: values[k] for k in Booking.__dataclass_fields__ if k in values})
 
@@ -128,7 +147,7 @@ def claim(
         }
         for resource, start, end in wanted
     ]
-    conn.execute(_INSERT_CLAIMS, rows)
+    _INSERT_CLAIMS.run_many(conn, rows)
 
 
 def free_seat(conn: Connection, resource: str, start_ts: int, capacity: int) -> int:
@@ -144,16 +163,11 @@ def free_seat(conn: Connection, resource: str, start_ts: int, capacity: int) -> 
 
 def release_expired(conn: Connection, wanted: Sequence[tuple[str, int, int]], now_ts: int) -> None:
     """Let expired holds go from the times about to be claimed, so that the database stops counting them."""
-    overlapping = [
-        and_(claims.c.resource == resource, claims.c.start_ts < end, claims.c.end_ts > start)
+    rows = [
+        {"b_now": now_ts, "b_resource": resource, "b_start": start, "b_end": end}
         for resource, start, end in wanted
     ]
-    conn.execute(
-        update(claims)
-        .where(claims.c.active, claims.c.expires_ts.is_not(None), claims.c.expires_ts <= now_ts)
-        .where(or_(*overlapping))
-        .values(active=False)
-    )
+    _RELEASE_EXPIRED.run_many(conn, rows)
 
 
 # ---------------------------------------------------------------- confirm, cancel, expire, move
@@ -178,7 +192,7 @@ def confirm(
     changes: dict[str, Any] = {"status": "confirmed", "expires_at": None, "updated_at": now}
     if paid is not None:
         changes["paid"] = paid
-    conn.execute(update(claims).where(claims.c.booking_id == booking_id).values(expires_ts=None))
+    _CONFIRM_CLAIMS.run(conn, {"b_booking": booking_id})
     return change(conn, booking_id, changes)
 
 
@@ -250,9 +264,7 @@ def locked(conn: Connection, booking_id: int) -> Booking:
 
 def claimed(conn: Connection, booking_id: int) -> list[str]:
     """The resources a booking holds (or last held): its claim rows, not today's config, are the truth."""
-    return list(
-        conn.execute(select(claims.c.resource).where(claims.c.booking_id == booking_id).distinct()).scalars()
-    )
+    return [row[0] for row in _CLAIMED.run(conn, {"b_booking": booking_id}).fetchall()]
 
 
 def touch(conn: Connection, resources: Iterable[str]) -> None:
@@ -264,9 +276,7 @@ def touch(conn: Connection, resources: Iterable[str]) -> None:
 
 
 def release(conn: Connection, booking_id: int) -> None:
-    conn.execute(
-        update(claims).where(claims.c.booking_id == booking_id, claims.c.active).values(active=False)
-    )
+    _RELEASE.run(conn, {"b_booking": booking_id})
 
 
 def change(conn: Connection, booking_id: int, changes: dict[str, Any]) -> Booking:
