@@ -59,5 +59,4 @@ class WhatsAppWindow:
         query = select(identities.c.last_inbound_at).where(
             identities.c.channel == "whatsapp", identities.c.chat_id == chat_id
         )
-        async with self.db.reading() as conn:
-            return (await conn.execute(query)).scalar()
+        return await self.db.query(lambda conn: conn.execute(query).scalar())

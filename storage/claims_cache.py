@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from time import monotonic
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, select
 
 from storage.db import Database
 from storage.models import MAX_CLAIM_SECONDS, claims, resource_versions
@@ -53,26 +52,21 @@ class ClaimsCache:
         checked = self._checked
         due = [r for r in resources if now - checked.get(r, _NEVER) >= self._recheck_after]
         if due:
-            async with db.reading() as conn:
-                rows = (await conn.execute(_VERSIONS, {"b_resources": due})).all()
-                versions = {resource: version for resource, version in rows}
-                stale = [
-                    r
-                    for r in due
-                    if r not in self._resources or self._resources[r].version != versions.get(r, 0)
-                ]
-                if stale:
-                    await self._load(conn, stale, versions, now_ts - _HISTORY_S)
+            await db.query(lambda conn: self._refresh(conn, due, now_ts - _HISTORY_S))
             if self._recheck_after > 0:
                 checked.update(dict.fromkeys(due, now))
         return {r: _window(self._resources[r], lo, hi, now_ts) for r in resources}
 
-    async def _load(
-        self, conn: AsyncConnection, stale: list[str], versions: dict[str, int], floor: int
-    ) -> None:
+    def _refresh(self, conn: Connection, due: list[str], floor: int) -> None:
+        """Read the versions of `due` and reload the claims of those that changed."""
+        versions = {resource: version for resource, version in conn.execute(_VERSIONS, {"b_resources": due})}
+        stale = [
+            r for r in due if r not in self._resources or self._resources[r].version != versions.get(r, 0)
+        ]
+        if not stale:
+            return
         fresh = {r: _Resource(versions.get(r, 0)) for r in stale}
-        rows = (await conn.execute(_CLAIMS, {"b_resources": stale, "b_floor": floor})).all()
-        for resource, start, end, expires in rows:
+        for resource, start, end, expires in conn.execute(_CLAIMS, {"b_resources": stale, "b_floor": floor}):
             if expires is None:
                 fresh[resource].fixed.append((start, end))
             else:

@@ -2,11 +2,12 @@
 
 A write transaction is a plain function of a SQLAlchemy `Connection` (`Database.transaction(work)`), so its
 statements run back to back without an event-loop round trip each:
-- SQLite: on a writer thread of its own with the standard driver; every transaction starts with
-  `BEGIN IMMEDIATE`, so it holds the write lock from its first read and two check-then-insert transactions can
-  never interleave (other processes wait on the lock, up to the busy timeout). Transactions that queue up
-  while one runs are committed together (group commit, `_Writer`). Reads use aiosqlite with plain deferred
-  transactions and never queue behind a writer (WAL).
+- SQLite: with the standard driver, on the event loop's thread while no other process writes and on a
+  writer thread when one does (`_Writer`); every transaction starts with `BEGIN IMMEDIATE`, so it holds the
+  write lock from its first read and two check-then-insert transactions can never interleave (other
+  processes wait on the lock, up to the busy timeout). Transactions asked for together are committed
+  together (group commit). Reads use aiosqlite with plain deferred transactions and never queue behind a
+  writer (WAL).
 - PostgreSQL: asyncpg, with the work run through `AsyncConnection.run_sync`.
 """
 
@@ -30,6 +31,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 GROUP_MAX = 32  # write transactions committed together at most
+CHECKPOINT_GROUPS = 200  # groups committed on the event loop between two checkpoints of the WAL
+_CHECKPOINT = "checkpoint"  # asks the writer thread for one
 # aiosqlite gives every connection a thread; one past the pool's size is opened and closed around a single
 # query. Under load a process has a few dozen reads in flight (each waits for its thread and the event loop).
 SQLITE_READERS = 48
@@ -60,6 +63,17 @@ class Database:
         async with self._write_async.begin() as conn:
             return await conn.run_sync(work)
 
+    async def query(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, which only reads, on a read connection: it sees what was committed. On SQLite it runs
+        right here on the event loop's thread, as the writes do: under WAL a read never waits for a writer,
+        and a thread in between would cost more than the query. Elsewhere through the async driver."""
+        if self._writer is not None:
+            conn = self._writer.reader()
+            if conn is not None:
+                return work(conn)
+        async with self.read.connect() as reading:
+            return await reading.run_sync(work)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         async with self.read.connect() as conn:
@@ -70,6 +84,7 @@ class Database:
         if self._write_async is not None and self._write_async is not self.read:
             await self._write_async.dispose()
         if self._writer is not None:
+            self._writer.flush()
             await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
 
 
@@ -80,7 +95,12 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
     if dialect == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("the store needs a SQLite file, not an in-memory database")
-        write = _sqlite_writer(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
+        sync_url = parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+        writer = _Writer(
+            _sqlite_writer(sync_url, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S, checkpoints=True),
+            _sqlite_writer(sync_url, busy_timeout_s=0, checkpoints=False),
+            _sqlite_reader(sync_url),
+        )
         # Reads run in autocommit mode: no BEGIN, no rollback, one round trip a query. Nothing reads twice
         # expecting one snapshot (the claims cache reads versions before claims, which is safe either way).
         read = create_async_engine(
@@ -91,43 +111,109 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,
         )
-        _configure_sqlite(read.sync_engine, begin=None)
-        return Database(url, dialect, read, _writer=_Writer(write))
+        _configure_sqlite(read.sync_engine, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S)
+        return Database(url, dialect, read, _writer=writer)
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return Database(url, dialect, engine, _write_async=engine)
 
 
 class _Writer:
-    """SQLite's one writer: a thread with one connection that runs write transactions in order.
+    """SQLite's one writer: write transactions run in order, on one connection at a time.
 
-    Whatever queued up while a transaction ran is run next in one transaction (group commit): one BEGIN and
-    one COMMIT, and every page the group touches written to the WAL once. Each work runs in a savepoint of
-    its own and sees the ones before it, exactly as if committed one by one; one that raises is rolled back
-    to its savepoint and gets its error, and the others go on: a failed work writes nothing, as alone."""
+    Transactions asked for in one turn of the event loop run together at the end of that turn (group
+    commit): one BEGIN IMMEDIATE and one COMMIT, and every page the group touches written to the WAL once.
+    Each work runs in a savepoint of its own and sees the ones before it, exactly as if committed one by one;
+    one that raises is rolled back to its savepoint and gets its error, and the others go on: a failed work
+    writes nothing, as alone.
 
-    def __init__(self, engine: Engine) -> None:
+    A group runs right on the event loop's thread while the write lock is free, which it is unless another
+    process writes: a statement takes microseconds, and a thread in between would cost more than the
+    statements themselves (the interpreter lock changes hands after every statement, each time after a
+    wait of up to the 5-ms switch interval while the loop is busy). When the lock is taken, the group goes
+    to a thread of its own that waits for it (up to the busy timeout), so the loop never blocks on another
+    process; transactions from any other event loop go there too. The loop's connection leaves the WAL's
+    checkpoints to that thread as well, since a checkpoint writes and syncs the database file."""
+
+    def __init__(self, engine: Engine, inline: Engine, reads: Engine) -> None:
         self.engine = engine
-        self._queue: SimpleQueue[tuple[Work, asyncio.Future[Any]] | None] = SimpleQueue()
+        self._queue: SimpleQueue[tuple[Work, asyncio.Future[Any]] | str | None] = SimpleQueue()
         self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._serve, name="slotbot-sqlite-writer", daemon=True)
         self._thread.start()
+        self._inline = inline
+        self._inline_conn: Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # whose thread runs groups inline
+        self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._groups = 0  # run inline since the last checkpoint
+        self._closed = False
+        self._reads = reads
+        self._read_conn: Connection | None = None
+
+    def reader(self) -> Connection | None:
+        """The read connection of the event loop whose thread runs transactions inline, if that is the loop
+        running now (else None: read through the async engine)."""
+        if not self._here(asyncio.get_running_loop()):
+            return None
+        if self._read_conn is None or self._read_conn.closed or self._read_conn.invalidated:
+            self._read_conn = self._reads.connect()
+        return self._read_conn
 
     def submit(self, work: Work) -> asyncio.Future[Any]:
-        future = asyncio.get_running_loop().create_future()
-        self._queue.put((work, future))
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if self._here(loop):
+            if not self._pending:
+                loop.call_soon(self.flush)
+            self._pending.append((work, future))
+        else:
+            self._queue.put((work, future))
         return future
 
+    def _here(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether `loop`'s thread runs things inline: the first loop to ask, until it closes."""
+        if self._loop is not loop and (self._loop is None or self._loop.is_closed()) and not self._pending:
+            self._loop = loop
+        return self._loop is loop and not self._closed
+
+    def flush(self) -> None:
+        """Run what this loop asked for, in groups: here if the write lock is free, else on the thread."""
+        pending, self._pending = self._pending, []
+        for first in range(0, len(pending), GROUP_MAX):
+            group = pending[first : first + GROUP_MAX]
+            try:
+                outcomes = self._run(self._inline_connection(), [work for work, _ in group], inline=True)
+            except _LockTaken:
+                for item in group:
+                    self._queue.put(item)
+                continue
+            _settle([(future, ok, value) for (_, future), (ok, value) in zip(group, outcomes, strict=True)])
+            self._groups += 1
+        if self._groups >= CHECKPOINT_GROUPS:
+            self._groups = 0
+            self._queue.put(_CHECKPOINT)
+
     def close(self) -> None:
+        self._closed = True
         self._queue.put(None)
         self._thread.join()
-        self._drop()
+        self._drop(inline=False)
+        self._drop(inline=True)
+        if self._read_conn is not None:
+            with contextlib.suppress(Exception):
+                self._read_conn.close()
         self.engine.dispose()
+        self._inline.dispose()
+        self._reads.dispose()
 
     def _serve(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
+            if item == _CHECKPOINT:
+                self._checkpoint()
+                continue
+            assert not isinstance(item, str)
             group = [item]
             stop = False
             while len(group) < GROUP_MAX:
@@ -138,8 +224,10 @@ class _Writer:
                 if more is None:
                     stop = True
                     break
+                if isinstance(more, str):
+                    continue  # a checkpoint: this group's commit may well make one anyway
                 group.append(more)
-            outcomes = self._run([work for work, _ in group])
+            outcomes = self._run(self._connection(), [work for work, _ in group], inline=False)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
             for (_, future), (ok, value) in zip(group, outcomes, strict=True):
                 by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
@@ -149,30 +237,37 @@ class _Writer:
             if stop:
                 return
 
-    def _run(self, works: list[Work]) -> list[tuple[bool, Any]]:
+    def _run(self, conn: Connection, works: list[Work], *, inline: bool) -> list[tuple[bool, Any]]:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
         try:
-            return self._group(works)
-        except Exception as error:  # BEGIN or COMMIT failed (locked too long, disk full): nothing written
-            self._drop()
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if inline and error.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                raise _LockTaken from None
+            self._drop(inline)
+            return [(False, _wrapped(conn, "BEGIN IMMEDIATE", (), error))] * len(works)
+        try:
+            return self._group(conn, raw, works)
+        except Exception as error:  # COMMIT failed (disk full, I/O error): nothing written
+            self._drop(inline)
             return [(False, error)] * len(works)
 
-    def _group(self, works: list[Work]) -> list[tuple[bool, Any]]:
-        conn = self._connection()
+    @staticmethod
+    def _group(conn: Connection, raw: Any, works: list[Work]) -> list[tuple[bool, Any]]:
+        """The works in the transaction just begun, which ends here: committed, or rolled back if the only
+        work failed. Savepoints and the transaction's end are the driver's own: SQLAlchemy's nested
+        transactions cost several times the statements, and a work's own begin_nested nests inside."""
         outcomes: list[tuple[bool, Any]] = []
         try:
-            transaction = conn.begin()
             if len(works) == 1:
                 try:
                     outcomes.append((True, works[0](conn)))
                 except Exception as error:
-                    transaction.rollback()
                     outcomes.append((False, error))
+                    _end(conn, raw, "ROLLBACK")
                     return list(outcomes)
             else:
-                # Savepoints on the driver itself: SQLAlchemy's nested transactions cost several times the
-                # statements, and nothing here needs them tracked (a work's own begin_nested nests inside).
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
                 for work in works:
                     raw.execute("SAVEPOINT slotbot_work")
                     try:
@@ -181,12 +276,18 @@ class _Writer:
                         raw.execute("ROLLBACK TO slotbot_work")
                         outcomes.append((False, error))
                     raw.execute("RELEASE slotbot_work")
-            transaction.commit()
+            _end(conn, raw, "COMMIT")
             return list(outcomes)
         finally:
             # A failed work's traceback holds this frame, and the frame this list: empty it rather than leave
             # a cycle for the garbage collector (at a few hundred lost races a minute, it shows).
             outcomes.clear()
+
+    def _checkpoint(self) -> None:
+        raw = self._connection().connection.dbapi_connection
+        assert raw is not None
+        with contextlib.suppress(sqlite3.Error):  # readers in the way: the next one will do
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _connection(self) -> Connection:
         # One connection for the thread's life: a new Connection per transaction is garbage for the collector.
@@ -194,11 +295,93 @@ class _Writer:
             self._conn = self.engine.connect()
         return self._conn
 
-    def _drop(self) -> None:
-        if self._conn is not None:
+    def _inline_connection(self) -> Connection:
+        if self._inline_conn is None or self._inline_conn.closed or self._inline_conn.invalidated:
+            self._inline_conn = self._inline.connect()
+        return self._inline_conn
+
+    def _drop(self, inline: bool) -> None:
+        conn = self._inline_conn if inline else self._conn
+        if conn is not None:
             with contextlib.suppress(Exception):
-                self._conn.close()
+                conn.close()
+        if inline:
+            self._inline_conn = None
+        else:
             self._conn = None
+
+
+class _LockTaken(Exception):
+    """Another process holds SQLite's write lock: the group waits for it on the writer thread."""
+
+
+def _end(conn: Connection, raw: Any, how: str) -> None:
+    """End the transaction: SQLAlchemy's record of it too, if a work's statement started one there."""
+    if conn.in_transaction():
+        if how == "COMMIT":
+            conn.commit()  # the driver's commit() commits our BEGIN as well
+        else:
+            conn.rollback()
+    if raw.in_transaction:
+        raw.execute(how)
+
+
+def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in settled:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _sqlite_writer(url: str, *, busy_timeout_s: float, checkpoints: bool) -> Engine:
+    # One connection per engine, kept for its life. Transactions are begun and ended on the driver, so the
+    # pool's own rollback on return would only add a statement.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+        pool_reset_on_return=None,
+    )
+    _configure_sqlite(engine, busy_timeout_s=busy_timeout_s, checkpoints=checkpoints)
+    return engine
+
+
+def _sqlite_reader(url: str) -> Engine:
+    # Autocommit: no BEGIN, no rollback, one statement a query. Nothing reads twice expecting one snapshot.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+    )
+    _configure_sqlite(engine, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, busy_timeout_s: float, checkpoints: bool = True) -> None:
+    pragmas = [
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        f"busy_timeout={int(busy_timeout_s * 1000)}",
+    ]
+    if not checkpoints:
+        pragmas.append("wal_autocheckpoint=0")
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver: BEGIN is always ours (the writer's, or none for reads).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
 
 
 class Ran(Protocol):
@@ -307,45 +490,3 @@ class _Plan:
             value = params[name] if required else params.get(name, literal)
             out.append(value if process is None or value is None else process(value))
         return out
-
-
-def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
-    for future, ok, value in settled:
-        if future.cancelled():
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
-
-
-def _sqlite_writer(url: str) -> Engine:
-    # One writer thread, one connection. Transactions always end in commit or rollback inside engine.begin(),
-    # so the pool's own rollback on return would only add a statement.
-    engine = create_engine(
-        url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-        pool_size=1,
-        max_overflow=0,
-        pool_reset_on_return=None,
-    )
-    _configure_sqlite(engine, begin="BEGIN IMMEDIATE")
-    return engine
-
-
-def _configure_sqlite(engine: Engine, *, begin: str | None) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver, so that our own BEGIN below is the one that runs.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    if begin is None:
-        return
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)

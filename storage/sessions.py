@@ -83,8 +83,7 @@ class Sessions:
 
     async def read(self, key: str) -> Stored | None:
         """The conversation as stored, without taking anything; None if it never started."""
-        async with self.db.reading() as conn:
-            row = (await conn.execute(_READ, {"b_key": key})).first()
+        row = await self.db.query(lambda conn: conn.execute(_READ, {"b_key": key}).first())
         return None if row is None else Stored(row.version, row.data, row.lease_owner, row.lease_until)
 
     async def lease_if(

@@ -105,20 +105,22 @@ class Store:
         linked = select(identities.c.customer_id).where(
             identities.c.channel == channel, identities.c.chat_id == chat_id
         )
-        async with self.db.reading() as conn:
-            customer_id = (await conn.execute(linked)).scalar()
+
+        def find(conn: Connection) -> Customer | None:
+            customer_id = conn.execute(linked).scalar()
             if customer_id is None and phone:
                 by_phone = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id)
-                customer_id = (await conn.execute(by_phone.limit(1))).scalar()
+                customer_id = conn.execute(by_phone.limit(1)).scalar()
             if customer_id is None:
                 return None
-            row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).one()
-        return Customer(row.id, row.name, row.phone, row.language)
+            row = conn.execute(select(customers).where(customers.c.id == customer_id)).one()
+            return Customer(row.id, row.name, row.phone, row.language)
+
+        return await self.db.query(find)
 
     async def customer_by_phone(self, phone: str) -> int | None:
         query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)
-        async with self.db.reading() as conn:
-            return (await conn.execute(query)).scalar()
+        return await self.db.query(lambda conn: conn.execute(query).scalar())
 
     # ---------------------------------------------------------------- reads
 
@@ -152,8 +154,8 @@ class Store:
         return _ts(lo), _ts(hi)
 
     async def booking(self, booking_id: int) -> Booking | None:
-        async with self.db.reading() as conn:
-            row = (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+        query = select(bookings).where(bookings.c.id == booking_id)
+        row = await self.db.query(lambda conn: conn.execute(query).first())
         return tx.as_booking(row) if row else None
 
     async def bookings(
@@ -169,8 +171,7 @@ class Store:
             query = query.where(bookings.c.customer_id == customer_id)
         if since is not None:
             query = query.where(bookings.c.end > since)
-        async with self.db.reading() as conn:
-            found = [tx.as_booking(row) for row in (await conn.execute(query)).all()]
+        found = await self.db.query(lambda conn: [tx.as_booking(row) for row in conn.execute(query)])
         return [b for b in found if b.is_live(live_at)] if live_at else found
 
     async def count_live_claims(self, resource: str, *, now: datetime) -> int:
