@@ -284,10 +284,14 @@ class _Writer:
             outcomes.clear()
 
     def _checkpoint(self) -> None:
+        # RESTART, not PASSIVE: it takes the write lock, so the log is copied whole with nothing appended
+        # meanwhile and the next transaction starts it again from the top. A passive checkpoint beside a
+        # steady stream of writes never finishes, and the log would only grow. Groups on the loop meanwhile
+        # find the lock taken and queue here behind it.
         raw = self._connection().connection.dbapi_connection
         assert raw is not None
-        with contextlib.suppress(sqlite3.Error):  # readers in the way: the next one will do
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with contextlib.suppress(sqlite3.Error):  # a reader kept past the busy timeout: the next one will do
+            raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def _connection(self) -> Connection:
         # One connection for the thread's life: a new Connection per transaction is garbage for the collector.

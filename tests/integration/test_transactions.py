@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database
+from storage import db as db_module
+from storage.db import Database, open_database
+from storage.migrate import upgrade
 from storage.models import inbound, resource_versions
 from tests.sample import NOW
 
@@ -65,3 +70,90 @@ async def test_a_work_refused_by_a_constraint_fails_alone(database: Database) ->
     async with database.reading() as conn:
         ids = (await conn.execute(select(inbound.c.external_id).where(inbound.c.channel == "test"))).scalars()
         assert sorted(ids) == ["m0", "m2", "m4", "m6", "m8", "same"]
+
+
+async def test_a_read_sees_what_was_committed_just_before(database: Database) -> None:
+    for n in range(3):
+        await database.transaction(
+            lambda conn, n=n: conn.execute(insert(resource_versions).values(resource=f"r{n}", version=n))
+        )
+        count = await database.query(lambda conn: len(conn.execute(select(v.resource)).all()))
+        assert count == n + 1
+
+
+# ------------------------------------------------ SQLite: the loop thread and the writer thread
+
+
+async def _sqlite(url: str) -> Database:
+    database = open_database(url)
+    await upgrade(database)
+    return database
+
+
+async def test_while_another_process_holds_the_write_lock_the_loop_goes_on_and_the_write_waits(
+    sqlite_url: str,
+) -> None:
+    database = await _sqlite(sqlite_url)
+    other = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    other.execute("INSERT INTO resource_versions (resource, version) VALUES ('theirs', 1)")
+    write = asyncio.ensure_future(
+        database.transaction(
+            lambda conn: conn.execute(insert(resource_versions).values(resource="ours", version=1))
+        )
+    )
+    ticks = 0
+    while ticks < 20:  # the event loop is not blocked by the wait for the lock
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not write.done()
+    other.execute("COMMIT")
+    other.close()
+    await write
+    rows = await database.query(lambda conn: sorted(conn.execute(select(v.resource)).scalars()))
+    assert rows == ["ours", "theirs"]
+    await database.dispose()
+
+
+async def test_a_write_from_another_event_loop_goes_through_the_writer_thread(sqlite_url: str) -> None:
+    database = await _sqlite(sqlite_url)
+    await database.transaction(
+        lambda conn: conn.execute(insert(resource_versions).values(resource="a", version=1))
+    )
+
+    def elsewhere() -> list[str]:
+        async def main() -> list[str]:
+            await database.transaction(
+                lambda conn: conn.execute(insert(resource_versions).values(resource="b", version=1))
+            )
+            return await database.query(lambda conn: sorted(conn.execute(select(v.resource)).scalars()))
+
+        return asyncio.run(main())
+
+    assert await asyncio.get_running_loop().run_in_executor(None, elsewhere) == ["a", "b"]
+    await database.dispose()
+
+
+async def test_checkpoints_keep_the_write_ahead_log_from_growing(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_module, "CHECKPOINT_GROUPS", 5)
+    database = await _sqlite(sqlite_url)
+    wal = Path(sqlite_url.split("///", 1)[1] + "-wal")
+    payload = "x" * 100_000
+    sizes = []
+
+    def barrier() -> None:  # a write from another loop: the writer thread runs it after the checkpoint asked
+        asyncio.run(database.transaction(lambda conn: None))
+
+    for n in range(60):  # 6 MB written in all, in 60 groups
+        sizes.append(wal.stat().st_size)
+        await database.transaction(
+            lambda conn, n=n: conn.execute(
+                insert(inbound).values(channel="wal", external_id=f"{n}{payload}", received_at=NOW)
+            )
+        )
+        if n % 5 == 4:
+            await asyncio.get_running_loop().run_in_executor(None, barrier)
+    assert max(sizes) < 1_500_000  # without the checkpoints, over 6 MB
+    await database.dispose()
