@@ -118,7 +118,7 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
 
 
 class _Writer:
-    """SQLite's one writer: write transactions run in order, on one connection at a time.
+    """SQLite's one writer: write transactions run in groups, one group at a time.
 
     Transactions asked for in one turn of the event loop run together at the end of that turn (group
     commit): one BEGIN IMMEDIATE and one COMMIT, and every page the group touches written to the WAL once.
@@ -177,6 +177,8 @@ class _Writer:
 
     def flush(self) -> None:
         """Run what this loop asked for, in groups: here if the write lock is free, else on the thread."""
+        if not self._pending or self._loop is not asyncio.get_running_loop():
+            return
         pending, self._pending = self._pending, []
         for first in range(0, len(pending), GROUP_MAX):
             group = pending[first : first + GROUP_MAX]
@@ -186,6 +188,8 @@ class _Writer:
                 for item in group:
                     self._queue.put(item)
                 continue
+            except Exception as error:  # no connection to be had (the file gone, the disk full)
+                outcomes = [(False, error)] * len(group)
             _settle([(future, ok, value) for (_, future), (ok, value) in zip(group, outcomes, strict=True)])
             self._groups += 1
         if self._groups >= CHECKPOINT_GROUPS:
@@ -227,7 +231,10 @@ class _Writer:
                 if isinstance(more, str):
                     continue  # a checkpoint: this group's commit may well make one anyway
                 group.append(more)
-            outcomes = self._run(self._connection(), [work for work, _ in group], inline=False)
+            try:
+                outcomes = self._run(self._connection(), [work for work, _ in group], inline=False)
+            except Exception as error:  # no connection to be had
+                outcomes = [(False, error)] * len(group)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
             for (_, future), (ok, value) in zip(group, outcomes, strict=True):
                 by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
