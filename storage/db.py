@@ -396,8 +396,8 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_s: float, checkpoints: boo
 
 
 class Ran(Protocol):
-    """What a `Prepared` statement returns: the driver's cursor on SQLite's writer, SQLAlchemy's result
-    elsewhere. Rows are plain tuples (indexable by position) on both."""
+    """What a `Prepared` statement returns: the driver's cursor (SQLAlchemy's result where the driver takes
+    named parameters). Rows are indexable by position."""
 
     @property
     def rowcount(self) -> int: ...
@@ -406,11 +406,11 @@ class Ran(Protocol):
 
 
 class Prepared:
-    """A statement built once for the hottest writes. In SQLite's writer it runs straight on the driver:
-    compiled once, its parameters put in order and converted by the statement's own bind processors (the
-    UTC datetimes among them). That skips SQLAlchemy's work per execution — the cache key, the execution
-    context, the result wrapper — which costs about ten times the statement itself. Elsewhere (PostgreSQL)
-    it is an ordinary `conn.execute`.
+    """A statement built once for the hottest writes, run straight on the driver's connection: compiled once
+    per dialect, its parameters put in order and converted by the statement's own bind processors (the UTC
+    datetimes among them). That skips SQLAlchemy's work per execution — the cache key, the execution
+    context, the result wrapper — which on SQLite costs about ten times the statement itself. On PostgreSQL
+    the driver is SQLAlchemy's asyncpg adapter, which still prepares and caches each statement.
 
     Parameters are named as for `conn.execute`: the bindparams' names, or an INSERT's column keys. Only
     statements whose results need no conversion (ids, counts, plain text) are taken; an INSERT may not
@@ -420,45 +420,51 @@ class Prepared:
 
     def __init__(self, statement: Select[Any] | UpdateBase) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, ...] | None, _Plan] = {}
+        self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan | None] = {}
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> Ran:
-        if conn.dialect.driver != "pysqlite":
-            return conn.execute(self.statement, params)
         plan = self._plan(conn, params)
+        if plan is None:
+            return conn.execute(self.statement, params)
         raw = conn.connection.dbapi_connection
         assert raw is not None
         values = plan.values(params)
         try:
-            return raw.execute(plan.sql, values)
-        except sqlite3.Error as error:
+            if plan.shortcut:
+                return raw.execute(plan.sql, values)
+            cursor = raw.cursor()
+            cursor.execute(plan.sql, values)
+            return cursor
+        except conn.dialect.loaded_dbapi.Error as error:
             raise _wrapped(conn, plan.sql, values, error) from error
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """The statement once per row (an executemany), for statements that return nothing."""
         if not rows:
             return
-        if conn.dialect.driver != "pysqlite":
+        plan = self._plan(conn, rows[0])
+        if plan is None:
             conn.execute(self.statement, list(rows))
             return
-        plan = self._plan(conn, rows[0])
         raw = conn.connection.dbapi_connection
         assert raw is not None
         values = [plan.values(row) for row in rows]
         try:
-            raw.executemany(plan.sql, values)
-        except sqlite3.Error as error:
+            raw.cursor().executemany(plan.sql, values)
+        except conn.dialect.loaded_dbapi.Error as error:
             raise _wrapped(conn, plan.sql, values, error) from error
 
-    def _plan(self, conn: Connection, params: Mapping[str, Any]) -> _Plan:
-        keys = tuple(params) if self.statement.is_insert else None
-        plan = self._plans.get(keys)
-        if plan is None:
-            plan = self._plans[keys] = _Plan.compile(self.statement, conn.dialect, keys)
-        return plan
+    def _plan(self, conn: Connection, params: Mapping[str, Any]) -> _Plan | None:
+        dialect = conn.dialect
+        key = (dialect.name, tuple(params) if self.statement.is_insert else None)
+        try:
+            return self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = _Plan.compile(self.statement, dialect, key[1])
+            return plan
 
 
-def _wrapped(conn: Connection, sql: str, values: Any, error: sqlite3.Error) -> DBAPIError:
+def _wrapped(conn: Connection, sql: str, values: Any, error: Exception) -> DBAPIError:
     """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError...), as callers expect."""
     dbapi = conn.dialect.loaded_dbapi
     wrapped = DBAPIError.instance(sql, values, error, dbapi.Error, dialect=conn.dialect)
@@ -469,15 +475,19 @@ def _wrapped(conn: Connection, sql: str, values: Any, error: sqlite3.Error) -> D
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    shortcut: bool  # the driver's connection executes directly (sqlite3), without a cursor of ours
     # (name, required, literal value, bind processor) for each "?" in order
     slots: tuple[tuple[str, bool, Any, Callable[[Any], Any] | None], ...]
 
     @classmethod
     def compile(
         cls, statement: Select[Any] | UpdateBase, dialect: Dialect, keys: tuple[str, ...] | None
-    ) -> _Plan:
+    ) -> _Plan | None:
+        """The plan, or None where the driver takes named parameters: there SQLAlchemy runs it."""
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
-        assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.positiontup is None:
+            return None
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError(f"Prepared: Python-side defaults are not applied: {compiled.string}")
         if any(bind.expanding for bind in compiled.binds.values()):
@@ -493,7 +503,7 @@ class _Plan:
             process = processors.get(name)
             assert process is None or callable(process)  # a tuple of them is only for tuple binds
             slots.append((name, required, bind.value, process))
-        return cls(compiled.string, tuple(slots))
+        return cls(compiled.string, dialect.driver == "pysqlite", tuple(slots))
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
         out = []
