@@ -270,6 +270,9 @@ class _Writer:
         except Exception as error:  # COMMIT failed (disk full, I/O error): nothing written
             self._drop(inline)
             return [(False, error)] * len(works)
+        except BaseException:  # interrupted mid-group: closing the connection rolls the transaction back
+            self._drop(inline)
+            raise
 
     @staticmethod
     def _group(conn: Connection, raw: Any, works: list[Work]) -> list[tuple[bool, Any]]:
