@@ -34,8 +34,9 @@ GROUP_MAX = 32  # write transactions committed together at most
 CHECKPOINT_GROUPS = 200  # groups committed on the event loop between two checkpoints of the WAL
 _CHECKPOINT = "checkpoint"  # asks the writer thread for one
 # aiosqlite gives every connection a thread; one past the pool's size is opened and closed around a single
-# query. Under load a process has a few dozen reads in flight (each waits for its thread and the event loop).
-SQLITE_READERS = 48
+# query. The hot reads run on the loop's thread (`Database.query`); these serve the rest (health checks, the
+# expiry sweep, counts), rarely more than a few at once.
+SQLITE_READERS = 8
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
 
