@@ -6,8 +6,8 @@ statements run back to back without an event-loop round trip each:
   writer thread when one does (`_Writer`); every transaction starts with `BEGIN IMMEDIATE`, so it holds the
   write lock from its first read and two check-then-insert transactions can never interleave (other
   processes wait on the lock, up to the busy timeout). Transactions asked for together are committed
-  together (group commit). Reads use aiosqlite with plain deferred transactions and never queue behind a
-  writer (WAL).
+  together (group commit). Reads (`Database.query`) run on the loop's thread too, on a connection of their
+  own in autocommit, and never queue behind a writer (WAL); `Database.reading()` offers aiosqlite.
 - PostgreSQL: asyncpg, with the work run through `AsyncConnection.run_sync`.
 """
 
@@ -98,9 +98,9 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
             raise ValueError("the store needs a SQLite file, not an in-memory database")
         sync_url = parsed.set(drivername="sqlite").render_as_string(hide_password=False)
         writer = _Writer(
-            _sqlite_writer(sync_url, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S, checkpoints=True),
-            _sqlite_writer(sync_url, busy_timeout_s=0, checkpoints=False),
-            _sqlite_reader(sync_url),
+            thread=_sqlite_engine(sync_url, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S),
+            loop=_sqlite_engine(sync_url, busy_timeout_s=0, checkpoints=False),
+            reads=_sqlite_engine(sync_url, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S, autocommit=True),
         )
         # Reads run in autocommit mode: no BEGIN, no rollback, one round trip a query. Nothing reads twice
         # expecting one snapshot (the claims cache reads versions before claims, which is safe either way).
@@ -146,29 +146,23 @@ class _Writer:
     process; transactions from any other event loop go there too. The loop's connection leaves the WAL's
     checkpoints to that thread as well, since a checkpoint writes and syncs the database file."""
 
-    def __init__(self, engine: Engine, inline: Engine, reads: Engine) -> None:
-        self.engine = engine
+    def __init__(self, *, thread: Engine, loop: Engine, reads: Engine) -> None:
+        # One connection each, kept for its life: a Connection per transaction is garbage for the collector.
+        self._on_thread = _Kept(thread)
+        self._on_loop = _Kept(loop)
+        self._reads = _Kept(reads)
         self._queue: SimpleQueue[tuple[Work, asyncio.Future[Any]] | str | None] = SimpleQueue()
-        self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._serve, name="slotbot-sqlite-writer", daemon=True)
         self._thread.start()
-        self._inline = inline
-        self._inline_conn: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # whose thread runs groups inline
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._groups = 0  # run inline since the last checkpoint
         self._closed = False
-        self._reads = reads
-        self._read_conn: Connection | None = None
 
     def reader(self) -> Connection | None:
         """The read connection of the event loop whose thread runs transactions inline, if that is the loop
         running now (else None: read through the async engine)."""
-        if not self._here(asyncio.get_running_loop()):
-            return None
-        if self._read_conn is None or self._read_conn.closed or self._read_conn.invalidated:
-            self._read_conn = self._reads.connect()
-        return self._read_conn
+        return self._reads.get() if self._here(asyncio.get_running_loop()) else None
 
     def submit(self, work: Work) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -195,7 +189,7 @@ class _Writer:
         for first in range(0, len(pending), GROUP_MAX):
             group = pending[first : first + GROUP_MAX]
             try:
-                outcomes = self._run(self._inline_connection(), [work for work, _ in group], inline=True)
+                outcomes = self._run(self._on_loop, [work for work, _ in group], inline=True)
             except _LockTaken:
                 for item in group:
                     self._queue.put(item)
@@ -212,14 +206,8 @@ class _Writer:
         self._closed = True
         self._queue.put(None)
         self._thread.join()
-        self._drop(inline=False)
-        self._drop(inline=True)
-        if self._read_conn is not None:
-            with contextlib.suppress(Exception):
-                self._read_conn.close()
-        self.engine.dispose()
-        self._inline.dispose()
-        self._reads.dispose()
+        for kept in (self._on_thread, self._on_loop, self._reads):
+            kept.close()
 
     def _serve(self) -> None:
         while True:
@@ -244,7 +232,7 @@ class _Writer:
                     continue  # a checkpoint: this group's commit may well make one anyway
                 group.append(more)
             try:
-                outcomes = self._run(self._connection(), [work for work, _ in group], inline=False)
+                outcomes = self._run(self._on_thread, [work for work, _ in group], inline=False)
             except Exception as error:  # no connection to be had
                 outcomes = [(False, error)] * len(group)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
@@ -256,7 +244,9 @@ class _Writer:
             if stop:
                 return
 
-    def _run(self, conn: Connection, works: list[Work], *, inline: bool) -> list[tuple[bool, Any]]:
+    @staticmethod
+    def _run(kept: _Kept, works: list[Work], *, inline: bool) -> list[tuple[bool, Any]]:
+        conn = kept.get()
         raw = conn.connection.dbapi_connection
         assert raw is not None
         try:
@@ -264,15 +254,15 @@ class _Writer:
         except sqlite3.OperationalError as error:
             if inline and error.sqlite_errorcode == sqlite3.SQLITE_BUSY:
                 raise _LockTaken from None
-            self._drop(inline)
+            kept.drop()
             return [(False, _wrapped(conn, "BEGIN IMMEDIATE", (), error))] * len(works)
         try:
-            return self._group(conn, raw, works)
+            return _Writer._group(conn, raw, works)
         except Exception as error:  # COMMIT failed (disk full, I/O error): nothing written
-            self._drop(inline)
+            kept.drop()
             return [(False, error)] * len(works)
         except BaseException:  # interrupted mid-group: closing the connection rolls the transaction back
-            self._drop(inline)
+            kept.drop()
             raise
 
     @staticmethod
@@ -310,31 +300,34 @@ class _Writer:
         # meanwhile and the next transaction starts it again from the top. A passive checkpoint beside a
         # steady stream of writes never finishes, and the log would only grow. Groups on the loop meanwhile
         # find the lock taken and queue here behind it.
-        raw = self._connection().connection.dbapi_connection
+        raw = self._on_thread.get().connection.dbapi_connection
         assert raw is not None
         with contextlib.suppress(sqlite3.Error):  # a reader kept past the busy timeout: the next one will do
             raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
-    def _connection(self) -> Connection:
-        # One connection for the thread's life: a new Connection per transaction is garbage for the collector.
-        if self._conn is None or self._conn.closed or self._conn.invalidated:
-            self._conn = self.engine.connect()
-        return self._conn
 
-    def _inline_connection(self) -> Connection:
-        if self._inline_conn is None or self._inline_conn.closed or self._inline_conn.invalidated:
-            self._inline_conn = self._inline.connect()
-        return self._inline_conn
+class _Kept:
+    """An engine's one connection, opened when first needed and again after it was dropped or broke."""
 
-    def _drop(self, inline: bool) -> None:
-        conn = self._inline_conn if inline else self._conn
-        if conn is not None:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    def get(self) -> Connection:
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self.engine.connect()
+        return conn
+
+    def drop(self) -> None:
+        if self._conn is not None:
             with contextlib.suppress(Exception):
-                conn.close()
-        if inline:
-            self._inline_conn = None
-        else:
+                self._conn.close()
             self._conn = None
+
+    def close(self) -> None:
+        self.drop()
+        self.engine.dispose()
 
 
 class _LockTaken(Exception):
@@ -362,31 +355,21 @@ def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
             future.set_exception(value)
 
 
-def _sqlite_writer(url: str, *, busy_timeout_s: float, checkpoints: bool) -> Engine:
-    # One connection per engine, kept for its life. Transactions are begun and ended on the driver, so the
-    # pool's own rollback on return would only add a statement.
+def _sqlite_engine(
+    url: str, *, busy_timeout_s: float, checkpoints: bool = True, autocommit: bool = False
+) -> Engine:
+    """An engine of one connection, kept for its life (`_Kept`). Transactions are begun and ended on the
+    driver, and reads in autocommit need none, so the pool's own rollback on return would only add a
+    statement."""
     engine = create_engine(
         url,
         connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
         pool_size=1,
         max_overflow=0,
         pool_reset_on_return=None,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     _configure_sqlite(engine, busy_timeout_s=busy_timeout_s, checkpoints=checkpoints)
-    return engine
-
-
-def _sqlite_reader(url: str) -> Engine:
-    # Autocommit: no BEGIN, no rollback, one statement a query. Nothing reads twice expecting one snapshot.
-    engine = create_engine(
-        url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-        pool_size=1,
-        max_overflow=0,
-        isolation_level="AUTOCOMMIT",
-        pool_reset_on_return=None,
-    )
-    _configure_sqlite(engine, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S)
     return engine
 
 
