@@ -13,9 +13,9 @@ from bot.cli import now_utc, print_json, zone
 from bot.config import Settings
 from bot.console import chat as console_chat
 from storage.availability import Slot
+from storage.booking import Booking
 from storage.db import open_database
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.store import Booking
 
 
 async def db(settings: Settings, args: argparse.Namespace) -> int:

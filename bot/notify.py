@@ -11,8 +11,8 @@ from bot.window import business_initiated
 from conversations import events as ev
 from conversations.session import Session
 from conversations.texts import catalogue, text
+from storage.booking import Booking
 from storage.business import Business, Contact
-from storage.store import Booking
 
 Queued = tuple[str, str, str, dict[str, Any]]
 

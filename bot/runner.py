@@ -27,8 +27,9 @@ from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from conversations.view import BookingsMiss, View, ViewMiss
 from storage import identities, outbox
+from storage.booking import Outcome
 from storage.sessions import Duplicate, Lease, Sessions
-from storage.store import Outcome, Store
+from storage.store import Store
 
 log = logging.getLogger("slotbot.runner")
 

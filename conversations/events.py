@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.store import Booking
+from storage.booking import Booking
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from conversations.effects import CancelBooking, ConfirmBooking, MoveBooking, Re
 from conversations.rules import cancel_refusal, move_refusal, refund_due
 from conversations.session import Draft
 from conversations.turn import Turn
-from storage.store import Booking
+from storage.booking import Booking
 
 
 def show_bookings(turn: Turn) -> None:

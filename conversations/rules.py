@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from storage.booking import Booking
 from storage.business import Business
-from storage.store import Booking
 
 # Bookings that came through these cannot be changed by the customer themselves.
 LOCKED_ORIGINS = ("package", "coupon", "approval")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from storage.availability import Busy, Slot, free_slots, free_starts
+from storage.booking import Booking
 from storage.business import Business
-from storage.store import Booking
 
 
 class ViewMiss(Exception):

@@ -14,16 +14,13 @@ from math import gcd
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from storage.booking import OUTSIDE_HOURS, TOO_FAR, TOO_LATE, UNKNOWN_SPECIALIST
 from storage.business import Business, ClassSession, Schedule, Service, Specialist, TimeRange
 
 STAFF = "staff"
 ROOM = "room"
 CLASS = "class"
 
-UNKNOWN_SPECIALIST = "unknown_specialist"
-OUTSIDE_HOURS = "outside_hours"
-TOO_LATE = "too_late"
-TOO_FAR = "too_far"
 
 # resource key -> live claims on it as (start, end) in UTC epoch seconds, buffers included.
 # For a class resource each booked seat is one claim.

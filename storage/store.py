@@ -23,19 +23,23 @@ from sqlalchemy.exc import IntegrityError
 from storage import transactions as tx
 from storage.availability import Slot, check_slot, class_resource, free_slots, room_resource
 from storage.availability import staff_resource as staff_key
+from storage.booking import (
+    OUTSIDE_HOURS,
+    TAKEN,
+    TOO_FAR,
+    TOO_LATE,
+    UNKNOWN_SERVICE,
+    UNKNOWN_SPECIALIST,
+    Booking,
+    Outcome,
+)
 from storage.business import Business, Service
 from storage.claims_cache import ClaimsCache
 from storage.db import Database
 from storage.models import bookings, claims, customers, identities
-from storage.transactions import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking, Refused
+from storage.transactions import Refused
 
-__all__ = ["CANCELLED", "EXPIRED", "NOT_FOUND", "TAKEN", "Booking", "Outcome", "Store"]
-
-OUTSIDE_HOURS = "outside_hours"
-TOO_LATE = "too_late"
-TOO_FAR = "too_far"
-UNKNOWN_SERVICE = "unknown_service"
-UNKNOWN_SPECIALIST = "unknown_specialist"
+__all__ = ["Booking", "Outcome", "Store"]
 
 RECHECK_S = 1.0  # one writing process: how late another process's booking may show in slots on offer
 # When several specialists refuse a time for different reasons, tell the customer the most useful one.
@@ -54,16 +58,6 @@ class Customer:
     name: str
     phone: str | None
     language: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    booking: Booking | None = None
-    reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
 
 def _is_claim_conflict(error: IntegrityError) -> bool:

@@ -8,7 +8,6 @@ which rolls the transaction back; the database's own refusal of an overlapping c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,15 +16,10 @@ from sqlalchemy import Connection, CursorResult, Insert, bindparam, insert, sele
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from storage.availability import check_slot, claims_for
+from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
 from storage.db import Prepared
 from storage.models import bookings, claims, resource_versions
-
-TAKEN = "taken"
-NOT_FOUND = "not_found"
-EXPIRED = "expired"
-CANCELLED = "cancelled"
-LIVE = ("held", "confirmed")
 
 _INSERT_BOOKING = Prepared(insert(bookings).returning(bookings.c.id))
 _INSERT_CLAIMS = Prepared(insert(claims))
@@ -58,34 +52,6 @@ class Refused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Booking:
-    id: int
-    code: str
-    service: str
-    specialist: str
-    customer_id: int | None
-    start: datetime
-    end: datetime
-    status: str
-    expires_at: datetime | None
-    moves: int
-    price: Decimal
-    paid: Decimal
-    created_at: datetime
-    origin: str = "direct"
-    refund: bool | None = None  # recorded on cancellation: is the prepayment to be refunded
-
-    def state(self, now: datetime) -> str:
-        """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""
-        if self.status == "held" and self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return self.status
-
-    def is_live(self, now: datetime) -> bool:
-        return self.state(now) in LIVE
 
 
 def new_id(result: CursorResult[Any]) -> int:

@@ -13,8 +13,8 @@ from conversations.replies import Reply
 from conversations.session import Session
 from conversations.view import View
 from storage.availability import claims_for
+from storage.booking import Booking
 from storage.business import Business
-from storage.store import Booking
 
 
 def booking(business: Business, service: str, specialist: str, start: datetime, **changes: object) -> Booking:
