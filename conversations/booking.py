@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-import phonenumbers
-
+from conversations import phones
 from conversations.effects import HoldSlot, SaveCustomer
 from conversations.rules import booking_limit_reached
 from conversations.turn import Turn
@@ -307,35 +306,11 @@ def show_phone(turn: Turn) -> None:
 
 
 def _example_phone(turn: Turn) -> str:
-    example = phonenumbers.example_number_for_type(_region(turn), phonenumbers.PhoneNumberType.MOBILE)
-    return (
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if example else ""
-    )
-
-
-def _region(turn: Turn) -> str:
-    regions = phonenumbers.region_codes_for_country_code(_country_code(turn))
-    return regions[0] if regions else "UA"
-
-
-def _country_code(turn: Turn) -> int:
-    # The business's own country: the time zone is the most reliable hint we have in config.
-    zones = {"Europe/Kyiv": 380, "Europe/Warsaw": 48, "Europe/Paris": 33, "Europe/Athens": 30}
-    return zones.get(turn.business.timezone, 380)
-
-
-def normalise_phone(raw: str, region: str) -> str | None:
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phones.example(turn.business.phone_region)
 
 
 def take_phone(turn: Turn, raw: str) -> None:
-    phone = normalise_phone(raw, _region(turn))
+    phone = phones.normalise(raw, turn.business.phone_region)
     if phone is None:
         turn.say("bad_phone", example=_example_phone(turn))
         return

@@ -47,4 +47,13 @@ class MoveBooking:
     specialist: str | None
 
 
-Effect = SaveCustomer | HoldSlot | ConfirmBooking | RequestPrepayment | CancelBooking | MoveBooking
+@dataclass(frozen=True)
+class ExpireHold:
+    """Record an unpaid hold whose time ran out as expired (refused if it was paid or changed meanwhile)."""
+
+    booking_id: int
+
+
+Effect = (
+    SaveCustomer | HoldSlot | ConfirmBooking | RequestPrepayment | CancelBooking | MoveBooking | ExpireHold
+)

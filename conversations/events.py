@@ -61,7 +61,24 @@ class Refused:
     reason: str
 
 
-Event = Text | Choice | Command | Held | HoldFailed | Confirmed | Cancelled | Moved | Refused
+@dataclass(frozen=True)
+class HoldDue:
+    """A hold's time to pay or finish ran out (a durable job came due): `booking` as the store has it now,
+    so the flow decides from the truth (paid meanwhile: nothing to do)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Expired:
+    """The store recorded an unpaid hold as expired; its time is free for others again."""
+
+    booking: Booking
+
+
+Event = (
+    Text | Choice | Command | Held | HoldFailed | Confirmed | Cancelled | Moved | Refused | HoldDue | Expired
+)
 
 
 def kind(event: Event) -> str:

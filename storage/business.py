@@ -166,6 +166,7 @@ class Business:
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
     contact: str = ""  # whom customers should call about what the bot may not change (phone or name)
     admins: tuple[Contact, ...] = ()  # told about every booking, whoever it is with
+    phone_region: str = "UA"  # how a phone number typed without "+country" is read (ISO 3166 code)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

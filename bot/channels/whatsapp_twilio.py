@@ -33,6 +33,7 @@ from twilio.rest import Client
 
 from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
 from bot.config import TwilioSettings
+from conversations import phones
 from conversations.events import Choice, Event, Text
 from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, joined, split_text
 
@@ -51,7 +52,6 @@ RETRY_HINT = 5.0  # seconds, when Twilio is busy or unreachable and names no Ret
 BUTTON_TITLE_LIMIT = 20
 QUICK_REPLY_BODY_LIMIT = 1024
 
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 Params = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
@@ -100,7 +100,7 @@ def inbound_from_form(form: Mapping[str, str]) -> Inbound | None:
 
 def _whatsapp_number(sender: str) -> str | None:
     prefix, _, number = sender.partition(":")
-    return number if prefix == "whatsapp" and _E164.fullmatch(number) else None
+    return number if prefix == "whatsapp" and phones.is_e164(number) else None
 
 
 def _event(form: Mapping[str, str]) -> Event:
