@@ -1,14 +1,74 @@
-"""Composition root: settings → database → store. Nothing is built at import time."""
+"""The composition root: settings → database → store, runner, scheduler, outbox sender, channels, web app.
+
+Nothing is built at import time. `build` wires everything a running bot needs (`slotbot serve`, and the
+terminal chat, which is a channel like the others); `open_store` is the store alone, for the commands that
+only read or change bookings. Channel adapters get their own small settings from here, never the config.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, TextIO
 
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.channels.base import CONSOLE, TELEGRAM, WHATSAPP, Inbound, Renderer, Sender
 from bot.config import Settings
-from storage.db import open_database
+from bot.jobs import Scheduler
+from bot.notify import staff_notifier
+from bot.outbox import Dispatcher
+from bot.runner import Runner
+from bot.web import TelegramHook, TwilioHook, make_app
+from bot.window import WhatsAppWindow
+from storage.db import Database, open_database
+from storage.jobs import Jobs
 from storage.migrate import ensure_schema
+from storage.outbox import Outbox
 from storage.store import Store
+
+log = logging.getLogger("slotbot.app")
+
+
+class TelegramDriver(Protocol):
+    """What a Telegram library does for us: set up the bot, poll for updates, send."""
+
+    async def setup(self, webhook_url: str | None, secret: str | None = None) -> None: ...
+    async def poll(self, stop: Any, feed: Callable[[dict[str, Any]], Awaitable[None]]) -> None: ...
+    def sender(self) -> Sender: ...
+    async def close(self) -> None: ...
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """Everything a running bot is made of, built by `build`; `bot.serve.run` starts it."""
+
+    settings: Settings
+    db: Database
+    store: Store
+    runner: Runner
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    web: web.Application
+    telegram: TelegramDriver | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in self.closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a channel failed")
+        await self.db.dispose()
 
 
 @asynccontextmanager
@@ -20,3 +80,119 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         yield Store(db, settings.business)
     finally:
         await db.dispose()
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    owner: str | None = None,
+    console: TextIO | None = None,
+) -> App:
+    """The bot on the channels `settings` configure (and the terminal, when `console` is given)."""
+    owner = owner or uuid.uuid4().hex[:12]
+    db = open_database(settings.database_url)
+    await ensure_schema(db)
+    store = Store(db, settings.business)
+    senders: dict[str, Sender] = {}
+    renderers: dict[str, Renderer] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
+    window = WhatsAppWindow(db, settings.twilio.content, clock)
+    limits = {TELEGRAM: settings.telegram.messages_per_second}
+    if settings.twilio.messages_per_second is not None:
+        limits[WHATSAPP] = settings.twilio.messages_per_second
+    dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare, per_second=limits)
+    runner = Runner(
+        store,
+        clock,
+        owner,
+        renderers=renderers,
+        notify=staff_notifier(settings.business),
+        handoff=dispatcher,
+    )
+    scheduler = Scheduler(Jobs(db), runner, clock, owner)
+
+    async def enter(inbound: Inbound) -> object:  # the runner's one entry, as the webhooks call it
+        return await runner.enter(inbound)
+
+    telegram, telegram_hook = _telegram(settings, enter, senders, renderers, closers)
+    twilio_hook = _whatsapp(settings, enter, senders, renderers, closers)
+    if console is not None:
+        from bot.channels.console import ConsoleRenderer, ConsoleSender
+
+        renderers[CONSOLE], senders[CONSOLE] = ConsoleRenderer(), ConsoleSender(console)
+
+    async def healthy() -> bool:
+        try:
+            async with db.reading() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            log.exception("health check: the database does not answer")
+            return False
+
+    app = make_app(healthy=healthy, telegram_hook=telegram_hook, twilio_hook=twilio_hook)
+    return App(settings, db, store, runner, dispatcher, scheduler, app, telegram, closers)
+
+
+Handle = Callable[[Inbound], Awaitable[Any]]
+
+
+def _telegram(
+    settings: Settings,
+    handle: Handle,
+    senders: dict[str, Sender],
+    renderers: dict[str, Renderer],
+    closers: list[Callable[[], Awaitable[None]]],
+) -> tuple[TelegramDriver | None, TelegramHook | None]:
+    telegram = settings.telegram
+    if not telegram.token:
+        return None, None
+    from bot.channels.telegram import TelegramRenderer
+
+    webhook = bool(telegram.webhook_url and telegram.webhook_secret)
+    # A webhook answers a pressed button in its response; polling needs the outbox for it.
+    renderers[TELEGRAM] = TelegramRenderer(answer_in_webhook=webhook)
+    driver = telegram_driver(settings)
+    senders[TELEGRAM] = driver.sender()
+    closers.append(driver.close)
+    hook = TelegramHook(telegram.webhook_secret, handle) if webhook and telegram.webhook_secret else None
+    return driver, hook
+
+
+def telegram_driver(settings: Settings) -> TelegramDriver:
+    """aiogram by default, python-telegram-bot on request; imported here only, both are slow to import."""
+    telegram, language = settings.telegram, settings.business.default_language
+    assert telegram.token
+    if telegram.driver == "ptb":
+        from bot.channels.telegram_ptb import PtbTelegram
+
+        return PtbTelegram(telegram.token, telegram.api_base, language)
+    from bot.channels.telegram_aiogram import AiogramTelegram
+
+    return AiogramTelegram(telegram.token, telegram.api_base, language)
+
+
+def _whatsapp(
+    settings: Settings,
+    handle: Handle,
+    senders: dict[str, Sender],
+    renderers: dict[str, Renderer],
+    closers: list[Callable[[], Awaitable[None]]],
+) -> TwilioHook | None:
+    twilio = settings.twilio
+    if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
+        return None
+    from bot.channels.whatsapp_twilio import TwilioAccount, TwilioSender, WhatsAppRenderer
+
+    renderers[WHATSAPP] = WhatsAppRenderer(twilio.content)
+    sender = TwilioSender(
+        TwilioAccount(twilio.account_sid, twilio.auth_token, twilio.from_number, twilio.api_base)
+    )
+    senders[WHATSAPP] = sender
+    closers.append(sender.aclose)
+    if not twilio.public_url:
+        return None
+    # Twilio signs the URL it called, which behind a proxy is not the one we see: use the configured one.
+    public = twilio.public_url.rstrip("/") + "/webhooks/twilio"
+    return TwilioHook(twilio.auth_token, public, handle)

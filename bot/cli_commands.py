@@ -153,8 +153,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
         known = ", ".join(settings.business.languages)
         print(f"slotbot: language {args.lang!r} is not offered by this business ({known})", file=sys.stderr)
         return 2
-    async with open_store(settings) as store:
-        return await console_chat(store, now_utc, who=args.who, lang=args.lang)
+    return await console_chat(settings, now_utc, who=args.who, lang=args.lang)
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:

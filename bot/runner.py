@@ -1,7 +1,12 @@
-"""Runs one message through the conversation: lock → load session → step → carry out effects → save.
+"""The one way in for every event: lock → load session → step → carry out effects → one save.
 
-The only place where the pure conversation meets the store: it builds the view `step` reads, carries out the
-effects `step` asks for, and feeds their results back to `step` as events until nothing is left to do.
+Whatever moves a conversation or a booking enters through `Runner.enter`: a customer's message (Telegram,
+WhatsApp, the terminal), a due job (a hold's expiry), and next a payment result or a staff action. Each is an
+`Inbound` carrying its source and the source's own key for it (Telegram update_id, Twilio MessageSid, a job's
+id and run), which is also its deduplication key: a repeated event changes nothing and sends nothing twice.
+This is the only place where the pure conversation meets the store: it builds the view `step` reads, carries
+out the effects `step` asks for, each under an idempotency key (the source key and the effect's place in the
+turn), and feeds their results back to `step` as events until nothing is left to do.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.channels.base import Inbound, Outgoing, Renderer
+from bot.channels.base import CONSOLE, NOWHERE, Inbound, Outgoing, Renderer
 from conversations import effects as fx
 from conversations import events as ev
-from conversations.flow import step
+from conversations.flow import recover, step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from conversations.view import BookingsMiss, View, ViewMiss
@@ -74,6 +79,17 @@ class _Stale(Exception):
         self.busy = busy  # leased by someone else: worth a pause before trying again
 
 
+@dataclass(frozen=True)
+class Turned:
+    """What one event came to: the conversation's replies, and the platform calls queued for them."""
+
+    replies: list[Reply]
+    outgoing: list[Outgoing]
+
+
+NOTHING = Turned([], [])
+
+
 class Runner:
     def __init__(
         self,
@@ -81,10 +97,13 @@ class Runner:
         clock: Callable[[], datetime],
         owner: str | None = None,
         *,
+        renderers: dict[str, Renderer] | None = None,
         notify: Notifier | None = None,
         handoff: Handoff | None = None,
     ) -> None:
         self.store = store
+        # channel -> how replies become its platform calls (shared with the composition root, which adds them)
+        self.renderers = renderers if renderers is not None else {}
         self.notify = notify
         self.handoff = handoff
         self.sessions = Sessions(store.db)
@@ -99,18 +118,15 @@ class Runner:
         self._trust_kept = store.db.one_process
         self._zone = ZoneInfo(self.business.timezone)
 
-    async def handle(self, key: str, event: ev.Event) -> list[Reply]:
-        """The replies to one event of conversation `key`, returned rather than sent (the terminal chat)."""
-        async with self._one_at_a_time(key):
-            replies, _ = await self._turns(key, event, None)
-            return replies
-
-    async def receive(self, inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
-        """Handle one platform message: drop a redelivery, run the step, and write the session, the outbound
-        messages and the inbound record in one transaction. Returns what was queued for sending."""
+    async def enter(self, inbound: Inbound) -> Turned:
+        """Handle one event of one conversation: drop a repeat of an event already handled, run the step and
+        its effects, and write the session, the messages to send (rendered for the conversation's channel),
+        the record of the event's source key and, for a customer's message, the chat's identity, in one
+        transaction. Returns the replies and the platform calls queued for them."""
+        if inbound.channel == NOWHERE:
+            return await self._turns(inbound)  # no conversation to lock
         async with self._one_at_a_time(inbound.key):
-            _, outgoing = await self._turns(inbound.key, inbound.event, (inbound, renderer))
-            return outgoing
+            return await self._turns(inbound)
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -125,81 +141,83 @@ class Runner:
             if entry.users == 0:
                 del self._locks[key]
 
-    async def _turns(
-        self, key: str, event: ev.Event, platform: tuple[Inbound, Renderer] | None
-    ) -> tuple[list[Reply], list[Outgoing]]:
+    async def _turns(self, inbound: Inbound) -> Turned:
         """`_turn` until it is not stale, waiting while another process holds the conversation."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LEASE_WAIT_S
         while True:
             try:
-                return await self._turn(key, event, platform)
+                return await self._turn(inbound)
             except _Stale as stale:
-                self._sessions.pop(key, None)
+                self._sessions.pop(inbound.key, None)
                 if loop.time() > deadline:
-                    raise ConversationBusy(key) from None
+                    raise ConversationBusy(inbound.key) from None
                 if stale.busy:
                     await asyncio.sleep(LEASE_POLL_S)
-            except Duplicate:  # only a platform message has an id to be redelivered by
-                inbound = platform[0] if platform else None
-                if inbound is not None:
-                    log.info("dropped a redelivered %s message %s", inbound.channel, inbound.dedup_id)
-                return [], []
+            except Duplicate:
+                log.info("dropped a repeated %s event %s", inbound.origin, inbound.dedup_id)
+                return NOTHING
 
-    async def _turn(
-        self, key: str, event: ev.Event, platform: tuple[Inbound, Renderer] | None
-    ) -> tuple[list[Reply], list[Outgoing]]:
+    async def _turn(self, inbound: Inbound) -> Turned:
         """One try at a turn: step from the session as last known, then save it over that version in one
-        transaction with what the platform message brings (the outbox, the inbound record, the identity). A
+        transaction with what the event brings (the outbox, the record of its source key, the identity). A
         step with effects first leases the conversation at that version. Raises _Stale if the conversation
-        moved on meanwhile. Without `platform` (the terminal chat) only the session is written."""
-        inbound = platform[0] if platform else None
-        version, session = await self._session(key, inbound)
+        moved on meanwhile. An event with no conversation (NOWHERE) saves no session and says nothing."""
+        key = inbound.key
+        transient = inbound.channel == NOWHERE
+        version, session = (None, Session(lang=self.business.default_language))
+        if not transient:
+            version, session = await self._session(key, inbound)
         lease: Lease | None = None
 
         async def before_effects() -> None:
             nonlocal lease
             seen = None
-            if inbound is not None and inbound.dedup_id:
-                seen = partial(identities.seen, channel=inbound.channel, external_id=inbound.dedup_id)
+            if inbound.dedup_id:
+                seen = partial(identities.seen, channel=inbound.origin, external_id=inbound.dedup_id)
+            if transient:
+                if seen is not None and await self.store.db.query(seen):
+                    raise Duplicate(key)
+                return
             lease = await self.sessions.lease_if(key, version, owner=self.owner, now=self.clock(), seen=seen)
             if lease is None:
                 raise _Stale(busy=True)
 
         try:
-            session, replies, results = await self._run(session, event, before_effects)
+            session, replies, results = await self._run(session, inbound, before_effects)
             now = self.clock()
-            outgoing: list[Outgoing] = []
-            queued: list[tuple[str, str, str, dict[str, Any]]] = []
+            renderer = self.renderers.get(inbound.channel)
+            outgoing = renderer.render(replies, inbound) if renderer is not None and not transient else []
+            queued = [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
+            queued += self.notify(results, session) if self.notify else []
             claimed: list[outbox.Message] = []
-            also = None
-            if platform is not None:
-                inbound, renderer = platform
-                outgoing = renderer.render(replies, inbound)
-                queued += [(o.channel, o.chat_id, o.method, o.params) for o in outgoing]
-                queued += self.notify(results, session) if self.notify else []
-                also = self._records(inbound, session, now, queued, claimed)
-            data = dumps(session)
-            if lease is None:
-                saved = await self.sessions.commit(key, version, data, owner=self.owner, now=now, also=also)
+            also = self._records(inbound, session, now, queued, claimed)
+            if transient:
+                await self.store.db.transaction(also)
+                saved = None
+            elif lease is None:
+                saved = await self.sessions.commit(
+                    key, version, dumps(session), owner=self.owner, now=now, also=also
+                )
                 if saved is None:
                     raise _Stale(busy=False)
-            elif await self.sessions.save(lease, data, now=now, also=also):
+            elif await self.sessions.save(lease, dumps(session), now=now, also=also):
                 saved = lease.version + 1
             else:
                 log.warning("conversation %s: lease lost before saving; the step is not saved", key)
-                return [], []
+                return NOTHING
         except BaseException:
             if lease is not None:
                 await self.sessions.release(lease)
             raise
-        self._keep(key, saved, session)
-        if platform is not None and self.handoff is not None:
+        if saved is not None:
+            self._keep(key, saved, session)
+        if self.handoff is not None:
             # Ours to send now; what waits behind a chat's earlier messages is claimed from the store.
             self.handoff.submit(claimed)
             if len(claimed) < len(queued):
                 self.handoff.wake()
-        return replies, outgoing
+        return Turned(replies, outgoing)
 
     def _records(
         self,
@@ -209,28 +227,30 @@ class Runner:
         queued: list[tuple[str, str, str, dict[str, Any]]],
         claimed: list[outbox.Message],
     ) -> Callable[[Connection], None]:
-        """What a platform message writes with its step: the inbound record (a redelivery raises Duplicate),
-        the chat's identity, and the outbox, whose rows handed to this process's sender land in `claimed`."""
+        """What an event writes with its step: the record of its source key (a repeat raises Duplicate), for a
+        customer's message the chat's identity (when they last wrote: WhatsApp's 24 hours count from it), and
+        the outbox, whose rows handed to this process's sender land in `claimed`."""
         handoff = self.handoff
         lease_to = handoff.owner if handoff is not None and handoff.accepting else None
 
         def write(conn: Connection) -> None:
             dedup = inbound.dedup_id
-            if dedup and not identities.remember(conn, inbound.channel, dedup, now):
+            if dedup and not identities.remember(conn, inbound.origin, dedup, now):
                 raise Duplicate(inbound.key)
-            identities.touch(
-                conn,
-                inbound.channel,
-                inbound.chat_id,
-                now,
-                customer_id=session.customer_id,
-                language=session.lang,
-            )
+            if inbound.from_customer:
+                identities.touch(
+                    conn,
+                    inbound.channel,
+                    inbound.chat_id,
+                    now,
+                    customer_id=session.customer_id,
+                    language=session.lang,
+                )
             claimed[:] = outbox.enqueue(conn, queued, now, lease_to=lease_to)
 
         return write
 
-    async def _session(self, key: str, inbound: Inbound | None) -> tuple[int | None, Session]:
+    async def _session(self, key: str, inbound: Inbound) -> tuple[int | None, Session]:
         """The conversation's version (None: not stored yet) and session, from this process's copy if it
         can be trusted, else from the store."""
         kept = self._sessions.get(key)
@@ -254,11 +274,11 @@ class Runner:
         if len(kept) > SESSIONS_KEPT:
             del kept[next(iter(kept))]  # the least recently saved
 
-    async def _new_session(self, inbound: Inbound | None) -> Session:
+    async def _new_session(self, inbound: Inbound) -> Session:
         """A first message: the app's language if offered, and what we know of the person already."""
         business = self.business
-        if inbound is None:  # the terminal chat
-            return Session(lang=business.default_language)
+        if inbound.channel == CONSOLE:
+            return Session(lang=inbound.language or business.default_language)
         lang = inbound.language if inbound.language in business.languages else business.default_language
         session = Session(lang=lang, phone=inbound.phone or "")
         known = await self.store.customer_for_chat(inbound.channel, inbound.chat_id, inbound.phone)
@@ -272,7 +292,7 @@ class Runner:
     async def _run(
         self,
         session: Session,
-        first: ev.Event,
+        inbound: Inbound,
         before_effects: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[Session, list[Reply], list[ev.Event]]:
         """Step through the event and the results of its effects; also returns those results.
@@ -282,9 +302,10 @@ class Runner:
         # first question about a day raises ViewMiss, which loads one.
         today = self._today(now)
         view = View(self.business, now, today, today - timedelta(days=1), {}, _unread(session))
-        pending: list[ev.Event] = [first]
+        pending: list[ev.Event] = [inbound.event]
         replies: list[Reply] = []
         results: list[ev.Event] = []
+        done = 0  # effects carried out so far: an effect's place in the turn, for its idempotency key
         for _ in range(MAX_STEPS):
             if not pending:
                 break
@@ -294,7 +315,9 @@ class Runner:
                 await before_effects()
                 before_effects = None
             for effect in effects:
-                session, result = await self._carry_out(session, effect, now)
+                done += 1
+                key = f"{inbound.origin}:{inbound.dedup_id}#{done}" if inbound.dedup_id else None
+                session, result = await self._carry_out(session, effect, now, key, inbound)
                 if result is not None:
                     pending.append(result)
                     results.append(result)
@@ -312,14 +335,29 @@ class Runner:
                 return new, replies, effects, view
             except BookingsMiss:
                 view = replace(view, bookings=await self._bookings(session, now))
+                continue
             except ViewMiss as miss:
-                window = self.business.rules.max_advance_days + 1
-                days = min(max((miss.day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
-                if view.last_day >= view.first_day + timedelta(days=days - 1):
-                    raise
-                busy = await self.store.busy(now=now, first_day=view.first_day, days=days)
-                last = view.first_day + timedelta(days=days - 1)
-                view = View(self.business, now, view.first_day, last, busy, view.bookings)
+                wider = await self._wider(view, miss.day, now)
+                if wider is not None:
+                    view = wider
+                    continue
+                log.error("conversation step asked for %s, beyond the booking window", miss.day)
+            except Exception:
+                # A bug in the conversation (an illegal transition, a handler that failed).
+                log.exception("conversation step failed in state %s on %s", session.state, ev.kind(event))
+            # An apology and the menu, never an error the platform would deliver again and again.
+            new, replies, effects = recover(session, now, view)
+            return new, replies, effects, view
+
+    async def _wider(self, view: View, day: date, now: datetime) -> View | None:
+        """The view with enough days to answer about `day`; None if it has all the window already."""
+        window = self.business.rules.max_advance_days + 1
+        days = min(max((day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
+        if view.last_day >= view.first_day + timedelta(days=days - 1):
+            return None
+        busy = await self.store.busy(now=now, first_day=view.first_day, days=days)
+        last = view.first_day + timedelta(days=days - 1)
+        return View(self.business, now, view.first_day, last, busy, view.bookings)
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
@@ -332,34 +370,40 @@ class Runner:
     # ---------------------------------------------------------------- effects
 
     async def _carry_out(
-        self, session: Session, effect: fx.Effect, now: datetime
+        self, session: Session, effect: fx.Effect, now: datetime, key: str | None, inbound: Inbound
     ) -> tuple[Session, ev.Event | None]:
+        """Carry out one effect under its idempotency key; the new session and the event it resulted in."""
         store = self.store
         if isinstance(effect, fx.SaveCustomer):
-            found = await store.customer_by_phone(effect.phone)
-            customer = found or await store.add_customer(
-                now=now, name=effect.name, phone=effect.phone, language=effect.language
+            # A typed phone number is contact data, never proof of who someone is: always a new customer
+            # here; a chat is linked to an existing customer only on what the platform vouches for.
+            customer = await store.add_customer(
+                now=now, name=effect.name, phone=effect.phone, language=effect.language, key=key
             )
             return replace(session, customer_id=customer), None
         if isinstance(effect, fx.HoldSlot):
-            return session, await self._hold(session, effect, now)
+            return session, await self._hold(session, effect, now, key, inbound)
         if isinstance(effect, fx.ConfirmBooking):
-            return session, _result(await store.confirm(effect.booking_id, now=now), ev.Confirmed)
+            return session, _result(await store.confirm(effect.booking_id, now=now, key=key), ev.Confirmed)
         if isinstance(effect, fx.CancelBooking):
-            outcome = await store.cancel(effect.booking_id, now=now, refund=effect.refund)
+            outcome = await store.cancel(effect.booking_id, now=now, refund=effect.refund, key=key)
             return session, _result(outcome, ev.Cancelled)
         if isinstance(effect, fx.MoveBooking):
             outcome = await store.move(
-                effect.booking_id, start=effect.start, now=now, specialist=effect.specialist
+                effect.booking_id, start=effect.start, now=now, specialist=effect.specialist, key=key
             )
             return session, _result(outcome, ev.Moved)
+        if isinstance(effect, fx.ExpireHold):
+            return session, _result(await store.expire(effect.booking_id, now=now, key=key), ev.Expired)
         if isinstance(effect, fx.RequestPrepayment):
             # The payment link itself is the payments channel's job; the booking waits as a hold meanwhile.
             log.info("prepayment of %s requested for booking %s", effect.amount, effect.booking_id)
             return session, None
         raise TypeError(f"unknown effect {effect!r}")
 
-    async def _hold(self, session: Session, effect: fx.HoldSlot, now: datetime) -> ev.Event:
+    async def _hold(
+        self, session: Session, effect: fx.HoldSlot, now: datetime, key: str | None, inbound: Inbound
+    ) -> ev.Event:
         service = self.business.service(effect.service)
         minutes = (
             self.business.rules.payment_hold_minutes
@@ -373,6 +417,8 @@ class Runner:
             customer_id=session.customer_id,
             specialist=effect.specialist,
             ttl=timedelta(minutes=minutes),
+            key=key,
+            chat=None if inbound.channel == NOWHERE else (inbound.channel, inbound.chat_id),
         )
         if outcome.ok and outcome.booking is not None:
             return ev.Held(outcome.booking)
@@ -385,7 +431,9 @@ def _unread(session: Session) -> tuple[()] | None:
     return () if session.customer_id is None else None
 
 
-def _result(outcome: Outcome, done: type[ev.Confirmed] | type[ev.Cancelled] | type[ev.Moved]) -> ev.Event:
+def _result(
+    outcome: Outcome, done: type[ev.Confirmed] | type[ev.Cancelled] | type[ev.Moved] | type[ev.Expired]
+) -> ev.Event:
     if outcome.ok and outcome.booking is not None:
         return done(outcome.booking)
     return ev.Refused(outcome.reason or "other")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -21,14 +22,14 @@ log = logging.getLogger("slotbot.web")
 @dataclass(frozen=True)
 class TelegramHook:
     secret: str
-    feed: Callable[[dict], Awaitable[None]]
+    handle: Callable[[Inbound], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
 class TwilioHook:
     auth_token: str
     public_url: str
-    feed: Callable[[Inbound], Awaitable[None]]
+    feed: Callable[[Inbound], Awaitable[Any]]
 
 
 @web.middleware
@@ -61,7 +62,7 @@ def make_app(
         hook = telegram_hook
 
         async def on_telegram(request: web.Request) -> web.Response:
-            return await telegram.webhook(request, hook.secret, hook.feed)
+            return await telegram.webhook(request, hook.secret, hook.handle)
 
         app.router.add_post("/webhooks/telegram", on_telegram)
     if twilio_hook is not None:

@@ -289,6 +289,14 @@ def step(
     return turn.session, turn.replies, turn.effects
 
 
+def recover(session: Session, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
+    """What to answer after a bug in a step: an apology and the menu, the draft dropped, nothing done."""
+    turn = Turn(session.go("start", draft=Draft()), now, view)
+    turn.say("something_went_wrong")
+    b.show_menu(turn)
+    return turn.session, turn.replies, turn.effects
+
+
 def _check(before: str, trigger: str, row: Row, after: str) -> None:
     allowed = row.to + ((before,) if SAME in row.to else ())
     if after not in allowed:

@@ -41,6 +41,8 @@ class Booking:
     created_at: datetime
     origin: str = "direct"
     refund: bool | None = None  # recorded on cancellation: is the prepayment to be refunded
+    channel: str | None = None  # the chat the booking was made from, where the customer hears about it
+    chat_id: str | None = None
 
     def state(self, now: datetime) -> str:
         """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""

@@ -100,6 +100,9 @@ bookings = Table(
     Column("origin", String(16), nullable=False, server_default="direct"),
     # Recorded when cancelled: whether the prepayment is to be refunded under the business's rules.
     Column("refund", Boolean, nullable=True),
+    # The chat the booking was made from: where the bot tells the customer what happens to it later.
+    Column("channel", String(16), nullable=True),
+    Column("chat_id", String(64), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
@@ -207,4 +210,43 @@ outbox = Table(
     Index(
         "ix_outbox_pending_chat", "channel", "chat_id", "id", sqlite_where=PENDING, postgresql_where=PENDING
     ),
+)
+
+# Work that falls due later (a hold's expiry; reminders and payment checks next), written in the same
+# transaction as the change that makes it due, and claimed by one process at a time with a lease. A job is
+# re-checked against its booking when it runs, so a job for a booking that changed meanwhile does nothing.
+JOB_STATUSES = ("pending", "done", "failed", "dropped")
+DUE = text("status = 'pending'")
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=True),
+    Column("payload", Text, nullable=False, server_default="{}"),
+    Column("run_at", BigInteger, nullable=False),  # epoch seconds
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # Bumped when an operator runs a failed job again: with the id, the key that makes a run happen once.
+    Column("run", Integer, nullable=False, server_default="1"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"status IN {JOB_STATUSES!r}", name="job_status"),
+    Index("ix_jobs_pending_due", "run_at", "id", sqlite_where=DUE, postgresql_where=DUE),
+    Index("ix_jobs_booking_id", "booking_id"),
+)
+
+# Effects already carried out, by idempotency key (the event's source key and the effect's place in its
+# turn), written in the same transaction as the effect: an event delivered again after a crash finds the
+# hold, confirmation or move it already made and carries on from there instead of doing it twice.
+effects = Table(
+    "effects",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("booking_id", Integer, nullable=True),
+    Column("customer_id", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from storage import applied
 from storage import transactions as tx
 from storage.availability import Slot, check_slot, class_resource, free_slots, room_resource
 from storage.availability import staff_resource as staff_key
@@ -85,12 +86,26 @@ class Store:
     # ---------------------------------------------------------------- customers
 
     async def add_customer(
-        self, *, now: datetime, name: str = "", phone: str | None = None, language: str | None = None
+        self,
+        *,
+        now: datetime,
+        name: str = "",
+        phone: str | None = None,
+        language: str | None = None,
+        key: str | None = None,
     ) -> int:
+        """A new customer; with an idempotency `key`, the one this key made already if it did."""
         values = {"name": name, "phone": phone, "language": language, "created_at": now}
-        return await self.db.transaction(
-            lambda conn: tx.new_id(conn.execute(insert(customers).values(**values)))
-        )
+
+        def work(conn: Connection) -> int:
+            done = applied.find(conn, key)
+            if done is not None and done.customer_id is not None:
+                return done.customer_id
+            customer_id = tx.new_id(conn.execute(insert(customers).values(**values)))
+            applied.record(conn, key, now, customer_id=customer_id)
+            return customer_id
+
+        return await self.db.transaction(work)
 
     async def customer_for_chat(
         self, channel: str, chat_id: str, phone: str | None = None
@@ -189,8 +204,12 @@ class Store:
         customer_id: int | None = None,
         specialist: str | None = None,
         ttl: timedelta | None = None,
+        key: str | None = None,
+        chat: tuple[str, str] | None = None,
     ) -> Outcome:
-        """Hold `start` for the customer; with no specialist, the first free one in the service's order."""
+        """Hold `start` for the customer; with no specialist, the first free one in the service's order.
+        `chat` is where the booking was made from (channel, chat id); `key` the effect's idempotency key:
+        the hold this key made already, if it made one, is the outcome."""
         try:
             chosen = self.business.service(service)
         except KeyError:
@@ -200,35 +219,35 @@ class Store:
         for staff_id in (specialist,) if specialist else chosen.staff:
             reason = check_slot(self.business, chosen, staff_id, start, now)
             if reason is None:
-                outcome = await self._hold_one(chosen, staff_id, start, now, customer_id, expires)
+                held = _Holding(chosen, staff_id, start, now, customer_id, expires, key, chat)
+                outcome = await self._hold_one(held)
                 if outcome.ok:
                     return outcome
                 reason = outcome.reason
             reasons.append(reason)
         return Outcome(reason=min(reasons, key=_REASON_ORDER.index))
 
-    async def _hold_one(
-        self,
-        service: Service,
-        staff_id: str,
-        start: datetime,
-        now: datetime,
-        customer_id: int | None,
-        expires: datetime,
-    ) -> Outcome:
+    async def _hold_one(self, held: _Holding) -> Outcome:
         # The first try assumes no expired hold is in the way (the common case, one statement fewer); on a
         # conflict the next try releases expired holds from the wanted time first. On PostgreSQL two holds
         # may also pick the same free seat of a class; the loser tries the next seat.
         free_expired = False
+        service = held.service
         for _attempt in range(service.capacity + 3):
-            values = self._new_booking(service, staff_id, start, now, customer_id, expires)
-            try:
-                booking = await self.db.transaction(
-                    lambda conn, v=values, f=free_expired: tx.hold(  # type: ignore[misc]
-                        conn, self.business, service, staff_id, start, v, free_expired=f
-                    )
+            values = self._new_booking(held)
+
+            def work(conn: Connection, v: dict[str, Any] = values, f: bool = free_expired) -> Booking:
+                return tx.once(
+                    conn,
+                    held.key,
+                    held.now,
+                    lambda: tx.hold(
+                        conn, self.business, service, held.staff_id, held.start, v, free_expired=f
+                    ),
                 )
-                return Outcome(booking=booking)
+
+            try:
+                return Outcome(booking=await self.db.transaction(work))
             except Refused as refused:
                 if refused.reason != TAKEN or free_expired:
                     return Outcome(reason=refused.reason)
@@ -240,49 +259,53 @@ class Store:
             free_expired = True
         return Outcome(reason=TAKEN)
 
-    def _new_booking(
-        self,
-        service: Service,
-        staff_id: str,
-        start: datetime,
-        now: datetime,
-        customer_id: int | None,
-        expires: datetime,
-    ) -> dict[str, Any]:
+    def _new_booking(self, held: _Holding) -> dict[str, Any]:
+        service = held.service
+        channel, chat_id = held.chat or (None, None)
         return {
             "code": self._new_code(),
             "service": service.id,
-            "specialist": staff_id,
-            "customer_id": customer_id,
-            "start": start,
-            "end": start + timedelta(minutes=service.duration),
+            "specialist": held.staff_id,
+            "customer_id": held.customer_id,
+            "start": held.start,
+            "end": held.start + timedelta(minutes=service.duration),
             "status": "held",
-            "expires_at": expires,
+            "expires_at": held.expires,
             "moves": 0,
             "price": service.price,
             "paid": Decimal(0),
             "origin": "direct",
-            "created_at": now,
-            "updated_at": now,
+            "channel": channel,
+            "chat_id": chat_id,
+            "created_at": held.now,
+            "updated_at": held.now,
         }
 
     async def confirm(
-        self, booking_id: int, *, now: datetime, paid: Decimal | None = None, late_ok: bool = False
+        self,
+        booking_id: int,
+        *,
+        now: datetime,
+        paid: Decimal | None = None,
+        late_ok: bool = False,
+        key: str | None = None,
     ) -> Outcome:
         """Make a hold a booking. A hold past its expiry is refused ("expired") unless `late_ok`, which
         takes its time back if nobody else has (for a payment that arrived late), else "taken"."""
         return await self._change(
-            booking_id, lambda conn: tx.confirm(conn, self.business, booking_id, now, paid, late_ok)
+            booking_id, now, key, lambda conn: tx.confirm(conn, self.business, booking_id, now, paid, late_ok)
         )
 
-    async def cancel(self, booking_id: int, *, now: datetime, refund: bool | None = None) -> Outcome:
+    async def cancel(
+        self, booking_id: int, *, now: datetime, refund: bool | None = None, key: str | None = None
+    ) -> Outcome:
         """Cancel a live booking and free its time, recording whether its prepayment is to be refunded.
         Cancelling twice is harmless and reports the booking."""
-        return await self._change(booking_id, lambda conn: tx.cancel(conn, booking_id, now, refund))
+        return await self._change(booking_id, now, key, lambda conn: tx.cancel(conn, booking_id, now, refund))
 
-    async def expire(self, booking_id: int, *, now: datetime) -> Outcome:
+    async def expire(self, booking_id: int, *, now: datetime, key: str | None = None) -> Outcome:
         """Mark a hold expired once its time has passed (reads already ignore it; this records it)."""
-        return await self._change(booking_id, lambda conn: tx.expire(conn, booking_id, now))
+        return await self._change(booking_id, now, key, lambda conn: tx.expire(conn, booking_id, now))
 
     async def expire_due(self, *, now: datetime) -> list[Booking]:
         """Record every hold that has run out; returns them so that their customers can be told."""
@@ -293,23 +316,50 @@ class Store:
         return [outcome.booking for outcome in expired if outcome.ok and outcome.booking]
 
     async def move(
-        self, booking_id: int, *, start: datetime, now: datetime, specialist: str | None = None
+        self,
+        booking_id: int,
+        *,
+        start: datetime,
+        now: datetime,
+        specialist: str | None = None,
+        key: str | None = None,
     ) -> Outcome:
         """Move a live booking to `start` in one transaction: the new time is claimed and the old released
         together, or nothing changes. Status, payment and hold expiry stay as they were."""
         return await self._change(
-            booking_id, lambda conn: tx.move(conn, self.business, booking_id, start, now, specialist)
+            booking_id,
+            now,
+            key,
+            lambda conn: tx.move(conn, self.business, booking_id, start, now, specialist),
         )
 
-    async def _change(self, booking_id: int, work: Callable[[Connection], Booking]) -> Outcome:
+    async def _change(
+        self, booking_id: int, now: datetime, key: str | None, work: Callable[[Connection], Booking]
+    ) -> Outcome:
         try:
-            return Outcome(booking=await self.db.transaction(work))
+            return Outcome(
+                booking=await self.db.transaction(lambda conn: tx.once(conn, key, now, lambda: work(conn)))
+            )
         except Refused as refused:
             return Outcome(booking=await self.booking(booking_id), reason=refused.reason)
         except IntegrityError:
             return Outcome(booking=await self.booking(booking_id), reason=TAKEN)
         finally:
             self._cache.changed()
+
+
+@dataclass(frozen=True)
+class _Holding:
+    """One hold being attempted: the service, with whom, when, for whom, until when, and its keys."""
+
+    service: Service
+    staff_id: str
+    start: datetime
+    now: datetime
+    customer_id: int | None
+    expires: datetime
+    key: str | None
+    chat: tuple[str, str] | None
 
 
 def _resources(service: Service, staff: Sequence[str]) -> list[str]:

@@ -7,7 +7,7 @@ which rolls the transaction back; the database's own refusal of an overlapping c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, Insert, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from storage import applied, jobs
 from storage.availability import check_slot, claims_for
 from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
@@ -64,6 +65,21 @@ def ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def once(conn: Connection, key: str | None, now: datetime, work: Callable[[], Booking]) -> Booking:
+    """`work`, unless the effect with this idempotency key was carried out already: then the booking as it
+    is now, untouched. The key is recorded with the booking in this same transaction."""
+    done = applied.find(conn, key)
+    if done is not None and done.booking_id is not None:
+        return current(conn, done.booking_id)
+    booking = work()
+    applied.record(conn, key, now, booking_id=booking.id)
+    return booking
+
+
+def current(conn: Connection, booking_id: int) -> Booking:
+    return as_booking(conn.execute(select(bookings).where(bookings.c.id == booking_id)).one())
+
+
 def as_booking(row: Any) -> Booking:
     m = row._mapping
     fields = {name: m[name] for name in Booking.__dataclass_fields__}
@@ -90,6 +106,7 @@ def hold(
         release_expired(conn, wanted, ts(values["created_at"]))
     booking_id = int(_INSERT_BOOKING.run(conn, values).fetchall()[0][0])
     claim(conn, service, booking_id, wanted, ts(values["expires_at"]))
+    jobs.schedule(conn, jobs.HOLD_EXPIRY, values["expires_at"], values["created_at"], booking_id=booking_id)
     return Booking(id=booking_id, **{k: values[k] for k in Booking.__dataclass_fields__ if k in values})
 
 
@@ -159,6 +176,7 @@ def confirm(
     if paid is not None:
         changes["paid"] = paid
     _CONFIRM_CLAIMS.run(conn, {"b_booking": booking_id})
+    jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     return change(conn, booking_id, changes)
 
 
@@ -170,6 +188,7 @@ def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None
         raise Refused(EXPIRED)
     touch(conn, claimed(conn, booking_id))
     release(conn, booking_id)
+    jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     return change(conn, booking_id, {"status": "cancelled", "refund": refund, "updated_at": now})
 
 
@@ -247,4 +266,4 @@ def release(conn: Connection, booking_id: int) -> None:
 
 def change(conn: Connection, booking_id: int, changes: dict[str, Any]) -> Booking:
     conn.execute(update(bookings).where(bookings.c.id == booking_id).values(**changes))
-    return as_booking(conn.execute(select(bookings).where(bookings.c.id == booking_id)).one())
+    return current(conn, booking_id)

@@ -16,7 +16,10 @@ from storage.db import Database, open_database
 from storage.migrate import upgrade
 from tests import pg
 
-TABLES = "claims, bookings, customers, conversations, resource_versions, inbound, identities, outbox"
+TABLES = (
+    "claims, jobs, effects, bookings, customers, conversations, resource_versions, "
+    "inbound, identities, outbox"
+)
 
 
 def _to_async(url: str) -> str:

@@ -186,10 +186,24 @@ def _menu(language: str) -> list[dict[str, str]]:
 # ---- the webhook -----------------------------------------------------------------------------------------
 
 
-async def webhook(request: web.Request, secret: str, feed: Feed) -> web.Response:
-    """Telegram's POST of one Update: checked against the secret token, then fed to the bot.
+def feeder(handle: Callable[[Inbound], Awaitable[Any]]) -> Feed:
+    """What to do with one Update, from the webhook or from polling: the event it carries, to `handle`."""
 
-    Only after `feed` has returned does Telegram get its 200; if `feed` fails, the error response makes
+    async def feed(update: dict[str, Any]) -> None:
+        inbound = inbound_from_update(update)
+        if inbound is not None:
+            await handle(inbound)
+
+    return feed
+
+
+async def webhook(
+    request: web.Request, secret: str, handle: Callable[[Inbound], Awaitable[Any]]
+) -> web.Response:
+    """Telegram's POST of one Update: checked against the secret token, turned into an `Inbound` and handed
+    to `handle` (the runner's one entry).
+
+    Only after `handle` has returned does Telegram get its 200; if it fails, the error response makes
     Telegram deliver the update again (the runner drops the repeat by update_id once one succeeds). A
     pressed button is answered in that 200 (a Bot API call Telegram makes for us), also on a redelivery:
     the spinner stops without a call of our own, and should Telegram lose the answer, it only times out."""
@@ -202,7 +216,7 @@ async def webhook(request: web.Request, secret: str, feed: Feed) -> web.Response
     if update is None:
         log.warning("telegram webhook: refused a request from %s: not an Update", request.remote)
         return web.Response(status=400)
-    await feed(update)
+    await feeder(handle)(update)
     return web.json_response(_answer(update))
 
 

@@ -1,6 +1,8 @@
-"""The default Telegram driver, on aiogram 3: a Router to embed in any aiogram bot, and a standalone bot.
+"""The default Telegram driver, on aiogram 3: a Router to embed in any aiogram bot, and the standalone bot's
+set-up, long polling and sending.
 
-Updates go through telegram.py's `inbound_from_update` as plain Bot API dicts, as with the other driver.
+A driver only sends and polls: updates, from the webhook or from polling, become `Inbound` events in
+telegram.py's `inbound_from_update`, the same for both drivers.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TRANSIENT_PAUSE,
+    Feed,
     command_menus,
     inbound_from_update,
     not_modified,
     poll_updates,
     sent_anew,
 )
-from bot.config import TelegramSettings
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +73,15 @@ def raw_update(update: Update) -> dict[str, Any]:
 
 
 class AiogramTelegram:
-    """A standalone Slotbot bot on aiogram: menus and webhook set-up, webhook updates, polling, sending."""
+    """A standalone Slotbot bot on aiogram: menus and webhook set-up, long polling, sending."""
 
-    def __init__(self, settings: TelegramSettings, handle: Handle, default_language: str = "en") -> None:
-        if not settings.token:
-            raise ValueError("telegram.token is not set")
-        self.settings = settings
+    def __init__(self, token: str, api_base: str | None = None, default_language: str = "en") -> None:
+        if not token:
+            raise ValueError("a Telegram bot token is needed")
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
-        self.bot = Bot(settings.token, session=_session(settings.api_base))
-        self.handle = handle
+        self.bot = Bot(token, session=_session(api_base))
 
-    async def setup(self, webhook_url: str | None) -> None:
+    async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
         for language, commands in command_menus(self.default_language):
             menu = [BotCommand(command=item["command"], description=item["description"]) for item in commands]
@@ -89,28 +89,16 @@ class AiogramTelegram:
         if webhook_url is None:
             await self.bot.delete_webhook(drop_pending_updates=False)
             return
-        if not self.settings.webhook_secret:
-            raise ValueError("a Telegram webhook needs telegram.webhook_secret")
+        if not secret:
+            raise ValueError("a Telegram webhook needs a secret token")
         await self.bot.set_webhook(
-            webhook_url,
-            secret_token=self.settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+            webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
         )
 
-    async def feed(self, update: dict[str, Any]) -> None:
-        """One update, as Telegram sent it; an error in handling propagates, so Telegram delivers it again.
-
-        The update is plain Bot API JSON already, so it goes straight to the shared adapter rather than
-        through aiogram's models and back (`router` is for bots that run their own aiogram Dispatcher)."""
-        inbound = inbound_from_update(update)
-        if inbound is not None:
-            await self.handle(inbound)
-
-    async def poll(self, stop: asyncio.Event) -> None:
-        """Long polling until `stop` is set (our own getUpdates loop: aiogram's cannot be stopped cleanly
-        from outside without its private state, and it leaves handler tasks running after it stops)."""
-        await poll_updates(self._fetch, self.feed, stop, fatal=(TelegramUnauthorizedError,))
+    async def poll(self, stop: asyncio.Event, feed: Feed) -> None:
+        """Long polling until `stop` is set, each update to `feed` (our own getUpdates loop: aiogram's cannot
+        be stopped cleanly from outside without its private state, and it leaves handler tasks running)."""
+        await poll_updates(self._fetch, feed, stop, fatal=(TelegramUnauthorizedError,))
 
     async def _fetch(self, offset: int | None, timeout: int) -> list[dict[str, Any]]:
         method = aiogram.methods.GetUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)

@@ -1,6 +1,8 @@
-"""The second Telegram driver, on python-telegram-bot 22: handlers to add to any PTB Application, and a bot.
+"""The second Telegram driver, on python-telegram-bot 22: handlers to add to any PTB Application, and the
+standalone bot's set-up, long polling and sending.
 
-Updates go through telegram.py's `inbound_from_update` as plain Bot API dicts, as with the other driver.
+A driver only sends and polls: updates, from the webhook or from polling, become `Inbound` events in
+telegram.py's `inbound_from_update`, the same for both drivers.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TRANSIENT_PAUSE,
+    Feed,
     command_menus,
     inbound_from_update,
     not_modified,
     poll_updates,
     sent_anew,
 )
-from bot.config import TelegramSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +52,18 @@ def handlers(handle: Handle) -> list[BaseHandler[Update, Any, None]]:
 
 
 class PtbTelegram:
-    """A standalone Slotbot bot on python-telegram-bot: set-up, webhook updates, polling, sending."""
+    """A standalone Slotbot bot on python-telegram-bot: set-up, long polling, sending."""
 
-    def __init__(self, settings: TelegramSettings, handle: Handle, default_language: str = "en") -> None:
-        if not settings.token:
-            raise ValueError("telegram.token is not set")
-        self.settings = settings
+    def __init__(self, token: str, api_base: str | None = None, default_language: str = "en") -> None:
+        if not token:
+            raise ValueError("a Telegram bot token is needed")
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
-        self.handle = handle
         _quiet()
-        root = (settings.api_base or "https://api.telegram.org").rstrip("/")
+        root = (api_base or "https://api.telegram.org").rstrip("/")
         # PTB's default pool holds one connection, so concurrent sends would queue and time out.
         self._requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
         self.bot = Bot(
-            settings.token,
+            token,
             # PTB appends the token to these, then "/<method>".
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
@@ -71,7 +71,7 @@ class PtbTelegram:
             get_updates_request=self._requests[1],
         )
 
-    async def setup(self, webhook_url: str | None) -> None:
+    async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
         await self.bot.initialize()
         for language, commands in command_menus(self.default_language):
@@ -80,28 +80,18 @@ class PtbTelegram:
         if webhook_url is None:
             await self.bot.delete_webhook(drop_pending_updates=False)
             return
-        if not self.settings.webhook_secret:
-            raise ValueError("a Telegram webhook needs telegram.webhook_secret")
+        if not secret:
+            raise ValueError("a Telegram webhook needs a secret token")
         await self.bot.set_webhook(
-            webhook_url,
-            secret_token=self.settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+            webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
         )
 
-    async def feed(self, update: dict[str, Any]) -> None:
-        """One update from the webhook or the poller; an error in handling propagates.
-
-        Straight to `handle`, not through a PTB Application: Application.process_update hands handler
-        errors to error handlers and returns, so the webhook would answer 200 for an update that failed."""
-        inbound = inbound_from_update(update)
-        if inbound is not None:
-            await self.handle(inbound)
-
-    async def poll(self, stop: asyncio.Event) -> None:
-        """Long polling until `stop` is set, with telegram.py's loop (the same as the aiogram driver's)."""
+    async def poll(self, stop: asyncio.Event, feed: Feed) -> None:
+        """Long polling until `stop` is set, each update to `feed`, with telegram.py's loop (the same as the
+        aiogram driver's). Not through a PTB Application: Application.process_update hands handler errors
+        to error handlers and returns."""
         await self.bot.initialize()
-        await poll_updates(self._fetch, self.feed, stop, fatal=(InvalidToken,))
+        await poll_updates(self._fetch, feed, stop, fatal=(InvalidToken,))
 
     async def _fetch(self, offset: int | None, timeout: int) -> list[dict[str, Any]]:
         # PTB adds `timeout` to the read timeout of getUpdates itself.

@@ -18,6 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +33,6 @@ from twilio.request_validator import RequestValidator, add_port, remove_port
 from twilio.rest import Client
 
 from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
-from bot.config import TwilioSettings
 from conversations import phones
 from conversations.events import Choice, Event, Text
 from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, joined, split_text
@@ -116,7 +116,7 @@ async def webhook(
     *,
     auth_token: str,
     public_url: str,
-    feed: Callable[[Inbound], Awaitable[None]],
+    feed: Callable[[Inbound], Awaitable[Any]],
 ) -> web.Response:
     """Twilio's incoming-message webhook: check the signature, feed the message, answer with empty TwiML.
 
@@ -351,16 +351,26 @@ def _retry_after(header: str | None) -> float:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+@dataclass(frozen=True)
+class TwilioAccount:
+    """What sending through Twilio needs: the account, the WhatsApp sender, and where Twilio's API is."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    from_number: str  # the WhatsApp sender, e.g. "whatsapp:+14155238886"
+    api_base: str | None = None  # another Twilio API address (a fake in tests)
+
+
 class TwilioSender:
     """Delivers `Outgoing` WhatsApp messages through Twilio's Messages API, with the twilio library."""
 
     channel = WHATSAPP
 
-    def __init__(self, settings: TwilioSettings, http: aiohttp.ClientSession | None = None) -> None:
-        if not (settings.account_sid and settings.auth_token and settings.from_number):
-            raise ValueError("twilio.account_sid, twilio.auth_token and twilio.from are needed to send")
-        self._settings = settings
-        self._from = _whatsapp_address(settings.from_number)
+    def __init__(self, account: TwilioAccount, http: aiohttp.ClientSession | None = None) -> None:
+        if not (account.account_sid and account.auth_token and account.from_number):
+            raise ValueError("a Twilio account SID, auth token and WhatsApp sender are needed to send")
+        self._settings = account
+        self._from = _whatsapp_address(account.from_number)
         self._own_http = http is None
         self._http = http
         self._client: Client | None = None

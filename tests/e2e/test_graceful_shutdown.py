@@ -8,9 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from bot.channels.base import Inbound, Outgoing, Renderer
+from bot.app import build
+from bot.channels.base import Inbound
 from bot.config import Settings, TwilioSettings
-from bot.serve import build, run
+from bot.runner import Turned
+from bot.serve import run
 from storage.outbox import Outbox
 from tests.fakes.twilio_api import FakeTwilio, sign
 from tests.sample import NOW, salon
@@ -38,14 +40,14 @@ async def test_a_message_in_flight_is_finished_on_shutdown(tmp_path: Path) -> No
             ),
         )
         service = await build(settings, clock=lambda: NOW)
-        entered, receive = asyncio.Event(), service.runner.receive
+        entered, enter = asyncio.Event(), service.runner.enter
 
-        async def slow_receive(inbound: Inbound, renderer: Renderer) -> list[Outgoing]:
+        async def slow_enter(inbound: Inbound) -> Turned:
             entered.set()
             await asyncio.sleep(0.5)  # still working when the stop comes
-            return await receive(inbound, renderer)
+            return await enter(inbound)
 
-        service.runner.receive = slow_receive  # type: ignore[method-assign]
+        service.runner.enter = slow_enter  # type: ignore[method-assign]
         port, stop = _port(), asyncio.Event()
         server = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
         form = twilio.inbound_form("+380501234567", "привіт", message_sid="SM" + "1" * 32)

@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import App as Service
+from bot.app import build
 from bot.config import Settings, TelegramSettings
-from bot.serve import Service, build, run
+from bot.serve import run
 from storage.outbox import Outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.sample import NOW, at, salon

@@ -16,8 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
-from bot.channels.telegram import TRANSIENT_PAUSE, TelegramRenderer, webhook
-from bot.config import TelegramSettings
+from bot.channels.telegram import TRANSIENT_PAUSE, TelegramRenderer, feeder, webhook
 from conversations.events import Choice, Command, Text
 from conversations.replies import Option, Reply
 from conversations.texts import LANGUAGES, text
@@ -34,31 +33,21 @@ NOT_MODIFIED = (
 
 
 class Driver(Protocol):
-    async def setup(self, webhook_url: str | None) -> None: ...
-    async def feed(self, update: dict[str, Any]) -> None: ...
-    async def poll(self, stop: asyncio.Event) -> None: ...
+    async def setup(self, webhook_url: str | None, secret: str | None = None) -> None: ...
+    async def poll(self, stop: asyncio.Event, feed: Callable[[dict[str, Any]], Awaitable[None]]) -> None: ...
     def sender(self) -> Sender: ...
     async def close(self) -> None: ...
 
 
-Handle = Callable[[Inbound], Awaitable[None]]
-
-
-def make_driver(name: str, tg: FakeTelegram, handle: Handle) -> Driver:
-    settings = TelegramSettings(
-        token=tg.token,
-        driver="ptb" if name == "ptb" else "aiogram",
-        webhook_secret=SECRET,
-        api_base=tg.base_url,
-    )
+def make_driver(name: str, tg: FakeTelegram) -> Driver:
     # Imported here: each library is slow to import, and a run of one driver's tests needs only that one.
     if name == "ptb":
         from bot.channels.telegram_ptb import PtbTelegram
 
-        return PtbTelegram(settings, handle)
+        return PtbTelegram(tg.token, tg.base_url)
     from bot.channels.telegram_aiogram import AiogramTelegram
 
-    return AiogramTelegram(settings, handle)
+    return AiogramTelegram(tg.token, tg.base_url)
 
 
 class Inbox:
@@ -89,7 +78,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture(params=DRIVERS)
 async def setup(request: pytest.FixtureRequest, tg: FakeTelegram) -> AsyncIterator[tuple[Driver, Inbox]]:
     inbox = Inbox()
-    driver = make_driver(request.param, tg, inbox)
+    driver = make_driver(request.param, tg)
     try:
         yield driver, inbox
     finally:
@@ -102,7 +91,7 @@ async def setup(request: pytest.FixtureRequest, tg: FakeTelegram) -> AsyncIterat
 
 async def test_setup_registers_menus_and_the_webhook(setup: tuple[Driver, Inbox], tg: FakeTelegram) -> None:
     driver, _ = setup
-    await driver.setup(HOOK_URL)
+    await driver.setup(HOOK_URL, SECRET)
     default_scope = '{"type": "default"}'
     assert set(tg.commands) == {(default_scope, ""), *((default_scope, lang) for lang in LANGUAGES)}
     for (_, language), commands in tg.commands.items():
@@ -115,7 +104,7 @@ async def test_setup_registers_menus_and_the_webhook(setup: tuple[Driver, Inbox]
 
 async def test_setup_for_polling_removes_the_webhook(setup: tuple[Driver, Inbox], tg: FakeTelegram) -> None:
     driver, _ = setup
-    await driver.setup(HOOK_URL)
+    await driver.setup(HOOK_URL, SECRET)
     await driver.setup(None)
     assert tg.webhook.url == ""
     assert tg.calls_to("deleteWebhook")[-1].get("drop_pending_updates") in (None, False)
@@ -238,7 +227,7 @@ async def test_aiogram_sends_outbox_params_as_aiogram_would(
 
     from bot.channels.telegram_aiogram import AiogramTelegram, OutboxSession
 
-    telegram = AiogramTelegram(TelegramSettings(token=tg.token, api_base=tg.base_url), Inbox())
+    telegram = AiogramTelegram(tg.token, tg.base_url)
     bot, session = telegram.bot, telegram.bot.session
     assert isinstance(session, OutboxSession)
     method = getattr(aiogram.methods, name[0].upper() + name[1:])(**params)
@@ -254,7 +243,7 @@ async def test_aiogram_takes_its_own_path_for_what_it_must_check_itself(tg: Fake
 
     from bot.channels.telegram_aiogram import AiogramSender, AiogramTelegram, OutboxSession
 
-    telegram = AiogramTelegram(TelegramSettings(token=tg.token, api_base=tg.base_url), Inbox())
+    telegram = AiogramTelegram(tg.token, tg.base_url)
     bot, session = telegram.bot, telegram.bot.session
     assert isinstance(session, OutboxSession)
     text = {"chat_id": CHAT, "text": "Hi"}
@@ -289,8 +278,7 @@ async def test_aiogram_network_errors_are_transient() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    settings = TelegramSettings(token="1:x", api_base=f"http://127.0.0.1:{port}")
-    telegram = AiogramTelegram(settings, Inbox())
+    telegram = AiogramTelegram("1:x", f"http://127.0.0.1:{port}")
     try:
         delivery = await telegram.sender().send(
             Outgoing(TELEGRAM, str(CHAT), "sendMessage", {"chat_id": CHAT, "text": "Hi"})
@@ -309,7 +297,7 @@ async def test_polling_delivers_messages_and_buttons_then_stops(
     driver, inbox = setup
     await driver.setup(None)
     stop = asyncio.Event()
-    polling = asyncio.create_task(driver.poll(stop))
+    polling = asyncio.create_task(driver.poll(stop, feeder(inbox)))
     start = tg.push_message(CHAT, "/start@slotbot_test_bot", language_code="uk", first_name="Olena")
     tg.push_update({"edited_message": {**tg.message_update(CHAT, "ignored")["message"], "edit_date": 1}})
     press = tg.push_callback(CHAT, "svc:cut", start["message"]["message_id"] + 1, language_code="uk")
@@ -332,15 +320,15 @@ async def test_poll_returns_at_once_when_already_stopped(setup: tuple[Driver, In
     driver, _ = setup
     stop = asyncio.Event()
     stop.set()
-    await asyncio.wait_for(driver.poll(stop), 2)
+    await asyncio.wait_for(driver.poll(stop, feeder(Inbox())), 2)
 
 
 async def test_webhook_updates_reach_handle(setup: tuple[Driver, Inbox], tg: FakeTelegram) -> None:
     driver, inbox = setup
-    await driver.setup(HOOK_URL)
+    await driver.setup(HOOK_URL, SECRET)
 
     async def hook(request: web.Request) -> web.Response:
-        return await webhook(request, SECRET, driver.feed)
+        return await webhook(request, SECRET, inbox)
 
     app = web.Application()
     app.router.add_post("/telegram/hook", hook)
@@ -354,17 +342,12 @@ async def test_webhook_updates_reach_handle(setup: tuple[Driver, Inbox], tg: Fak
     assert [i.event for i in inbox.received] == [Command("book", "fr")]
 
 
-@pytest.mark.parametrize("driver_name", DRIVERS)
-async def test_a_failure_in_handle_reaches_the_webhook(driver_name: str, tg: FakeTelegram) -> None:
+async def test_a_failure_in_handle_reaches_the_webhook(tg: FakeTelegram) -> None:
     async def broken(_: Inbound) -> None:
         raise RuntimeError("database is down")
 
-    driver = make_driver(driver_name, tg, broken)
-    try:
-        with pytest.raises(RuntimeError, match="database is down"):
-            await driver.feed(tg.message_update(CHAT, "hi"))
-    finally:
-        await driver.close()
+    with pytest.raises(RuntimeError, match="database is down"):
+        await feeder(broken)(tg.message_update(CHAT, "hi"))
 
 
 # ---- embedding in a business's own bot -------------------------------------------------------------------

@@ -14,12 +14,12 @@ from aiohttp.test_utils import TestServer
 from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
 from bot.channels.whatsapp_twilio import (
     RETRY_HINT,
+    TwilioAccount,
     TwilioSender,
     WhatsAppRenderer,
     template_for,
     webhook,
 )
-from bot.config import TwilioSettings
 from conversations.events import Choice, Text
 from conversations.replies import WHATSAPP_TEXT_LIMIT, Option, Reply
 from tests.fakes.twilio_api import DEFAULT_WHATSAPP_NUMBER, FakeTwilio
@@ -41,16 +41,15 @@ async def twilio() -> AsyncIterator[FakeTwilio]:
         yield fake
 
 
-def _settings(fake: FakeTwilio, **changes: str) -> TwilioSettings:
+def _settings(fake: FakeTwilio, **changes: str) -> TwilioAccount:
     values = {
         "account_sid": fake.account_sid,
         "auth_token": fake.auth_token,
         "from_number": DEFAULT_WHATSAPP_NUMBER,
-        "public_url": "https://salon.example.com/twilio/whatsapp",
         "api_base": fake.base_url,
         **changes,
     }
-    return TwilioSettings(**values)
+    return TwilioAccount(**values)
 
 
 @pytest.fixture
@@ -154,7 +153,7 @@ async def test_an_unreachable_twilio_means_retry() -> None:
     with socket.socket() as probe:  # a free port on 127.0.0.1 that nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = TwilioSettings(
+    settings = TwilioAccount(
         account_sid="AC" + "0" * 32,
         auth_token="token",
         from_number=DEFAULT_WHATSAPP_NUMBER,

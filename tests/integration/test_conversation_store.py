@@ -14,6 +14,7 @@ from conversations.replies import Reply
 from storage.db import Database
 from storage.store import Store
 from tests.sample import NOW, at, salon
+from tests.talk import say
 
 
 @pytest.fixture
@@ -31,16 +32,16 @@ def _option(replies: list[Reply], label: str) -> str:
 
 async def _to_summary(runner: Runner, key: str, *labels: str) -> list[Reply]:
     """Start, tap `labels` (by default a haircut with Anna on Tuesday at 11:00), give name and phone."""
-    replies = await runner.handle(key, Command("start", language="en"))
+    replies = await say(runner, key, Command("start", language="en"))
     for label in labels or ("Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
-    replies = await runner.handle(key, Text("Olha"))
-    return await runner.handle(key, Text("+380 50 123 4567"))
+        replies = await say(runner, key, Choice(_option(replies, label)))
+    replies = await say(runner, key, Text("Olha"))
+    return await say(runner, key, Text("+380 50 123 4567"))
 
 
 async def _book(runner: Runner, key: str) -> list[Reply]:
     replies = await _to_summary(runner, key)
-    return await runner.handle(key, Choice(_option(replies, "Confirm")))
+    return await say(runner, key, Choice(_option(replies, "Confirm")))
 
 
 async def test_a_booking_made_in_conversation_is_a_confirmed_row(store: Store) -> None:
@@ -59,10 +60,10 @@ async def test_a_booking_made_in_conversation_is_a_confirmed_row(store: Store) -
 
 async def test_a_restarted_runner_continues_the_conversation(store: Store) -> None:
     first = Runner(store, lambda: NOW)
-    replies = await first.handle("tg:1", Command("start", language="en"))
-    replies = await first.handle("tg:1", Choice(_option(replies, "Book a visit")))
+    replies = await say(first, "tg:1", Command("start", language="en"))
+    replies = await say(first, "tg:1", Choice(_option(replies, "Book a visit")))
     second = Runner(store, lambda: NOW)  # a new process, or the same one after a restart
-    replies = await second.handle("tg:1", Choice(_option(replies, "Haircut")))
+    replies = await say(second, "tg:1", Choice(_option(replies, "Haircut")))
     assert "Who would you like for Haircut?" in replies[-1].text
 
 
@@ -71,7 +72,7 @@ async def test_a_double_tap_books_once(store: Store) -> None:
     key = "tg:2"
     replies = await _to_summary(runner, key)
     confirm = _option(replies, "Confirm")
-    both = await asyncio.gather(runner.handle(key, Choice(confirm)), runner.handle(key, Choice(confirm)))
+    both = await asyncio.gather(say(runner, key, Choice(confirm)), say(runner, key, Choice(confirm)))
     texts = [r.text for replies in both for r in replies]
     assert sum("Booked!" in t for t in texts) == 1
     assert any("earlier message" in t for t in texts)
@@ -80,9 +81,9 @@ async def test_a_double_tap_books_once(store: Store) -> None:
 
 async def test_two_processes_never_both_advance_one_conversation(store: Store) -> None:
     one, two = Runner(store, lambda: NOW, owner="p1"), Runner(store, lambda: NOW, owner="p2")
-    replies = await one.handle("tg:3", Command("start", language="en"))
+    replies = await say(one, "tg:3", Command("start", language="en"))
     book = _option(replies, "Book a visit")
-    both = await asyncio.gather(one.handle("tg:3", Choice(book)), two.handle("tg:3", Choice(book)))
+    both = await asyncio.gather(say(one, "tg:3", Choice(book)), say(two, "tg:3", Choice(book)))
     texts = [r.text for replies in both for r in replies]
     # One of them advanced the conversation; the other then found the button already used.
     assert sum("earlier message" in t for t in texts) == 1
@@ -92,12 +93,12 @@ async def test_two_processes_never_both_advance_one_conversation(store: Store) -
 async def test_a_time_taken_by_someone_else_is_not_booked(store: Store) -> None:
     runner = Runner(store, lambda: NOW)
     key = "tg:4"
-    replies = await runner.handle(key, Command("start", language="en"))
+    replies = await say(runner, key, Command("start", language="en"))
     for label in ("Book a visit", "Haircut", "Anna", "Tue 24 Nov"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
+        replies = await say(runner, key, Choice(_option(replies, label)))
     eleven = _option(replies, "11:00")
     assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).ok
-    replies = await runner.handle(key, Choice(eleven))
+    replies = await say(runner, key, Choice(eleven))
     assert "no longer free" in replies[0].text
     assert len(await store.bookings()) == 1
 
@@ -107,7 +108,7 @@ async def test_a_hold_lost_between_summary_and_confirm_offers_the_nearest(store:
     key = "tg:5"
     replies = await _to_summary(runner, key)
     assert (await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)).ok
-    replies = await runner.handle(key, Choice(_option(replies, "Confirm")))
+    replies = await say(runner, key, Choice(_option(replies, "Confirm")))
     assert any("just taken" in r.text for r in replies)
     assert len(await store.bookings()) == 1
 
@@ -116,13 +117,13 @@ async def test_move_and_cancel_through_the_conversation(store: Store) -> None:
     runner = Runner(store, lambda: NOW)
     key = "tg:6"
     await _book(runner, key)
-    replies = await runner.handle(key, Text("reschedule"))
+    replies = await say(runner, key, Text("reschedule"))
     for label in ("Wed 25 Nov", "15:00", "Confirm"):
-        replies = await runner.handle(key, Choice(_option(replies, label)))
+        replies = await say(runner, key, Choice(_option(replies, label)))
     [moved] = await store.bookings()
     assert (moved.start, moved.moves, moved.status) == (at(25, 15), 1, "confirmed")
-    replies = await runner.handle(key, Text("cancel"))
-    replies = await runner.handle(key, Choice(_option(replies, "Yes, cancel")))
+    replies = await say(runner, key, Text("cancel"))
+    replies = await say(runner, key, Choice(_option(replies, "Yes, cancel")))
     [cancelled] = await store.bookings()
     assert cancelled.status == "cancelled" and cancelled.refund is False
     assert (await store.hold(service="haircut", specialist="anna", start=at(25, 15), now=NOW)).ok
@@ -132,10 +133,10 @@ async def test_a_prepaid_service_waits_for_payment_as_a_hold(store: Store) -> No
     runner = Runner(store, lambda: NOW)
     key = "tg:7"
     replies = await _to_summary(runner, key, "Book a visit", "Colouring", "Tue 24 Nov", "10:00")
-    replies = await runner.handle(key, Choice(_option(replies, "Confirm")))
+    replies = await say(runner, key, Choice(_option(replies, "Confirm")))
     [held] = await store.bookings()
     assert held.status == "held" and held.expires_at == NOW + timedelta(minutes=30)
     assert held.price == Decimal(2400)
-    replies = await runner.handle(key, Choice(_option(replies, "Cancel")))
+    replies = await say(runner, key, Choice(_option(replies, "Cancel")))
     [cancelled] = await store.bookings()
     assert cancelled.status == "cancelled"

@@ -8,11 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.channels.base import Inbound, Outgoing
+from bot.channels.base import Inbound
 from bot.notify import staff_notifier
 from bot.runner import ConversationBusy, Runner
 from conversations.events import Command, Text
-from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from storage.business import Contact
 from storage.db import Database
@@ -20,21 +19,7 @@ from storage.outbox import Message, Outbox
 from storage.sessions import Duplicate, Sessions
 from storage.store import Store
 from tests.sample import NOW, salon
-
-
-class PlainRenderer:
-    """Every reply as one message carrying its option ids, enough to keep talking."""
-
-    def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
-        return [
-            Outgoing(
-                inbound.channel,
-                inbound.chat_id,
-                "send",
-                {"text": r.text, "options": [o.id for o in r.options]},
-            )
-            for r in replies
-        ]
+from tests.talk import receive
 
 
 def _business():  # type: ignore[no-untyped-def]
@@ -53,18 +38,16 @@ def runner(database: Database) -> Runner:
 
 async def test_a_redelivered_update_is_handled_once(runner: Runner, database: Database) -> None:
     first = Inbound("telegram", "42", Command("start", "en"), dedup_id="1001", language="en")
-    assert await runner.receive(first, PlainRenderer())
-    assert await runner.receive(first, PlainRenderer()) == []
+    assert await receive(runner, first)
+    assert await receive(runner, first) == []
     rows = await Outbox(database).all()
     assert len(rows) == len({r["id"] for r in rows}) and all(r["chat_id"] == "42" for r in rows)
-    again = await runner.receive(replace(first, dedup_id="1002", event=Text("help")), PlainRenderer())
+    again = await receive(runner, replace(first, dedup_id="1002", event=Text("help")))
     assert again
 
 
 async def test_the_app_language_starts_the_conversation(runner: Runner) -> None:
-    sent = await runner.receive(
-        Inbound("telegram", "43", Command("start"), dedup_id="1", language="uk"), PlainRenderer()
-    )
+    sent = await receive(runner, Inbound("telegram", "43", Command("start"), dedup_id="1", language="uk"))
     from conversations.texts import text
 
     assert [m.params["text"] for m in sent][-1] == text("uk", "menu")
@@ -73,13 +56,11 @@ async def test_the_app_language_starts_the_conversation(runner: Runner) -> None:
 async def test_a_booking_notifies_the_specialist_and_the_admins(runner: Runner, database: Database) -> None:
     chat, update = "44", 100
     inbound = Inbound("telegram", chat, Command("start", "en"), dedup_id=str(update), language="en")
-    sent = await runner.receive(inbound, PlainRenderer())
+    sent = await receive(runner, inbound)
     session_texts: list[str] = []
     # Drive the booking with typed numbers: book, haircut, Anna, first day, first time, name, phone, confirm.
     for step, said in enumerate(["1", "1", "2", "1", "1", "Olha", "+380501234567", "1"], start=1):
-        sent = await runner.receive(
-            replace(inbound, event=Text(said), dedup_id=str(update + step)), PlainRenderer()
-        )
+        sent = await receive(runner, replace(inbound, event=Text(said), dedup_id=str(update + step)))
         session_texts += [m.params["text"] for m in sent]
     assert any("Booked!" in t for t in session_texts)
     rows = await Outbox(database).all()
@@ -98,7 +79,7 @@ async def test_the_same_person_on_whatsapp_is_known_by_phone(runner: Runner, dat
     inbound = Inbound(
         "whatsapp", "+380501234567", Text("привіт"), dedup_id="SM1", phone="+380501234567", name="Olha P"
     )
-    await runner.receive(inbound, PlainRenderer())
+    await receive(runner, inbound)
     known = await store.customer_for_chat("whatsapp", "+380501234567")
     assert known is not None and known.id == customer
 
@@ -124,12 +105,12 @@ async def test_a_turn_hands_its_messages_to_the_sender_already_claimed(database:
     handoff = Handoff()
     runner = Runner(Store(database, _business()), lambda: NOW, "p1", handoff=handoff)
     inbound = Inbound("telegram", "45", Command("start", "en"), dedup_id="1", language="en")
-    sent = await runner.receive(inbound, PlainRenderer())
+    sent = await receive(runner, inbound)
     assert [m.params for m in handoff.submitted] == [m.params for m in sent] and handoff.woken == 0
     rows = await Outbox(database).all()
     assert {(r["id"], r["lease_owner"]) for r in rows} == {(m.id, "p1") for m in handoff.submitted}
     # The chat has messages still pending: the next turn's wait behind them in the store, unclaimed.
-    second = await runner.receive(replace(inbound, event=Text("help"), dedup_id="2"), PlainRenderer())
+    second = await receive(runner, replace(inbound, event=Text("help"), dedup_id="2"))
     assert second and len(handoff.submitted) == len(rows) and handoff.woken == 1
     waiting = (await Outbox(database).all())[len(rows) :]
     assert [r["lease_owner"] for r in waiting] == [None] * len(second)
@@ -139,7 +120,7 @@ async def test_a_busy_sender_leaves_a_turns_messages_in_the_store(database: Data
     handoff = Handoff(accepting=False)
     runner = Runner(Store(database, _business()), lambda: NOW, "p1", handoff=handoff)
     inbound = Inbound("telegram", "46", Command("start", "en"), dedup_id="1", language="en")
-    await runner.receive(inbound, PlainRenderer())
+    await receive(runner, inbound)
     assert handoff.submitted == [] and handoff.woken == 1
     assert {r["lease_owner"] for r in await Outbox(database).all()} == {None}
 
@@ -151,7 +132,7 @@ BOOKING = ["1", "1", "2", "1", "1", "Olha", "+380501234567", "1"]  # book, hairc
 
 async def _say(runner: Runner, chat: str, said: str, update: int) -> list[str]:
     inbound = Inbound("telegram", chat, Text(said), dedup_id=str(update), language="en")
-    return [m.params["text"] for m in await runner.receive(inbound, PlainRenderer())]
+    return [m.params["text"] for m in await receive(runner, inbound)]
 
 
 async def test_two_processes_take_turns_on_one_conversation(database: Database) -> None:
@@ -160,7 +141,7 @@ async def test_two_processes_take_turns_on_one_conversation(database: Database) 
     business = _business()
     one, two = (Runner(Store(database, business), lambda: NOW, owner) for owner in ("p1", "p2"))
     start = Inbound("telegram", "47", Command("start", "en"), dedup_id="200", language="en")
-    await one.receive(start, PlainRenderer())
+    await receive(one, start)
     said: list[str] = []
     for step, text in enumerate(BOOKING, start=1):
         said += await _say((two, one)[step % 2], "47", text, 200 + step)

@@ -291,14 +291,14 @@ def test_a_menu_for_every_language_and_the_default() -> None:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[tuple[TestClient[web.Request, web.Application], list[dict[str, Any]]]]:
-    fed: list[dict[str, Any]] = []
+async def client() -> AsyncIterator[tuple[TestClient[web.Request, web.Application], list[Inbound]]]:
+    fed: list[Inbound] = []
 
-    async def feed(update: dict[str, Any]) -> None:
-        fed.append(update)
+    async def handle(inbound: Inbound) -> None:
+        fed.append(inbound)
 
     async def handler(request: web.Request) -> web.Response:
-        return await webhook(request, SECRET, feed)
+        return await webhook(request, SECRET, handle)
 
     app = web.Application()
     app.router.add_post("/telegram", handler)
@@ -311,7 +311,7 @@ async def test_webhook_feeds_an_update_once(client: Any) -> None:
     update = message_update(CHAT, "/start")
     response = await test_client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
     assert response.status == 200 and await response.json() == {}
-    assert fed == [update]
+    assert fed == [inbound_from_update(update)]
 
 
 async def test_webhook_answers_a_pressed_button_in_its_response(client: Any) -> None:
@@ -321,7 +321,7 @@ async def test_webhook_answers_a_pressed_button_in_its_response(client: Any) -> 
     assert response.status == 200 and response.content_type == "application/json"
     answer = await response.json()
     assert answer == {"method": "answerCallbackQuery", "callback_query_id": "4413"}
-    assert fed == [update]
+    assert fed == [inbound_from_update(update)]
     method = SPEC.method(answer.pop("method"))
     assert method is not None and VALIDATOR.check_method(method, answer)[1] == []
 
@@ -338,7 +338,7 @@ async def test_webhook_answers_a_button_it_does_not_handle_too(client: Any) -> N
 
 
 async def test_a_failing_feed_gets_no_answer_so_telegram_delivers_again() -> None:
-    async def feed(_: dict[str, Any]) -> None:
+    async def feed(_: Inbound) -> None:
         raise ConnectionError("database is away")
 
     async def healthy() -> bool:
@@ -374,10 +374,10 @@ async def test_webhook_refuses_what_is_not_an_update(client: Any, body: bytes) -
 
 
 async def test_webhook_without_a_configured_secret_refuses_everything() -> None:
-    fed: list[dict[str, Any]] = []
+    fed: list[Inbound] = []
 
-    async def feed(update: dict[str, Any]) -> None:
-        fed.append(update)
+    async def feed(inbound: Inbound) -> None:
+        fed.append(inbound)
 
     async def handler(request: web.Request) -> web.Response:
         return await webhook(request, "", feed)

@@ -1,0 +1,109 @@
+"""The durable scheduler: claims due jobs from the store and carries each out through the runner's one entry.
+
+A job is a row (storage/jobs.py), so it survives a restart and several `serve` processes share them: each
+claims due jobs with a lease. Running one means turning it into an event for the conversation it concerns,
+re-checked against the booking as it is now (a job for a booking that was paid, cancelled or moved meanwhile
+does nothing), and entering it like a customer's message, keyed by the job's id and run: a job that ran but
+was not marked done (the process died in between) is a duplicate when claimed again, and only marked done.
+A job that fails is retried with a growing pause, and after several tries left for an operator
+(`slotbot jobs`, `slotbot jobs retry ID`). Payments and reminders add job kinds here, not loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.channels.base import JOB, NOWHERE, Inbound
+from bot.runner import Runner
+from conversations import events as ev
+from storage.jobs import HOLD_EXPIRY, Job, Jobs
+
+log = logging.getLogger("slotbot.jobs")
+
+IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us
+CLAIM_LIMIT = 20
+
+Handler = Callable[["Scheduler", Job], Awaitable[None]]
+
+
+class NotYet(Exception):
+    """The job came early (its booking's time moved later, or clocks differ): run it again at `when`."""
+
+    def __init__(self, when: datetime) -> None:
+        super().__init__(when.isoformat())
+        self.when = when
+
+
+class Scheduler:
+    def __init__(self, jobs: Jobs, runner: Runner, clock: Callable[[], datetime], owner: str) -> None:
+        self.jobs, self.runner, self.clock, self.owner = jobs, runner, clock, owner
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Carry out due jobs until `stop` is set."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                while await self.run_due():
+                    pass
+            except Exception:  # the database went away for a moment: the jobs are still there
+                log.exception("jobs: could not claim due jobs; trying again shortly")
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=IDLE_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_due(self) -> int:
+        """Claim the jobs due now and carry them out; how many were claimed."""
+        claimed = await self.jobs.claim(owner=self.owner, now=self.clock(), limit=CLAIM_LIMIT)
+        for job in claimed:
+            await self._run(job)
+        return len(claimed)
+
+    async def _run(self, job: Job) -> None:
+        handler = HANDLERS.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for jobs of kind {job.kind!r}")
+            await handler(self, job)
+        except NotYet as early:
+            await self.jobs.postpone(job, early.when, owner=self.owner, now=self.clock())
+            return
+        except Exception as error:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            with contextlib.suppress(Exception):  # the lease runs out and someone tries again anyway
+                await self.jobs.retry(
+                    job, f"{type(error).__name__}: {error}", owner=self.owner, now=self.clock()
+                )
+            return
+        await self.jobs.done(job, owner=self.owner, now=self.clock())
+
+
+async def _hold_expiry(scheduler: Scheduler, job: Job) -> None:
+    """An unpaid hold's time ran out: the conversation decides, from the booking as it is now."""
+    if job.booking_id is None:
+        return
+    booking = await scheduler.runner.store.booking(job.booking_id)
+    if booking is None or booking.status != "held":
+        return  # paid, cancelled or already expired meanwhile
+    if booking.expires_at is not None and booking.expires_at > scheduler.clock():
+        raise NotYet(booking.expires_at)
+    await scheduler.runner.enter(
+        Inbound(
+            channel=booking.channel or NOWHERE,
+            chat_id=booking.chat_id or f"booking-{booking.id}",
+            event=ev.HoldDue(booking),
+            dedup_id=job.key,
+            source=JOB,
+        )
+    )
+
+
+HANDLERS: dict[str, Handler] = {HOLD_EXPIRY: _hold_expiry}
