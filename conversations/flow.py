@@ -12,7 +12,7 @@ rows name. `step` is pure: no I/O, no clock. docs/flow.mmd is drawn from TABLE (
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -24,7 +24,7 @@ from conversations.events import Choice, Command, Event, Text, kind
 from conversations.form import GIVES_UP_TO, Form
 from conversations.move import MOVE
 from conversations.replies import Reply
-from conversations.session import Session, State
+from conversations.session import Draft, Session, State
 from conversations.turn import Turn
 from conversations.understand import understand
 from conversations.view import View
@@ -168,6 +168,15 @@ def _check(before: State, trigger: str, row: Row, set_meanwhile: State, after: S
         raise IllegalTransition(f"{before} --{trigger}-->: the handler set the state {set_meanwhile} itself")
     if not any(after in reaches(target, before) for target in row.to):
         raise IllegalTransition(f"{before} --{trigger}--> {after}; the row leads to {row.to}")
+
+
+def recover(session: Session, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
+    """After a step failed with a bug (the runner logs it): an apology in the customer's language and the
+    menu, the draft dropped, nothing done. What the runner saves instead of a 5xx redelivered forever."""
+    turn = Turn(replace(session, draft=Draft()), now, view)
+    turn.say("something_went_wrong")
+    after = menu.show_menu(turn)
+    return turn.session.go(after), turn.replies, []
 
 
 # ---------------------------------------------------------------- what an event is called in the table

@@ -13,10 +13,10 @@ from conversations import effects as fx
 from conversations import flow
 from conversations.booking import BOOKING
 from conversations.events import Choice, Command, HoldFailed
-from conversations.flow import IllegalTransition
-from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT
+from conversations.flow import IllegalTransition, recover
+from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT, Reply
 from conversations.session import Draft, Session, State, dumps, loads
-from conversations.texts import LANGUAGES
+from conversations.texts import LANGUAGES, text
 from conversations.turn import Turn
 from tests.sample import NOW, at, salon
 from tests.unit.chatter import Chatter, booking
@@ -394,3 +394,28 @@ def test_help_while_awaiting_payment_keeps_the_hold() -> None:
     c.say("help")
     assert c.session.state == "awaiting_payment" and c.session.draft.booking_id == 1
     assert "waiting for your prepayment of 500 UAH" in c.text() and c.labels() == ["Cancel"]
+
+
+# ---------------------------------------------------------------- after a bug
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_recover_apologises_and_shows_the_menu(lang: str) -> None:
+    c = Chatter(salon(), NOW, Session(lang=lang, customer_id=1))
+    c.send(Command("start"))
+    c.send(Command("book"))
+    c.say("1")  # a service: now half-way through the form
+    before = c.session
+    view = replace(c.view(), bookings=None)  # whatever the runner had loaded when the step failed
+    session, replies, effects = recover(before, c.now, view)
+    assert replies[0].text == text(lang, "something_went_wrong") and effects == []
+    assert replies[-1].options[0].label == text(lang, "menu_book")
+    assert session.state is State.START and session.draft == Draft() and session.lang == lang
+    assert session.seq > before.seq  # the buttons of the failed question are stale now
+    _within_limits(replies)
+
+
+def _within_limits(replies: list[Reply]) -> None:
+    for reply in replies:
+        assert 0 < len(reply.text) <= WHATSAPP_TEXT_LIMIT and "{" not in reply.text
+        assert all(len(option.id.encode()) <= CALLBACK_DATA_LIMIT for option in reply.options)
