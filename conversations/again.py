@@ -65,3 +65,8 @@ def stale(turn: Turn, _: Any = None) -> State:
     """A button from an earlier message: never an action, only the current question again."""
     turn.say("stale_button")
     return present(turn)
+
+
+def stay(turn: Turn, _: Any = None) -> State:
+    """Nothing to say or do."""
+    return turn.session.state

@@ -28,6 +28,13 @@ def book(turn: Turn, _: Any = None) -> State:
     return begin(turn)
 
 
+def rebook(turn: Turn, _: Any = None) -> State:
+    """ "Book again" after a hold ran out: the same service and specialist (kept in the draft), a new time."""
+    draft = turn.session.draft
+    turn.session = replace(turn.session, draft=Draft(service=draft.service, specialist=draft.specialist))
+    return begin(turn)
+
+
 def begin(turn: Turn) -> State:
     if booking_limit_reached(turn.business, turn.view.live_bookings()):
         turn.say("limit_active", limit=turn.business.rules.max_active_bookings)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from conversations import again, booking, days, manage, menu, move
+from conversations import again, booking, days, expiry, manage, menu, move
 from conversations.booking import BOOKING
 from conversations.effects import Effect
 from conversations.events import Choice, Command, Event, Text, kind
@@ -70,6 +70,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "command:start", menu.start, START),
     **_on(ANY, "intent:restart", menu.restart, START),
     **_on(ANY, "command:book m:book", booking.book, BOOKING),
+    **_on(ANY, "m:rebook", booking.rebook, BOOKING),  # after a hold ran out: the same service, a new time
     **_on(ANY, "said", booking.from_words, BOOKING),  # words naming a service, a time or "book"
     **_on(ANY, "command:my m:my intent:my_bookings", manage.show_bookings, BOOKINGS, START),
     **_on(ANY, "intent:cancel", manage.which_to_cancel, State.CANCEL_CONFIRM, BOOKINGS, START),
@@ -79,6 +80,9 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "intent:hello", again.hello, SAME, START),
     **_on(ANY, "stale", again.stale, SAME, START),  # a button from an earlier message
     **_on(ANY, OTHER, again.not_understood, SAME, START),
+    **_on(ANY, "holddue", expiry.hold_due, SAME),
+    **_on(ANY, "expired", expiry.expired, SAME, START),
+    **_on(ANY, "refused", again.stay, SAME),  # the store kept a hold due to expire: paid or changed meanwhile
     # a new booking: each answer leads to the form's next question
     **_on(BOOKING, "intent:cancel", booking.abandon, START),
     **_on(State.SERVICE, "svc", booking.choose_service, BOOKING),
@@ -100,6 +104,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.CONFIRMING, "refused", manage.refused, START),
     **_on(State.AWAITING_PAYMENT, "confirmed", manage.confirmed, START),
     **_on(State.AWAITING_PAYMENT, "m:abandon intent:cancel", booking.cancel_hold, State.CANCELLING),
+    **_on(State.AWAITING_PAYMENT, "expired", expiry.expired, START, SAME),
     # the customer's bookings
     **_on(BOOKINGS, "bk", lambda t, arg: manage.pick_booking(t, int(arg)), State.BOOKING, SAME, START),
     **_on(State.BOOKING, "m:move", move.start_move, MOVE),

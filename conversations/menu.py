@@ -12,8 +12,11 @@ from conversations.texts import LANGUAGES, NATIVE_NAMES
 from conversations.turn import Turn
 
 
-def show_menu(turn: Turn) -> State:
+def show_menu(turn: Turn, rebook: bool = False) -> State:
+    """The menu; with `rebook`, "Book again" first (the draft holds the service and specialist to reuse)."""
     options = [("m:book", turn.t("menu_book")), ("m:my", turn.t("menu_my")), ("m:help", turn.t("menu_help"))]
+    if rebook:
+        options.insert(0, ("m:rebook", turn.t("book_again")))
     if len(turn.business.languages) > 1:
         options.append(("m:lang", turn.t("menu_language")))
     turn.ask(turn.t("menu", business=turn.business.name), options)

@@ -12,8 +12,8 @@ import pytest
 from conversations import effects as fx
 from conversations import flow
 from conversations.booking import BOOKING
-from conversations.events import Choice, Command, HoldFailed
-from conversations.flow import IllegalTransition, recover
+from conversations.events import Choice, Command, HoldDue, HoldFailed
+from conversations.flow import IllegalTransition, recover, step
 from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT, Reply
 from conversations.session import Draft, Session, State, dumps, loads
 from conversations.texts import LANGUAGES, text
@@ -388,12 +388,85 @@ def test_the_next_question_is_the_first_field_missing() -> None:
 
 
 def test_help_while_awaiting_payment_keeps_the_hold() -> None:
-    c = returning()
-    for label in ("Book a visit", "Colouring", "Tue 24 Nov", "10:00", "Confirm"):
-        c.tap(label)
+    c = _awaiting_payment()
     c.say("help")
     assert c.session.state == "awaiting_payment" and c.session.draft.booking_id == 1
     assert "waiting for your prepayment of 500 UAH" in c.text() and c.labels() == ["Cancel"]
+
+
+# ---------------------------------------------------------------- a hold that runs out
+
+
+def _awaiting_payment(lang: str = "en") -> Chatter:
+    c = Chatter(salon(), NOW, Session(lang=lang, name="Olha", phone="+380501234567", customer_id=1))
+    c.send(Command("start"))
+    c.send(Command("book"))
+    for answer in ("3", "2", "1", "1"):  # Colouring (a prepayment is due), tomorrow, the first time, Confirm
+        c.say(answer)
+    assert c.session.state == "awaiting_payment", c.text()
+    c.now = NOW + timedelta(minutes=31)  # 30 minutes to pay
+    return c
+
+
+def test_a_hold_due_unpaid_is_expired_and_nothing_is_said_yet() -> None:
+    c = _awaiting_payment()
+    assert step(c.session, HoldDue(c.bookings[0]), c.now, c.view()) == (c.session, [], [fx.ExpireHold(1)])
+
+
+def test_a_hold_due_after_it_was_paid_does_nothing() -> None:
+    c = _awaiting_payment()
+    paid = replace(c.bookings[0], status="confirmed", expires_at=None, paid=Decimal(500))
+    assert step(c.session, HoldDue(paid), c.now, c.view()) == (c.session, [], [])
+
+
+def test_an_expired_hold_offers_to_book_the_same_again() -> None:
+    c = _awaiting_payment()
+    c.send(HoldDue(c.bookings[0]))
+    assert fx.ExpireHold(1) in c.effects and c.bookings[0].status == "expired"
+    assert "The hold for Colouring, Tue 24 Nov at 09:00, ran out and the time was freed." in c.text()
+    assert c.session.state == "start" and c.labels()[:3] == ["Book again", "Book a visit", "My bookings"]
+    c.tap("Book again")
+    assert c.session.state == "day" and "Colouring (Anna)" in c.text()
+    assert (c.session.draft.service, c.session.draft.specialist) == ("colouring", "anna")
+
+
+def test_an_expired_hold_while_busy_elsewhere_asks_the_current_question_again() -> None:
+    c = _awaiting_payment()
+    held = c.bookings[0]
+    c.say("haircut tomorrow")
+    state, draft = c.session.state, c.session.draft
+    assert state == "time"
+    c.send(HoldDue(held))
+    assert "ran out and the time was freed" in c.text() and "Free times" in c.text()
+    assert "Book again" not in c.labels() and "11:00" in c.labels()
+    assert (c.session.state, c.session.draft) == (state, draft)
+
+
+def test_an_expiry_refused_because_it_was_paid_meanwhile_says_nothing() -> None:
+    c = _awaiting_payment()
+    due = c.bookings[0]  # still unpaid when the job read it
+    c.bookings[0] = replace(due, status="confirmed", expires_at=None, paid=Decimal(500))
+    before = c.session
+    assert c.send(HoldDue(due)) == []
+    assert fx.ExpireHold(1) in c.effects and c.session == before
+
+
+def test_an_expiry_refused_for_any_reason_says_nothing_anywhere() -> None:
+    c = _awaiting_payment()
+    c.say("my bookings")
+    before, c.refuse = c.session, "not_found"
+    assert c.send(HoldDue(c.bookings[0])) == [] and c.session == before
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_expired_hold_is_told_in_the_customers_language(lang: str) -> None:
+    c = _awaiting_payment(lang)
+    held, turn = c.bookings[0], Turn(c.session, c.now, c.view())
+    replies = c.send(HoldDue(held))
+    when, service = turn.when(held.start), turn.service_name("colouring")
+    assert replies[0].text == text(lang, "hold_expired", service=service, when=when)
+    assert c.labels()[0] == text(lang, "book_again")
+    _within_limits(replies)
 
 
 # ---------------------------------------------------------------- after a bug
