@@ -404,23 +404,37 @@ def _awaiting_payment(lang: str = "en") -> Chatter:
     for answer in ("3", "2", "1", "1"):  # Colouring (a prepayment is due), tomorrow, the first time, Confirm
         c.say(answer)
     assert c.session.state == "awaiting_payment", c.text()
+    return c
+
+
+def _unpaid_too_long(lang: str = "en") -> Chatter:
+    c = _awaiting_payment(lang)
     c.now = NOW + timedelta(minutes=31)  # 30 minutes to pay
     return c
 
 
 def test_a_hold_due_unpaid_is_expired_and_nothing_is_said_yet() -> None:
-    c = _awaiting_payment()
+    c = _unpaid_too_long()
     assert step(c.session, HoldDue(c.bookings[0]), c.now, c.view()) == (c.session, [], [fx.ExpireHold(1)])
 
 
-def test_a_hold_due_after_it_was_paid_does_nothing() -> None:
-    c = _awaiting_payment()
-    paid = replace(c.bookings[0], status="confirmed", expires_at=None, paid=Decimal(500))
-    assert step(c.session, HoldDue(paid), c.now, c.view()) == (c.session, [], [])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "confirmed", "expires_at": None, "paid": Decimal(500)},
+        {"status": "cancelled"},
+        {"expires_at": NOW + timedelta(minutes=40)},  # a job that came due early: still time to pay
+    ],
+    ids=["paid", "cancelled", "not-yet"],
+)
+def test_a_hold_due_that_is_no_unpaid_hold_past_its_time_does_nothing(changes: dict) -> None:
+    c = _unpaid_too_long()
+    stored = replace(c.bookings[0], **changes)
+    assert step(c.session, HoldDue(stored), c.now, c.view()) == (c.session, [], [])
 
 
 def test_an_expired_hold_offers_to_book_the_same_again() -> None:
-    c = _awaiting_payment()
+    c = _unpaid_too_long()
     c.send(HoldDue(c.bookings[0]))
     assert fx.ExpireHold(1) in c.effects and c.bookings[0].status == "expired"
     assert "The hold for Colouring, Tue 24 Nov at 09:00, ran out and the time was freed." in c.text()
@@ -431,7 +445,7 @@ def test_an_expired_hold_offers_to_book_the_same_again() -> None:
 
 
 def test_an_expired_hold_while_busy_elsewhere_asks_the_current_question_again() -> None:
-    c = _awaiting_payment()
+    c = _unpaid_too_long()
     held = c.bookings[0]
     c.say("haircut tomorrow")
     state, draft = c.session.state, c.session.draft
@@ -443,7 +457,7 @@ def test_an_expired_hold_while_busy_elsewhere_asks_the_current_question_again() 
 
 
 def test_an_expiry_refused_because_it_was_paid_meanwhile_says_nothing() -> None:
-    c = _awaiting_payment()
+    c = _unpaid_too_long()
     due = c.bookings[0]  # still unpaid when the job read it
     c.bookings[0] = replace(due, status="confirmed", expires_at=None, paid=Decimal(500))
     before = c.session
@@ -452,7 +466,7 @@ def test_an_expiry_refused_because_it_was_paid_meanwhile_says_nothing() -> None:
 
 
 def test_an_expiry_refused_for_any_reason_says_nothing_anywhere() -> None:
-    c = _awaiting_payment()
+    c = _unpaid_too_long()
     c.say("my bookings")
     before, c.refuse = c.session, "not_found"
     assert c.send(HoldDue(c.bookings[0])) == [] and c.session == before
@@ -460,7 +474,7 @@ def test_an_expiry_refused_for_any_reason_says_nothing_anywhere() -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_expired_hold_is_told_in_the_customers_language(lang: str) -> None:
-    c = _awaiting_payment(lang)
+    c = _unpaid_too_long(lang)
     held, turn = c.bookings[0], Turn(c.session, c.now, c.view())
     replies = c.send(HoldDue(held))
     when, service = turn.when(held.start), turn.service_name("colouring")
