@@ -1,270 +1,154 @@
-"""The conversation as one table: (state, trigger) → handler and the states it may lead to.
+"""The conversation as one table: (where, trigger) → the handler, and the places it leads to.
 
-Everything that decides where a conversation goes is in this file and the step modules it names
-(conversations/booking.py, conversations/manage.py). `step` is pure: no I/O, no clock, no framework.
-docs/flow.mmd is generated from TABLE (tests/unit/test_flow_diagram.py fails when they differ).
+Where is a State, a Form (every question of a new booking, BOOKING, or of a move, MOVE) or ANY; a state's own
+row comes first, then its form's, then ANY's. A handler returns the next state; `step` sets it, and raises
+IllegalTransition if the row does not lead there. A row leads to one or two places (a third, the menu, where
+there may be nothing to show). Into a form means to whichever question it asks next, the first field still
+missing; and a row from or into a form may end at the menu when the form has nothing to offer
+(conversations/form.py). Everything that decides where a conversation goes is here and in the modules the
+rows name. `step` is pure: no I/O, no clock. docs/flow.mmd is drawn from TABLE (conversations/diagram.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
-from conversations import booking as b
-from conversations import manage as m
-from conversations.effects import CancelBooking, Effect
+from conversations import again, booking, days, expiry, manage, menu, move
+from conversations.booking import BOOKING
+from conversations.effects import Effect
 from conversations.events import Choice, Command, Event, Text, kind
+from conversations.form import GIVES_UP_TO, Form
+from conversations.move import MOVE
 from conversations.replies import Reply
-from conversations.rules import booking_limit_reached
-from conversations.session import Draft, Session
-from conversations.texts import LANGUAGES, NATIVE_NAMES
+from conversations.session import Draft, Session, State
 from conversations.turn import Turn
-from conversations.understand import Understanding, understand
+from conversations.understand import understand
 from conversations.view import View
 
-ANY = "*"  # a row for every state
-SAME = "="  # a handler may leave the state as it was
 
-ASKING = ("service", "specialist", "day", "time", "name", "phone", "confirm", "start")
-MOVING = ("move_day", "move_time", "move_confirm", "start")
-BOOKING_STEPS = ("service", "specialist", "day", "time", "name", "phone", "confirm")
+class Place(Enum):
+    ANY = "anywhere"  # a row for every state, unless the state or its form has its own
+    SAME = "same"  # where the customer was: the same state, or the same form
+
+
+ANY, SAME = Place.ANY, Place.SAME
+OTHER = "other"  # the trigger of whatever no row names: words not understood, a button not expected here
 GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language", "hello")
+START, BOOKINGS = State.START, State.BOOKINGS
+
+Handler = Callable[[Turn, Any], State]
+Where = State | Form | Place
 
 
 class IllegalTransition(Exception):
     """A handler led somewhere its table row does not allow: a bug, caught by the tests."""
 
 
-Handler = Callable[[Turn, Any], None]
-
-
 @dataclass(frozen=True)
 class Row:
     handler: Handler
-    to: tuple[str, ...]
+    to: tuple[Where, ...]
 
 
-# ---------------------------------------------------------------- handlers too small for a step module
+def _on(where: Where, triggers: str, handler: Handler, *to: Where) -> dict[tuple[Where, str], Row]:
+    """One row for each of several triggers that mean the same (a command, a button, words)."""
+    return {(where, trigger): Row(handler, to) for trigger in triggers.split()}
 
 
 def _date(arg: str) -> date:
     return datetime.strptime(arg, "%Y%m%d").date()
 
 
-def _show_language(turn: Turn, _: Any = None) -> None:
-    turn.session = turn.session.go("language")
-    options = [(f"lang:{code}", NATIVE_NAMES[code]) for code in turn.business.languages if code in LANGUAGES]
-    turn.ask(turn.t("ask_language"), options)
-
-
-def _set_language(turn: Turn, code: str) -> None:
-    if code in LANGUAGES:
-        turn.session = turn.session.go("start", lang=code)
-        turn.say("language_set")
-    b.show_menu(turn)
-
-
-def _restart(turn: Turn, _: Any = None) -> None:
-    turn.session = turn.session.go("start", draft=Draft())
-    b.show_menu(turn)
-
-
-def _start(turn: Turn, command: Command) -> None:
-    if command.language and not turn.session.customer_id and command.language[:2] in turn.business.languages:
-        turn.session = turn.session.go(turn.session.state, lang=command.language[:2])
-    _welcome(turn)
-
-
-def _welcome(turn: Turn) -> None:
-    turn.say("welcome", business=turn.business.name)
-    _restart(turn)
-
-
-def _hello(turn: Turn, _: Any = None) -> None:
-    """A greeting: the welcome and the menu to begin with, or else the question the customer is on again."""
-    if turn.session.state == "start":
-        _welcome(turn)
-    else:
-        present(turn)
-
-
-def _help(turn: Turn, _: Any = None) -> None:
-    turn.say("help", contact=turn.business.contact or turn.business.name)
-    present(turn)
-
-
-def _book(turn: Turn, _: Any = None) -> None:
-    turn.session = turn.session.go("service", draft=Draft())
-    b.begin(turn)
-
-
-def _abandon(turn: Turn, _: Any = None) -> None:
-    draft = turn.session.draft
-    if turn.session.state == "awaiting_payment" and draft.booking_id is not None:
-        turn.session = turn.session.go("cancelling")
-        turn.do(CancelBooking(draft.booking_id, refund=False))
-        return
-    turn.say("abandoned")
-    _restart(turn)
-
-
-def _cancel_intent(turn: Turn, _: Any = None) -> None:
-    if turn.session.state in (*BOOKING_STEPS, "awaiting_payment"):
-        _abandon(turn)
-    else:
-        m.one_or_choose(turn, "cancel_confirm")
-
-
-def _reschedule_intent(turn: Turn, _: Any = None) -> None:
-    m.one_or_choose(turn, "move_day")
-
-
-def _hold_failed(turn: Turn, reason: str) -> None:
-    draft = turn.session.draft
-    turn.session = turn.session.go("time")
-    turn.say(
-        f"hold_{reason}" if reason in ("taken", "too_late", "too_far", "outside_hours") else "hold_other"
-    )
-    if reason == "taken" and draft.start is not None:
-        b.offer_nearest(turn, draft.start)
-    else:
-        b.show_day(turn)
-
-
-def _not_understood(turn: Turn, _: Any = None) -> None:
-    turn.say("not_understood")
-    present(turn)
-
-
-def _said(turn: Turn, said: Understanding) -> None:
-    """Free text in a state that asks a question: yes/no, a service, a time in words."""
-    state = turn.session.state
-    if said.intent in ("yes", "no") and state in _ANSWERS:
-        _ANSWERS[state][said.intent == "yes"](turn, None)
-    elif said.when and state.startswith("move"):
-        b.wish(turn, said.when.day, said.when.at, said.when.earliest, said.when.latest)
-    elif said.service or said.when or said.intent == "book":
-        _said_booking(turn, said)
-    else:
-        _not_understood(turn)
-
-
-def _said_booking(turn: Turn, said: Understanding) -> None:
-    if turn.session.state not in ("service", "specialist", "day", "time", "confirm"):
-        turn.session = turn.session.go("service", draft=Draft())
-        if booking_limit_reached(turn.business, turn.view.live_bookings()):
-            b.begin(turn)
-            return
-    if said.service:
-        turn.session = turn.session.with_draft(service=said.service, start=None)
-        if turn.session.draft.specialist is None and len(turn.business.service(said.service).staff) == 1:
-            turn.session = turn.session.with_draft(specialist=turn.business.service(said.service).staff[0])
-    if said.when is None or turn.session.draft.service is None:
-        if said.when is not None:
-            turn.session = turn.session.with_draft(earliest=said.when.earliest, latest=said.when.latest)
-        b.next_question(turn)
-        return
-    w = said.when
-    b.wish(turn, w.day, w.at, w.earliest, w.latest)
-
-
-_ANSWERS: dict[str, tuple[Handler, Handler]] = {
-    # state: (on "no", on "yes")
-    "confirm": (lambda t, _: b.show_day(t), lambda t, _: b.hold(t)),
-    "cancel_confirm": (lambda t, _: _restart(t), lambda t, _: m.do_cancel(t)),
-    "move_confirm": (lambda t, _: _restart(t), lambda t, _: m.do_move(t)),
-}
-
-
 # ---------------------------------------------------------------- the table
 
-TABLE: dict[tuple[str, str], Row] = {
+TABLE: dict[tuple[Where, str], Row] = {
     # anywhere
-    (ANY, "command:start"): Row(_start, ("start",)),
-    (ANY, "command:book"): Row(_book, ASKING),
-    (ANY, "command:my"): Row(lambda t, _: m.show_bookings(t), ("bookings", "start")),
-    (ANY, "command:help"): Row(_help, (SAME,)),
-    (ANY, "command:lang"): Row(_show_language, ("language",)),
-    (ANY, "intent:restart"): Row(_restart, ("start",)),
-    (ANY, "intent:help"): Row(_help, (SAME,)),
-    (ANY, "intent:hello"): Row(_hello, ("start", SAME)),
-    (ANY, "intent:my_bookings"): Row(lambda t, _: m.show_bookings(t), ("bookings", "start")),
-    (ANY, "intent:language"): Row(_show_language, ("language",)),
-    (ANY, "intent:cancel"): Row(
-        _cancel_intent, ("start", "cancelling", "cancel_confirm", "bookings", "booking")
-    ),
-    (ANY, "intent:reschedule"): Row(_reschedule_intent, ("move_day", "bookings", "start")),
-    (ANY, "said"): Row(_said, (*ASKING, *MOVING, "holding", "cancelling", "moving", SAME)),
-    (ANY, "m:my"): Row(lambda t, _: m.show_bookings(t), ("bookings", "start")),
-    (ANY, "m:book"): Row(_book, ASKING),
-    (ANY, "m:help"): Row(_help, (SAME,)),
-    (ANY, "m:lang"): Row(_show_language, ("language",)),
-    # a new booking
-    ("service", "svc"): Row(lambda t, arg: b.choose_service(t, arg), ASKING),
-    ("specialist", "stf"): Row(lambda t, arg: b.choose_specialist(t, arg), ASKING),
-    ("day", "day"): Row(lambda t, arg: b.choose_day(t, _date(arg)), ("time", "day", "start")),
-    ("day", "more"): Row(lambda t, arg: b.show_day(t, _date(arg)), ("day", "start")),
-    ("day", "m:specialist"): Row(lambda t, _: b.show_specialist(t), ("specialist",)),
-    ("time", "t"): Row(lambda t, arg: b.choose_time(t, int(arg)), ASKING),
-    ("time", "m:otherday"): Row(lambda t, _: b.show_day(t), ("day", "start")),
-    ("name", "text"): Row(lambda t, text: b.take_name(t, text), ASKING),
-    ("phone", "text"): Row(lambda t, text: b.take_phone(t, text), ASKING),
-    ("confirm", "m:ok"): Row(lambda t, _: b.hold(t), ("holding", "start")),
-    ("confirm", "m:otherday"): Row(lambda t, _: b.show_day(t), ("day", "start")),
-    ("confirm", "m:abandon"): Row(_abandon, ("start",)),
-    ("holding", "held"): Row(lambda t, e: m.held(t, e.booking), ("awaiting_payment", "confirming")),
-    ("holding", "holdfailed"): Row(lambda t, e: _hold_failed(t, e.reason), ("time", "day", "start")),
-    ("confirming", "confirmed"): Row(lambda t, e: m.confirmed(t, e.booking), ("start",)),
-    ("confirming", "refused"): Row(lambda t, e: m.refused(t, e.reason), ("start",)),
-    ("awaiting_payment", "confirmed"): Row(lambda t, e: m.confirmed(t, e.booking), ("start",)),
-    ("awaiting_payment", "m:abandon"): Row(_abandon, ("cancelling", "start")),
+    **_on(ANY, "command:start", menu.start, START),
+    **_on(ANY, "intent:restart", menu.restart, START),
+    **_on(ANY, "command:book m:book", booking.book, BOOKING),
+    **_on(ANY, "m:rebook", booking.rebook, BOOKING),  # after a hold ran out: the same service, a new time
+    **_on(ANY, "said", booking.from_words, BOOKING),  # words naming a service, a time or "book"
+    **_on(ANY, "command:my m:my intent:my_bookings", manage.show_bookings, BOOKINGS, START),
+    **_on(ANY, "intent:cancel", manage.which_to_cancel, State.CANCEL_CONFIRM, BOOKINGS, START),
+    **_on(ANY, "intent:reschedule", move.which_to_move, MOVE, BOOKINGS, START),
+    **_on(ANY, "command:lang m:lang intent:language", menu.show_language, State.LANGUAGE),
+    **_on(ANY, "command:help m:help intent:help", again.help_, SAME, START),
+    **_on(ANY, "intent:hello", again.hello, SAME, START),
+    **_on(ANY, "stale", again.stale, SAME, START),  # a button from an earlier message
+    **_on(ANY, OTHER, again.not_understood, SAME, START),
+    **_on(ANY, "holddue", expiry.hold_due, SAME),
+    **_on(ANY, "expired", expiry.expired, SAME, START),
+    **_on(ANY, "refused", again.stay, SAME),  # the store kept a hold due to expire: paid or changed meanwhile
+    # a new booking: each answer leads to the form's next question
+    **_on(BOOKING, "intent:cancel", booking.abandon, START),
+    **_on(State.SERVICE, "svc", booking.choose_service, BOOKING),
+    **_on(State.SPECIALIST, "stf", booking.choose_specialist, BOOKING),
+    **_on(State.DAY, "day", lambda t, arg: days.choose_day(t, BOOKING, _date(arg)), BOOKING),
+    **_on(State.DAY, "more", lambda t, arg: days.show_day(t, BOOKING, _date(arg)), SAME),
+    **_on(State.DAY, "m:specialist", booking.show_specialist, State.SPECIALIST),
+    **_on(State.TIME, "t", lambda t, arg: days.choose_time(t, BOOKING, int(arg)), BOOKING),
+    **_on(State.TIME, "m:otherday", lambda t, _: days.show_day(t, BOOKING), State.DAY),
+    **_on(State.NAME, "text", booking.take_name, BOOKING),
+    **_on(State.PHONE, "text", booking.take_phone, BOOKING),
+    **_on(State.CONFIRM, "m:ok yes", booking.hold, State.HOLDING),
+    **_on(State.CONFIRM, "m:otherday no", lambda t, _: days.show_day(t, BOOKING), State.DAY),
+    **_on(State.CONFIRM, "m:abandon", booking.abandon, START),
+    # the new booking, held
+    **_on(State.HOLDING, "held", manage.held, State.AWAITING_PAYMENT, State.CONFIRMING),
+    **_on(State.HOLDING, "holdfailed", lambda t, e: booking.hold_failed(t, e.reason), BOOKING),
+    **_on(State.CONFIRMING, "confirmed", manage.confirmed, START),
+    **_on(State.CONFIRMING, "refused", manage.refused, START),
+    **_on(State.AWAITING_PAYMENT, "confirmed", manage.confirmed, START),
+    **_on(State.AWAITING_PAYMENT, "m:abandon intent:cancel", booking.cancel_hold, State.CANCELLING),
+    **_on(State.AWAITING_PAYMENT, "expired", expiry.expired, START, SAME),
     # the customer's bookings
-    ("bookings", "bk"): Row(lambda t, arg: m.pick_booking(t, int(arg)), ("booking", "bookings", "start")),
-    ("booking", "m:move"): Row(lambda t, _: m.start_move(t), ("move_day", "start")),
-    ("booking", "m:cancelbk"): Row(lambda t, _: m.ask_cancel(t), ("cancel_confirm", "start")),
-    ("cancel_confirm", "m:yescancel"): Row(lambda t, _: m.do_cancel(t), ("cancelling", "start")),
-    ("cancel_confirm", "m:keep"): Row(_restart, ("start",)),
-    ("cancelling", "cancelled"): Row(lambda t, e: m.cancelled(t, e.booking), ("start",)),
-    ("cancelling", "refused"): Row(lambda t, e: m.refused(t, e.reason), ("start",)),
-    ("move_day", "day"): Row(lambda t, arg: b.choose_day(t, _date(arg)), MOVING),
-    ("move_day", "more"): Row(lambda t, arg: b.show_day(t, _date(arg), key="ask_move_day"), MOVING),
-    ("move_time", "t"): Row(lambda t, arg: b.choose_time(t, int(arg)), MOVING),
-    ("move_time", "m:otherday"): Row(lambda t, _: b.show_day(t, key="ask_move_day"), MOVING),
-    ("move_confirm", "m:yesmove"): Row(lambda t, _: m.do_move(t), ("moving", "start")),
-    ("move_confirm", "m:otherday"): Row(lambda t, _: b.show_day(t, key="ask_move_day"), MOVING),
-    ("move_confirm", "m:keep"): Row(_restart, ("start",)),
-    ("moving", "moved"): Row(lambda t, e: m.moved(t, e.booking), ("start",)),
-    ("moving", "refused"): Row(lambda t, e: m.refused(t, e.reason), ("move_day", "start")),
+    **_on(BOOKINGS, "bk", lambda t, arg: manage.pick_booking(t, int(arg)), State.BOOKING, SAME, START),
+    **_on(State.BOOKING, "m:move", move.start_move, MOVE),
+    **_on(State.BOOKING, "m:cancelbk", manage.ask_cancel, State.CANCEL_CONFIRM, START),
+    **_on(State.CANCEL_CONFIRM, "m:yescancel yes", manage.do_cancel, State.CANCELLING, START),
+    **_on(State.CANCEL_CONFIRM, "m:keep no", menu.restart, START),
+    **_on(State.CANCELLING, "cancelled", manage.cancelled, START),
+    **_on(State.CANCELLING, "refused", manage.refused, START),
+    # moving a booking: each answer leads to the form's next question
+    **_on(MOVE, "said", move.from_words, MOVE, BOOKING),  # a time moves it; a service alone books anew
+    **_on(State.MOVE_DAY, "day", lambda t, arg: days.choose_day(t, MOVE, _date(arg)), MOVE),
+    **_on(State.MOVE_DAY, "more", lambda t, arg: days.show_day(t, MOVE, _date(arg)), SAME),
+    **_on(State.MOVE_TIME, "t", lambda t, arg: days.choose_time(t, MOVE, int(arg)), MOVE),
+    **_on(State.MOVE_TIME, "m:otherday", lambda t, _: days.show_day(t, MOVE), State.MOVE_DAY),
+    **_on(State.MOVE_CONFIRM, "m:yesmove yes", move.do_move, State.MOVING),
+    **_on(State.MOVE_CONFIRM, "m:otherday", lambda t, _: days.show_day(t, MOVE), State.MOVE_DAY),
+    **_on(State.MOVE_CONFIRM, "m:keep no", menu.restart, START),
+    **_on(State.MOVING, "moved", move.moved, START),
+    **_on(State.MOVING, "refused", move.refused, State.MOVE_DAY, START),
     # language
-    ("language", "lang"): Row(_set_language, ("start",)),
-}
-
-PRESENT: dict[str, Handler] = {
-    "start": lambda t, _: b.show_menu(t),
-    "service": lambda t, _: b.show_service(t),
-    "specialist": lambda t, _: b.show_specialist(t),
-    "day": lambda t, _: b.show_day(t),
-    "time": lambda t, _: b.show_time(t) if t.session.draft.day else b.show_day(t),
-    "name": lambda t, _: b.show_name(t),
-    "phone": lambda t, _: b.show_phone(t),
-    "confirm": lambda t, _: b.show_summary(t),
-    "bookings": lambda t, _: m.show_bookings(t),
-    "booking": lambda t, _: (
-        m.show_booking(t) if t.view.booking(t.session.draft.booking_id) else m.show_bookings(t)
-    ),
-    "cancel_confirm": lambda t, _: m.ask_cancel(t),
-    "move_day": lambda t, _: b.show_day(t, key="ask_move_day"),
-    "move_time": lambda t, _: b.show_time(t) if t.session.draft.day else b.show_day(t, key="ask_move_day"),
-    "move_confirm": lambda t, _: m.show_move_summary(t),
-    "language": _show_language,
+    **_on(State.LANGUAGE, "lang", menu.set_language, START),
 }
 
 
-def present(turn: Turn, _: Any = None) -> None:
-    """Ask the current state's question again (after help, a stale button, or something not understood)."""
-    PRESENT.get(turn.session.state, lambda t, _: b.show_menu(t))(turn, None)
+def row_for(state: State, trigger: str) -> Row | None:
+    """The state's own row, else its form's, else the row for anywhere."""
+    form = again.form_of(state)
+    found = TABLE.get((state, trigger)) or (TABLE.get((form, trigger)) if form else None)
+    return found or TABLE.get((ANY, trigger))
+
+
+def reaches(target: Where, before: State) -> set[State]:
+    """The states a row's target stands for: a state; in a form, any of its questions. A row from or into a
+    form may also end at the menu instead: the form has nothing to offer (GIVES_UP_TO)."""
+    place = (again.form_of(before) or before) if target is SAME else target
+    if isinstance(place, Form):
+        states = set(place.states)
+    elif isinstance(place, State):
+        states = {place}
+    else:
+        raise ValueError(f"{target} is not a place to go to")
+    if again.form_of(before) or isinstance(place, Form) or again.form_of(place):
+        states.add(GIVES_UP_TO)
+    return states
 
 
 # ---------------------------------------------------------------- step
@@ -276,31 +160,31 @@ def step(
     """Decide what `event` means in `session`'s state: the new session, what to say, what to do."""
     turn = Turn(session, now, view)
     trigger, arg = _trigger(turn, event)
-    if trigger == "stale":
-        turn.say("stale_button")
-        present(turn)
-    else:
-        row = TABLE.get((session.state, trigger)) or TABLE.get((ANY, trigger))
-        if row is None:
-            _not_understood(turn)
-        else:
-            row.handler(turn, arg)
-            _check(session.state, trigger, row, turn.session.state)
+    row = row_for(session.state, trigger) or row_for(session.state, OTHER)
+    assert row is not None  # (ANY, OTHER) answers everything
+    after = row.handler(turn, arg)
+    _check(session.state, trigger, row, turn.session.state, after)
+    turn.session = turn.session.go(after)
     return turn.session, turn.replies, turn.effects
+
+
+def _check(before: State, trigger: str, row: Row, set_meanwhile: State, after: State) -> None:
+    if set_meanwhile != before:
+        raise IllegalTransition(f"{before} --{trigger}-->: the handler set the state {set_meanwhile} itself")
+    if not any(after in reaches(target, before) for target in row.to):
+        raise IllegalTransition(f"{before} --{trigger}--> {after}; the row leads to {row.to}")
 
 
 def recover(session: Session, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
-    """What to answer after a bug in a step: an apology and the menu, the draft dropped, nothing done."""
-    turn = Turn(session.go("start", draft=Draft()), now, view)
+    """After a step failed with a bug (the runner logs it): an apology in the customer's language and the
+    menu, the draft dropped, nothing done. What the runner saves instead of a 5xx redelivered forever."""
+    turn = Turn(replace(session, draft=Draft()), now, view)
     turn.say("something_went_wrong")
-    b.show_menu(turn)
-    return turn.session, turn.replies, turn.effects
+    after = menu.show_menu(turn)
+    return turn.session.go(after), turn.replies, []
 
 
-def _check(before: str, trigger: str, row: Row, after: str) -> None:
-    allowed = row.to + ((before,) if SAME in row.to else ())
-    if after not in allowed:
-        raise IllegalTransition(f"{before} --{trigger}--> {after}; the table allows {row.to}")
+# ---------------------------------------------------------------- what an event is called in the table
 
 
 def _trigger(turn: Turn, event: Event) -> tuple[str, Any]:
@@ -331,27 +215,24 @@ def _typed_choice(session: Session, text: str) -> str | None:
 
 def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
     state = turn.session.state
+    typing = state in (State.NAME, State.PHONE)
     said = understand(
         text,
         lang=turn.lang,
         now=turn.local(turn.now),
         services=turn.business.services,
         day_first=turn.business.day_first,
-        fallback=state not in ("name", "phone"),
+        fallback=not typing,
     )
-    typed_in = state == "name" and said.intent not in ("restart", "help")
-    typed_in |= state == "phone" and said.intent == "hello"  # answered with a greeting: not a phone number
+    # A name is typed in whatever it says, except "start over" and "help"; a phone number, unless it greets.
+    typed_in = state == State.NAME and said.intent not in ("restart", "help")
+    typed_in |= state == State.PHONE and said.intent == "hello"
     if said.intent in GLOBAL_INTENTS and not typed_in:
         return f"intent:{said.intent}", said
-    if state in ("name", "phone"):
+    if typing:
         return "text", text
-    return "said", said
-
-
-def transitions() -> list[tuple[str, str, str]]:
-    """Every (from, trigger, to) the table allows, for the diagram."""
-    edges = []
-    for (state, trigger), row in TABLE.items():
-        source = "any" if state == ANY else state
-        edges += [(source, trigger, source if target == SAME else target) for target in row.to]
-    return edges
+    if said.intent in ("yes", "no") and (state, said.intent) in TABLE:
+        return said.intent, said
+    if said.service or said.when or said.intent == "book":
+        return "said", said
+    return OTHER, said

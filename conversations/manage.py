@@ -1,29 +1,35 @@
-"""The customer's own bookings: list them, cancel one, move one, within the business's rules; and what
-the conversation says when the store reports back (held, confirmed, cancelled, moved, refused)."""
+"""The customer's own bookings: list them, pick one, cancel it within the business's rules; and what the
+conversation says when the store reports on a new booking (held, confirmed) or a cancellation. Moving a
+booking is a form of its own, in conversations/move.py. Each handler returns the state it leads to."""
 
 from __future__ import annotations
 
-from conversations.booking import show_day, show_menu
-from conversations.effects import CancelBooking, ConfirmBooking, MoveBooking, RequestPrepayment
-from conversations.rules import cancel_refusal, move_refusal, refund_due
-from conversations.session import Draft
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from conversations.effects import CancelBooking, ConfirmBooking, RequestPrepayment
+from conversations.events import Cancelled, Confirmed, Held, Refused
+from conversations.menu import restart, show_menu
+from conversations.rules import cancel_refusal, refund_due
+from conversations.session import Draft, State
 from conversations.turn import Turn
 from storage.booking import Booking
 
 
-def show_bookings(turn: Turn) -> None:
+def show_bookings(turn: Turn, _: Any = None) -> State:
     live = turn.view.live_bookings()
     if not live:
         turn.say("no_bookings")
-        show_menu(turn)
-        return
-    turn.session = turn.session.go("bookings", draft=Draft())
-    lines = [turn.t("your_bookings")] + [_line(turn, b) for b in live]
+        return show_menu(turn)
+    turn.session = replace(turn.session, draft=Draft())
+    lines = [turn.t("your_bookings")] + [line(turn, b) for b in live]
     options = [(f"bk:{b.id}", _label(turn, b)) for b in live] + [("m:book", turn.t("menu_book"))]
     turn.ask("\n".join(lines), options)
+    return State.BOOKINGS
 
 
-def _line(turn: Turn, booking: Booking) -> str:
+def line(turn: Turn, booking: Booking) -> str:
     status = turn.t(f"status_{booking.state(turn.now)}")
     who = turn.specialist_name(booking.specialist)
     return f"• {turn.service_name(booking.service)}, {who}, {turn.when(booking.start)} ({status})"
@@ -34,52 +40,59 @@ def _label(turn: Turn, booking: Booking) -> str:
     return f"{turn.service_name(booking.service)} {turn.day_name(local.date())} {local:%H:%M}"
 
 
-def pick_booking(turn: Turn, booking_id: int, then: str = "booking") -> None:
+def pick_booking(turn: Turn, booking_id: int, then: Callable[[Turn], State] | None = None) -> State:
+    """The booking tapped (or the only one): `then` asks what to do with it; by default, show it."""
     booking = turn.view.booking(booking_id)
     if booking is None or not booking.is_live(turn.now):
         turn.say("booking_gone")
-        show_bookings(turn)
-        return
-    turn.session = turn.session.go(then, draft=Draft(booking_id=booking.id, service=booking.service))
-    {"booking": show_booking, "cancel_confirm": ask_cancel, "move_day": start_move}[then](turn)
+        return show_bookings(turn)
+    turn.session = replace(turn.session, draft=Draft(booking_id=booking.id, service=booking.service))
+    return (then or show_booking)(turn)
 
 
-def show_booking(turn: Turn) -> None:
-    booking = _current(turn)
-    turn.session = turn.session.go("booking")
+def show_booking(turn: Turn) -> State:
     options = [
         ("m:move", turn.t("reschedule")),
         ("m:cancelbk", turn.t("cancel_booking")),
         ("m:my", turn.t("back")),
     ]
-    turn.ask(_line(turn, booking), options)
+    turn.ask(line(turn, current(turn)), options)
+    return State.BOOKING
 
 
-def _current(turn: Turn) -> Booking:
+def show_booking_again(turn: Turn) -> State:
+    if turn.view.booking(turn.session.draft.booking_id) is None:
+        turn.say("booking_gone")
+        return show_menu(turn)
+    return show_booking(turn)
+
+
+def current(turn: Turn) -> Booking:
     booking = turn.view.booking(turn.session.draft.booking_id)
     assert booking is not None
     return booking
 
 
-def one_or_choose(turn: Turn, then: str) -> None:
+def one_or_choose(turn: Turn, then: Callable[[Turn], State]) -> State:
     """ "Cancel" or "reschedule" typed with no booking named: the only one, or ask which."""
     live = turn.view.live_bookings()
     if len(live) == 1:
-        pick_booking(turn, live[0].id, then)
-    else:
-        show_bookings(turn)
+        return pick_booking(turn, live[0].id, then)
+    return show_bookings(turn)
 
 
 # ---------------------------------------------------------------- cancel
 
 
-def ask_cancel(turn: Turn) -> None:
-    booking = _current(turn)
+def which_to_cancel(turn: Turn, _: Any = None) -> State:
+    return one_or_choose(turn, ask_cancel)
+
+
+def ask_cancel(turn: Turn, _: Any = None) -> State:
+    booking = current(turn)
     refusal = cancel_refusal(turn.business, booking, turn.now)
     if refusal:
-        _refuse(turn, refusal, booking)
-        return
-    turn.session = turn.session.go("cancel_confirm")
+        return refuse(turn, refusal, booking)
     if booking.paid > 0:
         key = "cancel_refund" if refund_due(turn.business, booking, turn.now) else "cancel_no_refund"
         money = turn.money(booking.paid)
@@ -88,21 +101,22 @@ def ask_cancel(turn: Turn) -> None:
         )
     else:
         note = ""
-    body = "\n".join(filter(None, [turn.t("cancel_question", booking=_line(turn, booking)), note]))
+    body = "\n".join(filter(None, [turn.t("cancel_question", booking=line(turn, booking)), note]))
     turn.ask(body, [("m:yescancel", turn.t("yes_cancel")), ("m:keep", turn.t("keep_booking"))])
+    return State.CANCEL_CONFIRM
 
 
-def do_cancel(turn: Turn) -> None:
-    booking = _current(turn)
+def do_cancel(turn: Turn, _: Any = None) -> State:
+    booking = current(turn)
     refusal = cancel_refusal(turn.business, booking, turn.now)
     if refusal:
-        _refuse(turn, refusal, booking)
-        return
-    turn.session = turn.session.go("cancelling")
+        return refuse(turn, refusal, booking)
     turn.do(CancelBooking(booking.id, refund=refund_due(turn.business, booking, turn.now)))
+    return State.CANCELLING
 
 
-def _refuse(turn: Turn, key: str, booking: Booking) -> None:
+def refuse(turn: Turn, key: str, booking: Booking) -> State:
+    """The business's rules do not let the customer do this themselves: say whom to contact."""
     service = turn.business.service(booking.service)
     turn.say(
         key,
@@ -111,7 +125,7 @@ def _refuse(turn: Turn, key: str, booking: Booking) -> None:
         hours=_hours(turn.business.move_notice_for(service)),
         cancel_hours=_hours(turn.business.cancel_notice_for(service)),
     )
-    show_menu(turn)
+    return show_menu(turn)
 
 
 def _hours(minutes: int) -> str:
@@ -119,70 +133,39 @@ def _hours(minutes: int) -> str:
     return f"{minutes / 60:g}"
 
 
-# ---------------------------------------------------------------- move
-
-
-def start_move(turn: Turn) -> None:
-    booking = _current(turn)
-    refusal = move_refusal(turn.business, booking, turn.now)
-    if refusal:
-        _refuse(turn, refusal, booking)
-        return
-    turn.session = turn.session.go("move_day").with_draft(specialist=booking.specialist)
-    show_day(turn, key="ask_move_day")
-
-
-def show_move_summary(turn: Turn) -> None:
-    booking, draft = _current(turn), turn.session.draft
-    assert draft.start is not None
-    turn.session = turn.session.go("move_confirm")
-    body = turn.t("move_question", old=turn.when(booking.start), new=turn.when(draft.start))
-    turn.ask(
-        body,
-        [
-            ("m:yesmove", turn.t("confirm")),
-            ("m:otherday", turn.t("change_time")),
-            ("m:keep", turn.t("keep_booking")),
-        ],
-    )
-
-
-def do_move(turn: Turn) -> None:
-    booking, draft = _current(turn), turn.session.draft
-    assert draft.start is not None
-    refusal = move_refusal(turn.business, booking, turn.now)
-    if refusal:
-        _refuse(turn, refusal, booking)
-        return
-    turn.session = turn.session.go("moving")
-    turn.do(MoveBooking(booking.id, draft.start, draft.slot_specialist or booking.specialist))
-
-
 # ---------------------------------------------------------------- what the store reported
 
 
-def held(turn: Turn, booking: Booking) -> None:
+def held(turn: Turn, event: Held) -> State:
+    booking = event.booking
     service = turn.business.service(booking.service)
     turn.session = turn.session.with_draft(booking_id=booking.id)
-    if service.prepayment > 0:
-        turn.session = turn.session.go("awaiting_payment")
-        turn.do(RequestPrepayment(booking.id, service.prepayment))
-        minutes = turn.business.rules.payment_hold_minutes
-        turn.ask(
-            turn.t(
-                "held_pay",
-                when=turn.when(booking.start),
-                amount=turn.money(service.prepayment),
-                minutes=minutes,
-            ),
-            [("m:abandon", turn.t("abandon"))],
-        )
-        return
-    turn.session = turn.session.go("confirming")
-    turn.do(ConfirmBooking(booking.id))
+    if service.prepayment <= 0:
+        turn.do(ConfirmBooking(booking.id))
+        return State.CONFIRMING
+    turn.do(RequestPrepayment(booking.id, service.prepayment))
+    minutes = turn.business.rules.payment_hold_minutes
+    body = turn.t(
+        "held_pay", when=turn.when(booking.start), amount=turn.money(service.prepayment), minutes=minutes
+    )
+    turn.ask(body, [("m:abandon", turn.t("abandon"))])
+    return State.AWAITING_PAYMENT
 
 
-def confirmed(turn: Turn, booking: Booking) -> None:
+def show_payment(turn: Turn) -> State:
+    """Still waiting for the prepayment (asked again after help, say): say so, with the way out."""
+    draft = turn.session.draft
+    assert draft.service is not None and draft.start is not None
+    amount = turn.money(turn.business.service(draft.service).prepayment)
+    turn.ask(
+        turn.t("awaiting_payment", when=turn.when(draft.start), amount=amount),
+        [("m:abandon", turn.t("abandon"))],
+    )
+    return State.AWAITING_PAYMENT
+
+
+def confirmed(turn: Turn, event: Confirmed) -> State:
+    booking = event.booking
     turn.say(
         "booked",
         service=turn.service_name(booking.service),
@@ -190,28 +173,19 @@ def confirmed(turn: Turn, booking: Booking) -> None:
         when=turn.when(booking.start),
         code=booking.code,
     )
-    turn.session = turn.session.go("start", draft=Draft())
-    show_menu(turn)
+    return restart(turn)
 
 
-def cancelled(turn: Turn, booking: Booking) -> None:
-    turn.say("cancelled", booking=_line(turn, booking))
-    turn.session = turn.session.go("start", draft=Draft())
-    show_menu(turn)
+def cancelled(turn: Turn, event: Cancelled) -> State:
+    turn.say("cancelled", booking=line(turn, event.booking))
+    return restart(turn)
 
 
-def moved(turn: Turn, booking: Booking) -> None:
-    turn.say("moved", when=turn.when(booking.start), specialist=turn.specialist_name(booking.specialist))
-    turn.session = turn.session.go("start", draft=Draft())
-    show_menu(turn)
+def refused(turn: Turn, event: Refused) -> State:
+    """The store said no to a confirmation or a cancellation."""
+    say_refused(turn, event.reason)
+    return restart(turn)
 
 
-def refused(turn: Turn, reason: str) -> None:
-    """The store said no to a move, cancel or confirm."""
+def say_refused(turn: Turn, reason: str) -> None:
     turn.say(f"refused_{reason}" if reason in ("taken", "expired") else "refused_other")
-    if reason == "taken" and turn.session.state == "moving":
-        turn.session = turn.session.go("move_day")
-        show_day(turn, key="ask_move_day")
-        return
-    turn.session = turn.session.go("start", draft=Draft())
-    show_menu(turn)

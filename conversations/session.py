@@ -8,7 +8,37 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
+
+
+class State(StrEnum):
+    """Where a conversation is. The values are stored in sessions' JSON: rename a member, never a value."""
+
+    START = "start"  # the menu
+    # a new booking: the questions of conversations/booking.py's form, in its order
+    SERVICE = "service"
+    SPECIALIST = "specialist"
+    DAY = "day"
+    TIME = "time"
+    NAME = "name"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+    # waiting for the store or the customer's payment
+    HOLDING = "holding"
+    CONFIRMING = "confirming"
+    AWAITING_PAYMENT = "awaiting_payment"
+    # the customer's own bookings
+    BOOKINGS = "bookings"
+    BOOKING = "booking"
+    CANCEL_CONFIRM = "cancel_confirm"
+    CANCELLING = "cancelling"
+    # moving a booking: the questions of conversations/move.py's form
+    MOVE_DAY = "move_day"
+    MOVE_TIME = "move_time"
+    MOVE_CONFIRM = "move_confirm"
+    MOVING = "moving"
+    LANGUAGE = "language"
 
 
 @dataclass(frozen=True)
@@ -27,7 +57,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class Session:
-    state: str = "start"
+    state: State = State.START
     lang: str = "en"
     name: str = ""
     phone: str = ""
@@ -36,7 +66,11 @@ class Session:
     offer: tuple[str, ...] = ()  # option ids on the last message: a typed number picks one of them
     seq: int = 0  # bumped whenever new options go out; buttons carry it so that stale ones are noticed
 
-    def go(self, state: str, **changes: Any) -> Session:
+    def __post_init__(self) -> None:
+        # A plain string ("day") is accepted where a State is meant, and kept as the State it names.
+        object.__setattr__(self, "state", State(self.state))
+
+    def go(self, state: State, **changes: Any) -> Session:
         return replace(self, state=state, **changes)
 
     def with_draft(self, **changes: Any) -> Session:
@@ -70,5 +104,9 @@ def loads(data: str) -> Session:
         earliest=time.fromisoformat(d["earliest"]) if d.get("earliest") else None,
         latest=time.fromisoformat(d["latest"]) if d.get("latest") else None,
     )
-    fields = {k: raw[k] for k in ("state", "lang", "name", "phone", "customer_id", "seq") if k in raw}
-    return Session(draft=draft, offer=tuple(raw.get("offer", ())), **fields)
+    fields = {k: raw[k] for k in ("lang", "name", "phone", "customer_id", "seq") if k in raw}
+    state = raw.get("state", State.START)
+    if state not in {s.value for s in State}:
+        # Stored by a version that had a state this one does not: begin again from the menu.
+        state, draft = State.START, Draft()
+    return Session(state=State(state), draft=draft, offer=tuple(raw.get("offer", ())), **fields)

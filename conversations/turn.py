@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -46,7 +46,7 @@ class Turn:
         """Send `body` with options (action id, label); typed numbers and stale buttons are matched later."""
         seq = self.session.seq + 1
         ids = tuple(f"{seq}|{action}" for action, _ in options)
-        self.session = self.session.go(self.session.state, seq=seq, offer=ids)
+        self.session = replace(self.session, seq=seq, offer=ids)
         self.replies.append(
             Reply(body, tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True)))
         )

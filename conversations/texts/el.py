@@ -104,6 +104,11 @@ TEXTS = {
     "refused_taken": "Δυστυχώς, αυτή η ώρα μόλις κλείστηκε.",
     "refused_expired": "Δυστυχώς, η προσωρινή κράτηση αυτής της ώρας έληξε.",
     "refused_other": "Δυστυχώς, αυτό δεν ήταν δυνατό.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "Περιμένουμε την προκαταβολή {amount} για να επιβεβαιώσουμε το ραντεβού: {when}.",
+    "hold_expired": "Η προσωρινή κράτηση ({service}, {when}) έληξε και η ώρα αποδεσμεύτηκε.",
+    "book_again": "Κλείστε ξανά",
+    "something_went_wrong": "Συγγνώμη, κάτι πήγε στραβά από τη μεριά μας. Ας ξεκινήσουμε ξανά από το μενού.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Από την αρχή: κύριο μενού",
     "command_book": "Νέο ραντεβού",
@@ -119,4 +124,6 @@ TEXTS = {
     "Πληρωμένο: {paid}. Κωδικός {code}.",
     "staff_moved": "Μετακινήθηκε: {customer} ({phone}), {service}, ειδικός: {specialist}, τώρα {when}. "
     "Πληρωμένο: {paid}. Κωδικός {code}.",
+    "staff_expired": "Η κράτηση έληξε χωρίς πληρωμή, η ώρα αποδεσμεύτηκε: {customer} ({phone}), {service}, "
+    "ειδικός: {specialist}, {when}. Πληρωμένο: {paid}. Κωδικός {code}.",
 }

@@ -91,6 +91,11 @@ TEXTS = {
     "refused_taken": "Sorry, that time was just taken.",
     "refused_expired": "Sorry, the hold on that time has run out.",
     "refused_other": "Sorry, that could not be done.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "We are waiting for your prepayment of {amount} to confirm {when}.",
+    "hold_expired": "The hold for {service}, {when}, ran out and the time was freed.",
+    "book_again": "Book again",
+    "something_went_wrong": "Sorry, something went wrong on our side. Let's start again from the menu.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Start over: the main menu",
     "command_book": "Book a visit",
@@ -106,4 +111,6 @@ TEXTS = {
     "Code {code}.",
     "staff_moved": "Moved: {customer} ({phone}), {service} with {specialist}, now {when}. Paid: {paid}. "
     "Code {code}.",
+    "staff_expired": "Hold expired unpaid, time freed: {customer} ({phone}), {service} with {specialist}, "
+    "{when}. Paid: {paid}. Code {code}.",
 }

@@ -93,6 +93,11 @@ TEXTS = {
     "refused_taken": "Malheureusement, ce créneau vient d’être pris.",
     "refused_expired": "Malheureusement, la réservation temporaire de ce créneau a expiré.",
     "refused_other": "Malheureusement, cette action n’a pas pu être effectuée.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "Nous attendons votre acompte de {amount} pour confirmer le créneau {when}.",
+    "hold_expired": "La réservation temporaire pour {service}, {when}, a expiré et le créneau a été libéré.",
+    "book_again": "Réserver à nouveau",
+    "something_went_wrong": "Désolé, un problème est survenu de notre côté. Reprenons depuis le menu.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Recommencer : menu principal",
     "command_book": "Prendre rendez-vous",
@@ -108,4 +113,6 @@ TEXTS = {
     "Code {code}.",
     "staff_moved": "Déplacé : {customer} ({phone}), {service} avec {specialist}, désormais {when}. Payé : "
     "{paid}. Code {code}.",
+    "staff_expired": "Réservation temporaire expirée sans paiement, créneau libéré : {customer} ({phone}), "
+    "{service} avec {specialist}, {when}. Payé : {paid}. Code {code}.",
 }

@@ -105,6 +105,11 @@ TEXTS = {
     "refused_taken": "Niestety, ten termin został właśnie zajęty.",
     "refused_expired": "Niestety, wstępna rezerwacja tego terminu wygasła.",
     "refused_other": "Niestety, nie udało się tego zrobić.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "Czekamy na przedpłatę w wysokości {amount}, aby potwierdzić termin {when}.",
+    "hold_expired": "Wstępna rezerwacja ({service}, {when}) wygasła, a termin został zwolniony.",
+    "book_again": "Zarezerwuj ponownie",
+    "something_went_wrong": "Przepraszamy, coś poszło nie tak po naszej stronie. Zacznijmy od nowa od menu.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Zacznij od nowa: menu główne",
     "command_book": "Umów wizytę",
@@ -120,4 +125,6 @@ TEXTS = {
     "Zapłacono: {paid}. Kod {code}.",
     "staff_moved": "Przełożono: {customer} ({phone}), {service}, specjalista: {specialist}, teraz {when}. "
     "Zapłacono: {paid}. Kod {code}.",
+    "staff_expired": "Rezerwacja wygasła bez płatności, termin zwolniony: {customer} ({phone}), {service}, "
+    "specjalista: {specialist}, {when}. Zapłacono: {paid}. Kod {code}.",
 }

@@ -105,6 +105,11 @@ TEXTS = {
     "refused_taken": "К сожалению, это время только что заняли.",
     "refused_expired": "К сожалению, бронь на это время уже истекла.",
     "refused_other": "К сожалению, сделать это не удалось.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "Ждём предоплату {amount}, чтобы подтвердить запись: {when}.",
+    "hold_expired": "Временная бронь ({service}, {when}) истекла, и это время освобождено.",
+    "book_again": "Записаться снова",
+    "something_went_wrong": "Извините, у нас что-то пошло не так. Давайте начнём заново с меню.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Начать сначала: главное меню",
     "command_book": "Записаться",
@@ -120,4 +125,6 @@ TEXTS = {
     "{paid}. Код {code}.",
     "staff_moved": "Перенесено: {customer} ({phone}), {service}, мастер: {specialist}, теперь {when}. "
     "Оплачено: {paid}. Код {code}.",
+    "staff_expired": "Бронь истекла без оплаты, время освобождено: {customer} ({phone}), {service}, мастер: "
+    "{specialist}, {when}. Оплачено: {paid}. Код {code}.",
 }

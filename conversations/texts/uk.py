@@ -106,6 +106,11 @@ TEXTS = {
     "refused_taken": "На жаль, цей час щойно зайняли.",
     "refused_expired": "На жаль, бронювання цього часу вже закінчилося.",
     "refused_other": "На жаль, зробити це не вдалося.",
+    # a hold that ran out, a payment awaited, and our own mistakes
+    "awaiting_payment": "Чекаємо на передоплату {amount}, щоб підтвердити запис: {when}.",
+    "hold_expired": "Тимчасове бронювання ({service}, {when}) закінчилося, і цей час звільнено.",
+    "book_again": "Записатися знову",
+    "something_went_wrong": "Вибачте, у нас щось пішло не так. Почнімо знову з меню.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Почати спочатку: головне меню",
     "command_book": "Записатися",
@@ -121,4 +126,6 @@ TEXTS = {
     "Сплачено: {paid}. Код {code}.",
     "staff_moved": "Перенесено: {customer} ({phone}), {service}, майстер: {specialist}, тепер {when}. "
     "Сплачено: {paid}. Код {code}.",
+    "staff_expired": "Бронювання минуло без оплати, час звільнено: {customer} ({phone}), {service}, "
+    "майстер: {specialist}, {when}. Сплачено: {paid}. Код {code}.",
 }

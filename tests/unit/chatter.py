@@ -38,7 +38,8 @@ def booking(business: Business, service: str, specialist: str, start: datetime, 
 
 @dataclass
 class Chatter:
-    """One customer talking to the pure flow; effects succeed unless `refuse` names a reason."""
+    """One customer talking to the pure flow; effects succeed unless `refuse` names a reason. Like the
+    store, it expires only a hold still unpaid past its time, and refuses to expire anything else."""
 
     business: Business
     now: datetime
@@ -95,8 +96,16 @@ class Chatter:
         if self.refuse:
             return ev.HoldFailed(self.refuse) if isinstance(effect, fx.HoldSlot) else ev.Refused(self.refuse)
         if isinstance(effect, fx.HoldSlot):
+            service = self.business.service(effect.service)
+            rules = self.business.rules
+            minutes = rules.payment_hold_minutes if service.prepayment > 0 else rules.hold_minutes
             made = booking(
-                self.business, effect.service, effect.specialist or "anna", effect.start, status="held"
+                self.business,
+                effect.service,
+                effect.specialist or "anna",
+                effect.start,
+                status="held",
+                expires_at=self.now + timedelta(minutes=minutes),
             )
             self.bookings.append(made)
             return ev.Held(made)
@@ -111,6 +120,11 @@ class Chatter:
                 old, start=effect.start, end=effect.start + (old.end - old.start), moves=old.moves + 1
             )
             return ev.Moved(self._swap(moved))
+        if isinstance(effect, fx.ExpireHold):
+            current = self._find(effect.booking_id)
+            if current.state(self.now) != "expired":
+                return ev.Refused(current.status)
+            return ev.Expired(self._swap(replace(current, status="expired")))
         raise AssertionError(effect)
 
     def _find(self, booking_id: int) -> Booking:

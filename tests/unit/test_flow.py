@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from conversations import effects as fx
-from conversations.events import Choice, Command, HoldFailed
-from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT
-from conversations.session import Session, dumps, loads
-from conversations.texts import LANGUAGES
+from conversations import flow
+from conversations.booking import BOOKING
+from conversations.events import Choice, Command, HoldDue, HoldFailed
+from conversations.flow import IllegalTransition, recover, step
+from conversations.replies import CALLBACK_DATA_LIMIT, WHATSAPP_TEXT_LIMIT, Reply
+from conversations.session import Draft, Session, State, dumps, loads
+from conversations.texts import LANGUAGES, text
+from conversations.turn import Turn
 from tests.sample import NOW, at, salon
 from tests.unit.chatter import Chatter, booking
 
@@ -324,3 +330,179 @@ def test_every_language_books_end_to_end_within_platform_limits(lang: str) -> No
         for option in reply.options:
             assert len(option.id.encode()) <= CALLBACK_DATA_LIMIT
             assert option.label
+
+
+def test_sessions_stored_before_the_state_enum_still_load() -> None:
+    stored = '{"state":"day","lang":"uk","draft":{"service":"haircut"},"offer":[],"seq":3}'
+    session = loads(stored)
+    assert session.state is State.DAY and session.state == "day" and session.seq == 3
+    assert json.loads(dumps(session))["state"] == "day"
+    assert Session(state="name").state is State.NAME  # type: ignore[arg-type]
+    # A state this version does not know (stored by a newer or older one): the menu, with nothing half-done.
+    unknown = loads('{"state":"reminded","draft":{"service":"haircut"}}')
+    assert unknown.state is State.START and unknown.draft == Draft()
+
+
+# ---------------------------------------------------------------- the table's promises
+
+
+def test_a_handler_leading_where_its_row_does_not_allow_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    row = flow.TABLE[(State.SERVICE, "svc")]
+    monkeypatch.setitem(flow.TABLE, (State.SERVICE, "svc"), replace(row, handler=lambda t, _: State.BOOKINGS))
+    c = returning()
+    c.tap("Book a visit")
+    with pytest.raises(IllegalTransition, match="service --svc--> bookings"):
+        c.tap("Haircut")
+
+
+def test_a_handler_that_sets_the_state_itself_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def sneaky(turn: Turn, _: object) -> State:
+        turn.session = turn.session.go(State.LANGUAGE)
+        return State.START
+
+    monkeypatch.setitem(flow.TABLE, (flow.ANY, "command:help"), flow.Row(sneaky, (State.START,)))
+    with pytest.raises(IllegalTransition, match="set the state"):
+        returning().send(Command("help"))
+
+
+def test_the_next_question_is_the_first_field_missing() -> None:
+    assert [f.state for f in BOOKING.fields] == [
+        State.SERVICE,
+        State.SPECIALIST,
+        State.DAY,
+        State.TIME,
+        State.NAME,
+        State.PHONE,
+        State.CONFIRM,
+    ]
+    c = new()
+    asked = []
+    for draft in (Draft(), Draft(service="haircut"), Draft(service="haircut", specialist="anna")):
+        turn = Turn(replace(c.session, draft=draft), NOW, c.view())
+        asked.append(BOOKING.next(turn))
+    assert asked == [State.SERVICE, State.SPECIALIST, State.DAY]
+    chosen = Draft(service="haircut", specialist="anna", start=at(24, 11), slot_specialist="anna")
+    assert BOOKING.next(Turn(replace(c.session, draft=chosen), NOW, c.view())) == State.NAME
+    known = Turn(Session(name="Olha", phone="+380501234567", draft=chosen), NOW, c.view())
+    assert BOOKING.next(known) == State.CONFIRM
+
+
+def test_help_while_awaiting_payment_keeps_the_hold() -> None:
+    c = _awaiting_payment()
+    c.say("help")
+    assert c.session.state == "awaiting_payment" and c.session.draft.booking_id == 1
+    assert "waiting for your prepayment of 500 UAH" in c.text() and c.labels() == ["Cancel"]
+
+
+# ---------------------------------------------------------------- a hold that runs out
+
+
+def _awaiting_payment(lang: str = "en") -> Chatter:
+    c = Chatter(salon(), NOW, Session(lang=lang, name="Olha", phone="+380501234567", customer_id=1))
+    c.send(Command("start"))
+    c.send(Command("book"))
+    for answer in ("3", "2", "1", "1"):  # Colouring (a prepayment is due), tomorrow, the first time, Confirm
+        c.say(answer)
+    assert c.session.state == "awaiting_payment", c.text()
+    return c
+
+
+def _unpaid_too_long(lang: str = "en") -> Chatter:
+    c = _awaiting_payment(lang)
+    c.now = NOW + timedelta(minutes=31)  # 30 minutes to pay
+    return c
+
+
+def test_a_hold_due_unpaid_is_expired_and_nothing_is_said_yet() -> None:
+    c = _unpaid_too_long()
+    assert step(c.session, HoldDue(c.bookings[0]), c.now, c.view()) == (c.session, [], [fx.ExpireHold(1)])
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "confirmed", "expires_at": None, "paid": Decimal(500)},
+        {"status": "cancelled"},
+        {"expires_at": NOW + timedelta(minutes=40)},  # a job that came due early: still time to pay
+    ],
+    ids=["paid", "cancelled", "not-yet"],
+)
+def test_a_hold_due_that_is_no_unpaid_hold_past_its_time_does_nothing(changes: dict) -> None:
+    c = _unpaid_too_long()
+    stored = replace(c.bookings[0], **changes)
+    assert step(c.session, HoldDue(stored), c.now, c.view()) == (c.session, [], [])
+
+
+def test_an_expired_hold_offers_to_book_the_same_again() -> None:
+    c = _unpaid_too_long()
+    c.send(HoldDue(c.bookings[0]))
+    assert fx.ExpireHold(1) in c.effects and c.bookings[0].status == "expired"
+    assert "The hold for Colouring, Tue 24 Nov at 09:00, ran out and the time was freed." in c.text()
+    assert c.session.state == "start" and c.labels()[:3] == ["Book again", "Book a visit", "My bookings"]
+    c.tap("Book again")
+    assert c.session.state == "day" and "Colouring (Anna)" in c.text()
+    assert (c.session.draft.service, c.session.draft.specialist) == ("colouring", "anna")
+
+
+def test_an_expired_hold_while_busy_elsewhere_asks_the_current_question_again() -> None:
+    c = _unpaid_too_long()
+    held = c.bookings[0]
+    c.say("haircut tomorrow")
+    state, draft = c.session.state, c.session.draft
+    assert state == "time"
+    c.send(HoldDue(held))
+    assert "ran out and the time was freed" in c.text() and "Free times" in c.text()
+    assert "Book again" not in c.labels() and "11:00" in c.labels()
+    assert (c.session.state, c.session.draft) == (state, draft)
+
+
+def test_an_expiry_refused_because_it_was_paid_meanwhile_says_nothing() -> None:
+    c = _unpaid_too_long()
+    due = c.bookings[0]  # still unpaid when the job read it
+    c.bookings[0] = replace(due, status="confirmed", expires_at=None, paid=Decimal(500))
+    before = c.session
+    assert c.send(HoldDue(due)) == []
+    assert fx.ExpireHold(1) in c.effects and c.session == before
+
+
+def test_an_expiry_refused_for_any_reason_says_nothing_anywhere() -> None:
+    c = _unpaid_too_long()
+    c.say("my bookings")
+    before, c.refuse = c.session, "not_found"
+    assert c.send(HoldDue(c.bookings[0])) == [] and c.session == before
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_expired_hold_is_told_in_the_customers_language(lang: str) -> None:
+    c = _unpaid_too_long(lang)
+    held, turn = c.bookings[0], Turn(c.session, c.now, c.view())
+    replies = c.send(HoldDue(held))
+    when, service = turn.when(held.start), turn.service_name("colouring")
+    assert replies[0].text == text(lang, "hold_expired", service=service, when=when)
+    assert c.labels()[0] == text(lang, "book_again")
+    _within_limits(replies)
+
+
+# ---------------------------------------------------------------- after a bug
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_recover_apologises_and_shows_the_menu(lang: str) -> None:
+    c = Chatter(salon(), NOW, Session(lang=lang, customer_id=1))
+    c.send(Command("start"))
+    c.send(Command("book"))
+    c.say("1")  # a service: now half-way through the form
+    before = c.session
+    view = replace(c.view(), bookings=None)  # whatever the runner had loaded when the step failed
+    session, replies, effects = recover(before, c.now, view)
+    assert replies[0].text == text(lang, "something_went_wrong") and effects == []
+    assert replies[-1].options[0].label == text(lang, "menu_book")
+    assert session.state is State.START and session.draft == Draft() and session.lang == lang
+    assert session.seq > before.seq  # the buttons of the failed question are stale now
+    _within_limits(replies)
+
+
+def _within_limits(replies: list[Reply]) -> None:
+    for reply in replies:
+        assert 0 < len(reply.text) <= WHATSAPP_TEXT_LIMIT and "{" not in reply.text
+        assert all(len(option.id.encode()) <= CALLBACK_DATA_LIMIT for option in reply.options)

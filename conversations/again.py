@@ -1,0 +1,72 @@
+"""Asking the current question again: after help, a greeting, a stale button, words not understood, or news
+that does not change where the customer is. These leave the conversation where it was (in a form, at that
+form's question, which may have moved on when its answers ran out), or at the menu when the question no
+longer stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conversations import manage
+from conversations.booking import BOOKING
+from conversations.form import Form
+from conversations.menu import show_language, show_menu, welcome
+from conversations.move import MOVE
+from conversations.session import State
+from conversations.turn import Turn
+
+FORMS = (BOOKING, MOVE)
+
+
+def form_of(state: State) -> Form | None:
+    return next((form for form in FORMS if state in form), None)
+
+
+# The question of each state outside the forms; any other state (a wait for the store) shows the menu.
+QUESTIONS: dict[State, Callable[[Turn], State]] = {
+    State.START: show_menu,
+    State.AWAITING_PAYMENT: manage.show_payment,
+    State.BOOKINGS: manage.show_bookings,
+    State.BOOKING: manage.show_booking_again,
+    State.CANCEL_CONFIRM: manage.ask_cancel,
+    State.LANGUAGE: show_language,
+}
+
+
+def present(turn: Turn, _: Any = None) -> State:
+    """The current state's question again."""
+    state = turn.session.state
+    form = form_of(state)
+    if form is not None:
+        return form.again(turn, state)
+    return QUESTIONS.get(state, show_menu)(turn)
+
+
+def help_(turn: Turn, _: Any = None) -> State:
+    turn.say("help", contact=turn.business.contact or turn.business.name)
+    return present(turn)
+
+
+def hello(turn: Turn, _: Any = None) -> State:
+    """A greeting: the welcome and the menu to begin with, or else the question the customer is on again."""
+    if turn.session.state == State.START:
+        return welcome(turn)
+    return present(turn)
+
+
+def not_understood(turn: Turn, _: Any = None) -> State:
+    turn.say("not_understood")
+    return present(turn)
+
+
+def stale(turn: Turn, _: Any = None) -> State:
+    """A button from an earlier message: never an action, only the current question again."""
+    turn.say("stale_button")
+    return present(turn)
+
+
+def stay(turn: Turn, _: Any = None) -> State:
+    """Nothing to say or do."""
+    return turn.session.state
