@@ -110,7 +110,7 @@ async def build(
         senders["telegram"] = driver.sender()
         closers.append(driver.close)
         if settings.telegram.webhook_url and settings.telegram.webhook_secret:
-            telegram_hook = TelegramHook(settings.telegram.webhook_secret, driver.feed)
+            telegram_hook = TelegramHook(settings.telegram.webhook_secret.get_secret_value(), driver.feed)
     twilio = settings.twilio
     if twilio.account_sid and twilio.auth_token and twilio.from_number:
         wa_renderer = WhatsAppRenderer(twilio.content)
@@ -124,7 +124,7 @@ async def build(
         if twilio.public_url:
             # Twilio signs the URL it called, which behind a proxy is not the one we see: use the configured.
             public = twilio.public_url.rstrip("/") + "/webhooks/twilio"
-            twilio_hook = TwilioHook(twilio.auth_token, public, on_whatsapp)
+            twilio_hook = TwilioHook(twilio.auth_token.get_secret_value(), public, on_whatsapp)
 
     async def healthy() -> bool:
         try:

@@ -78,7 +78,7 @@ class AiogramTelegram:
             raise ValueError("telegram.token is not set")
         self.settings = settings
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
-        self.bot = Bot(settings.token, session=_session(settings.api_base))
+        self.bot = Bot(settings.token.get_secret_value(), session=_session(settings.api_base))
         self.handle = handle
 
     async def setup(self, webhook_url: str | None) -> None:
@@ -93,7 +93,7 @@ class AiogramTelegram:
             raise ValueError("a Telegram webhook needs telegram.webhook_secret")
         await self.bot.set_webhook(
             webhook_url,
-            secret_token=self.settings.webhook_secret,
+            secret_token=self.settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )

@@ -63,7 +63,7 @@ class PtbTelegram:
         # PTB's default pool holds one connection, so concurrent sends would queue and time out.
         self._requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
         self.bot = Bot(
-            settings.token,
+            settings.token.get_secret_value(),
             # PTB appends the token to these, then "/<method>".
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
@@ -84,7 +84,7 @@ class PtbTelegram:
             raise ValueError("a Telegram webhook needs telegram.webhook_secret")
         await self.bot.set_webhook(
             webhook_url,
-            secret_token=self.settings.webhook_secret,
+            secret_token=self.settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )

@@ -372,7 +372,8 @@ class TwilioSender:
                 self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS))
             transport = AiohttpTwilioClient(self._http, self._settings.api_base)
             settings = self._settings
-            self._client = Client(settings.account_sid, settings.auth_token, http_client=transport)
+            token = settings.auth_token.get_secret_value() if settings.auth_token else None
+            self._client = Client(settings.account_sid, token, http_client=transport)
         return self._client
 
     async def send(self, message: Outgoing) -> Delivery:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings, async_database_url, load_settings, settings_from_data
 from bot.config_parse import Problems, read_yaml
@@ -173,14 +174,20 @@ ENVIRON = {
 def test_environment_fills_the_channel_settings() -> None:
     loaded = load_settings(SHIPPED, ENVIRON)
     assert loaded.database_url == "postgresql+asyncpg://slot:db-PASSWORD-1@db:5432/slotbot"
-    assert loaded.telegram.token == "123456:TG-SECRET-TOKEN" and loaded.telegram.driver == "ptb"
+    assert revealed(loaded.telegram.token) == "123456:TG-SECRET-TOKEN" and loaded.telegram.driver == "ptb"
     assert loaded.telegram.webhook_url == "https://bot.example.com/tg"
-    assert loaded.telegram.webhook_secret == "hook-SECRET-2"
-    assert (loaded.twilio.account_sid, loaded.twilio.auth_token) == ("AC123", "twilio-SECRET-3")
+    assert revealed(loaded.telegram.webhook_secret) == "hook-SECRET-2"
+    assert (loaded.twilio.account_sid, revealed(loaded.twilio.auth_token)) == ("AC123", "twilio-SECRET-3")
     assert loaded.twilio.from_number == "whatsapp:+14155238886"
     assert loaded.twilio.public_url == "https://bot.example.com"
     assert loaded.liqpay.enabled and loaded.liqpay.sandbox is True
-    assert loaded.liqpay.private_key == "liqpay-SECRET-4"
+    assert revealed(loaded.liqpay.private_key) == "liqpay-SECRET-4"
+
+
+def revealed(secret: SecretStr | None) -> str | None:
+    """A secret's value: the settings hold SecretStr, which no repr or message shows."""
+    assert secret is None or isinstance(secret, SecretStr)
+    return secret.get_secret_value() if secret else None
 
 
 def test_secrets_stay_out_of_repr() -> None:
