@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from aiohttp import web
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.channels.base import CONSOLE, TELEGRAM, WHATSAPP, Inbound, Renderer, Sender
@@ -150,27 +151,27 @@ def _telegram(
         return None, None
     from bot.channels.telegram import TelegramRenderer
 
-    webhook = bool(telegram.webhook_url and telegram.webhook_secret)
+    secret = revealed(telegram.webhook_secret)
+    webhook = bool(telegram.webhook_url and secret)
     # A webhook answers a pressed button in its response; polling needs the outbox for it.
     renderers[TELEGRAM] = TelegramRenderer(answer_in_webhook=webhook)
     driver = telegram_driver(settings)
     senders[TELEGRAM] = driver.sender()
     closers.append(driver.close)
-    hook = TelegramHook(telegram.webhook_secret, handle) if webhook and telegram.webhook_secret else None
-    return driver, hook
+    return driver, TelegramHook(secret, handle) if webhook and secret else None
 
 
 def telegram_driver(settings: Settings) -> TelegramDriver:
     """aiogram by default, python-telegram-bot on request; imported here only, both are slow to import."""
     telegram, language = settings.telegram, settings.business.default_language
-    assert telegram.token
+    token = revealed(telegram.token) or ""
     if telegram.driver == "ptb":
         from bot.channels.telegram_ptb import PtbTelegram
 
-        return PtbTelegram(telegram.token, telegram.api_base, language)
+        return PtbTelegram(token, telegram.api_base, language)
     from bot.channels.telegram_aiogram import AiogramTelegram
 
-    return AiogramTelegram(telegram.token, telegram.api_base, language)
+    return AiogramTelegram(token, telegram.api_base, language)
 
 
 def _whatsapp(
@@ -181,18 +182,22 @@ def _whatsapp(
     closers: list[Callable[[], Awaitable[None]]],
 ) -> TwilioHook | None:
     twilio = settings.twilio
-    if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
+    token = revealed(twilio.auth_token)
+    if not (twilio.account_sid and token and twilio.from_number):
         return None
     from bot.channels.whatsapp_twilio import TwilioAccount, TwilioSender, WhatsAppRenderer
 
     renderers[WHATSAPP] = WhatsAppRenderer(twilio.content)
-    sender = TwilioSender(
-        TwilioAccount(twilio.account_sid, twilio.auth_token, twilio.from_number, twilio.api_base)
-    )
+    sender = TwilioSender(TwilioAccount(twilio.account_sid, token, twilio.from_number, twilio.api_base))
     senders[WHATSAPP] = sender
     closers.append(sender.aclose)
     if not twilio.public_url:
         return None
     # Twilio signs the URL it called, which behind a proxy is not the one we see: use the configured one.
     public = twilio.public_url.rstrip("/") + "/webhooks/twilio"
-    return TwilioHook(twilio.auth_token, public, handle)
+    return TwilioHook(token, public, handle)
+
+
+def revealed(secret: SecretStr | None) -> str | None:
+    """A secret's value, for the one adapter that needs it (settings keep it hidden everywhere else)."""
+    return secret.get_secret_value() if secret is not None else None

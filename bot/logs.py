@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from pydantic import SecretStr
+
 REDACTED = "[redacted]"
 
 
@@ -29,9 +31,10 @@ class JsonFormatter(logging.Formatter):
 class Redact(logging.Filter):
     """Replaces secrets in messages and tracebacks (a library may print a URL with the bot token in it)."""
 
-    def __init__(self, secrets: Iterable[str | None]) -> None:
+    def __init__(self, secrets: Iterable[str | SecretStr | None]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        values = [s.get_secret_value() if isinstance(s, SecretStr) else s for s in secrets]
+        self.secrets = sorted({s for s in values if s and len(s) >= 6}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -48,7 +51,7 @@ class Redact(logging.Filter):
         return True
 
 
-def configure(secrets: Iterable[str | None], level: int = logging.INFO) -> None:
+def configure(secrets: Iterable[str | SecretStr | None], level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(Redact(secrets))

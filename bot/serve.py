@@ -16,7 +16,7 @@ import signal
 from aiohttp import web
 
 from bot import logs
-from bot.app import App, build
+from bot.app import App, build, revealed
 from bot.channels.telegram import feeder
 from bot.config import Settings
 
@@ -38,8 +38,9 @@ async def run(app: App, *, host: str, port: int, stop: asyncio.Event) -> None:
     ]
     if app.telegram is not None:
         telegram = settings.telegram
-        webhook = telegram.webhook_url if telegram.webhook_secret else None
-        await app.telegram.setup(webhook, telegram.webhook_secret)
+        secret = revealed(telegram.webhook_secret)
+        webhook = telegram.webhook_url if secret else None
+        await app.telegram.setup(webhook, secret)
         if webhook is None:
             polling = app.telegram.poll(stop, feeder(app.runner.enter))
             tasks.append(asyncio.create_task(polling, name="telegram-polling"))

@@ -1,4 +1,4 @@
-"""The business as data: services, specialists, schedules and booking rules.
+"""The business as data: services, specialists, schedules, booking rules, prepayments and reminders.
 
 Plain frozen dataclasses built once from config.yaml (see bot/config.py) and shared, read-only, by the
 availability computation, the store and the conversation. Wall-clock times are minutes since local midnight.
@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
+from typing import Literal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -94,6 +95,69 @@ class ClassSession:
 
 
 @dataclass(frozen=True)
+class PrepaymentRule:
+    """How much a booking asks to be paid ahead: a fixed `amount`, a `percent` of the price, or so much
+    `per_hour` of the service's length; `value` is in the business currency (or percent)."""
+
+    kind: Literal["amount", "percent", "per_hour"] = "amount"
+    value: Decimal = Decimal(0)
+
+    def amount_for(self, price: Decimal, duration: int) -> Decimal:
+        """The sum asked for `price` and `duration` minutes: in whole units, never above the price."""
+        if self.kind == "amount":
+            return min(self.value, price)
+        share = price * self.value / 100 if self.kind == "percent" else self.value * duration / 60
+        return min(share.quantize(Decimal(1), ROUND_HALF_UP), price)
+
+
+@dataclass(frozen=True)
+class PrepaymentPeriod:
+    """Dates (both included) when `rule` applies to `services` (empty: to every service), whatever their own
+    rule says: the busy weeks before New Year, say."""
+
+    start: date
+    end: date
+    rule: PrepaymentRule
+    services: tuple[str, ...] = ()
+
+    def covers(self, day: date, service_id: str) -> bool:
+        return self.start <= day <= self.end and (not self.services or service_id in self.services)
+
+
+@dataclass(frozen=True)
+class PrepaymentPolicy:
+    """Business-wide prepayment: the rule for services without their own, who is never asked to prepay
+    (club members by phone; regulars with `exempt_min_visits` past visits that were not no-shows, 0: nobody),
+    and the periods when a rule applies regardless. Exemptions hold in those periods too."""
+
+    default: PrepaymentRule = PrepaymentRule()
+    exempt_phones: frozenset[str] = frozenset()  # E.164
+    exempt_min_visits: int = 0
+    periods: tuple[PrepaymentPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours when no reminder is sent, in minutes since midnight; `start` > `end` wraps midnight."""
+
+    start: int
+    end: int
+
+    def covers(self, minute: int) -> bool:
+        if self.start <= self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When customers are reminded of a booking: `offsets` are minutes before its start, largest first."""
+
+    offsets: tuple[int, ...] = (24 * 60, 2 * 60)
+    quiet_hours: QuietHours | None = QuietHours(21 * 60, 9 * 60)
+
+
+@dataclass(frozen=True)
 class Service:
     """Something a customer can book.
 
@@ -115,7 +179,9 @@ class Service:
     step: int | None = None
     min_notice: int | None = None
     max_advance_days: int | None = None
-    prepayment: Decimal = Decimal(0)
+    prepayment: Decimal = Decimal(0)  # asked by default: `prepayment_rule` applied to price and duration
+    prepayment_rule: PrepaymentRule = PrepaymentRule()  # its own rule, or the business default
+    reminder_offsets: tuple[int, ...] | None = None  # None: the business's ReminderPolicy.offsets
     aliases: tuple[str, ...] = ()
     # Customer self-service rules; None falls back to the business-wide BookingRules.
     requires_approval: bool = False
@@ -167,6 +233,13 @@ class Business:
     contact: str = ""  # whom customers should call about what the bot may not change (phone or name)
     admins: tuple[Contact, ...] = ()  # told about every booking, whoever it is with
     phone_region: str = "UA"  # how a phone number typed without "+country" is read (ISO 3166 code)
+    prepayment: PrepaymentPolicy = PrepaymentPolicy()
+    reminders: ReminderPolicy = ReminderPolicy()
+    staff_language: str = ""  # what staff notifications are written in; empty: the default language
+
+    def __post_init__(self) -> None:
+        if not self.staff_language:
+            object.__setattr__(self, "staff_language", self.default_language)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:
@@ -203,6 +276,10 @@ class Business:
     def refund_hours_for(self, service: Service) -> int:
         hours = service.refund_cancel_hours
         return self.rules.refund_cancel_hours if hours is None else hours
+
+    def reminder_offsets_for(self, service: Service) -> tuple[int, ...]:
+        offsets = service.reminder_offsets
+        return self.reminders.offsets if offsets is None else offsets
 
     def classes_taught_by(self, specialist_id: str) -> tuple[tuple[Service, ClassSession], ...]:
         return tuple(

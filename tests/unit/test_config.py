@@ -11,10 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from bot.config import ConfigError, Settings, async_database_url, load_settings, settings_from_data
+from bot.config import (
+    ConfigError,
+    Settings,
+    TelegramSettings,
+    TwilioSettings,
+    async_database_url,
+    load_settings,
+    settings_from_data,
+)
 from bot.config_parse import Problems, read_yaml
-from storage.business import ClassSession, TimeRange
+from storage.business import (
+    ClassSession,
+    Contact,
+    PrepaymentPeriod,
+    PrepaymentPolicy,
+    PrepaymentRule,
+    QuietHours,
+    ReminderPolicy,
+    TimeRange,
+)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config.yaml"
 DELETE = object()
@@ -173,14 +191,20 @@ ENVIRON = {
 def test_environment_fills_the_channel_settings() -> None:
     loaded = load_settings(SHIPPED, ENVIRON)
     assert loaded.database_url == "postgresql+asyncpg://slot:db-PASSWORD-1@db:5432/slotbot"
-    assert loaded.telegram.token == "123456:TG-SECRET-TOKEN" and loaded.telegram.driver == "ptb"
+    assert revealed(loaded.telegram.token) == "123456:TG-SECRET-TOKEN" and loaded.telegram.driver == "ptb"
     assert loaded.telegram.webhook_url == "https://bot.example.com/tg"
-    assert loaded.telegram.webhook_secret == "hook-SECRET-2"
-    assert (loaded.twilio.account_sid, loaded.twilio.auth_token) == ("AC123", "twilio-SECRET-3")
+    assert revealed(loaded.telegram.webhook_secret) == "hook-SECRET-2"
+    assert (loaded.twilio.account_sid, revealed(loaded.twilio.auth_token)) == ("AC123", "twilio-SECRET-3")
     assert loaded.twilio.from_number == "whatsapp:+14155238886"
     assert loaded.twilio.public_url == "https://bot.example.com"
     assert loaded.liqpay.enabled and loaded.liqpay.sandbox is True
-    assert loaded.liqpay.private_key == "liqpay-SECRET-4"
+    assert revealed(loaded.liqpay.private_key) == "liqpay-SECRET-4"
+
+
+def revealed(secret: SecretStr | None) -> str | None:
+    """A secret's value: the settings hold SecretStr, which no repr or message shows."""
+    assert secret is None or isinstance(secret, SecretStr)
+    return secret.get_secret_value() if secret else None
 
 
 def test_secrets_stay_out_of_repr() -> None:
@@ -352,6 +376,36 @@ MISTAKES = [
     ({"staff": []}, "staff: at least one specialist is needed"),
     ({"services": {"id": "manicure"}}, "services: must be a list (lines starting with '- '), got a mapping"),
     ({"services[3]": "manicure"}, "services[3]: must be a mapping (key: value lines), got 'manicure'"),
+    # keys added with the pydantic schema
+    ({"business.phone_region": "Ukraine"}, "business.phone_region: 'Ukraine' is not a country code"),
+    ({"staff[0].whatsapp": "+38050123"}, "staff[0].whatsapp: '+38050123' is not a valid phone number"),
+    ({"services[0].prepayment": {"percent": 120}}, "services[0].prepayment.percent: must be a percentage"),
+    ({"services[0].prepayment": {"per_hour": "x"}}, "services[0].prepayment.per_hour: must be an amount"),
+    (
+        {"services[0].prepayment": {"percent": 10, "per_hour": 100}},
+        "services[0].prepayment: needs percent or",
+    ),
+    (
+        {"services[0].prepayment": {"share": 10}},
+        "services[0].prepayment.share: unknown key (expected: percent",
+    ),
+    ({"prepayment.default": "half"}, "prepayment.default: must be an amount of money"),
+    ({"prepayment.exempt.min_visits": -1}, "prepayment.exempt.min_visits: must be a whole number of visits"),
+    (
+        {"prepayment.exempt.phones": ["+380501234567", "12"]},
+        "prepayment.exempt.phones[1]: '12' is not a valid",
+    ),
+    ({"prepayment.exempts": {}}, "prepayment.exempts: unknown key (did you mean 'exempt'?)"),
+    ({"reminders.offsets": ["24h", "2"]}, "reminders.offsets[1]: '2' is not a time before the booking"),
+    ({"reminders.offsets": ["24h", "1d"]}, "reminders.offsets: lists 24h twice"),
+    ({"reminders.offset": ["24h"]}, "reminders.offset: unknown key (did you mean 'offsets'?)"),
+    ({"reminders.quiet_hours": "21:00-21:00"}, "reminders.quiet_hours: start and end are both 21:00"),
+    ({"reminders.quiet_hours": "late"}, "reminders.quiet_hours: 'late' is not a time range"),
+    ({"services[1].reminders": "soon"}, "services[1].reminders: 'soon' is not a time before the booking"),
+    ({"notifications.language": "de"}, "notifications.language: language 'de' is not supported"),
+    ({"notifications.admins": [{"whatsapp": "0"}]}, "notifications.admins[0].whatsapp: '0' is not a valid"),
+    ({"liqpay.api_base": "www.liqpay.ua"}, "liqpay.api_base: must be a web address starting with https://"),
+    ({"business.currency": "PLN"}, "business.currency: online prepayments are taken in UAH, EUR, USD only"),
 ]
 
 
@@ -405,6 +459,212 @@ def test_liqpay_needs_both_keys() -> None:
     assert problems(shipped(), {"LIQPAY_PRIVATE_KEY": "k"}) == [
         "liqpay.public_key: is missing; LiqPay needs all of public_key, private_key"
     ]
+
+
+def test_an_id_used_twice_is_reported_beside_the_entries_own_mistakes() -> None:
+    found = problems(edited({"services[1].id": "womens-haircut", "services[2].duration": 0}))
+    assert found == [
+        "services[2].duration: must be a positive whole number of minutes, got 0",
+        "services[1].id: 'womens-haircut' is already used by services[0]",
+    ]
+
+
+def test_a_broken_specialist_does_not_hide_the_services_mistakes() -> None:
+    found = problems(edited({"staff[3].hours": "always", "services[7].duration": "half an hour"}))
+    assert [line.split(":")[0] for line in found] == ["staff[3].hours", "services[7].duration"]
+
+
+# ---- phone numbers and the phone region -------------------------------------------------------------------
+
+
+def test_phone_region_is_required_and_explained() -> None:
+    assert problems(edited({"business.phone_region": DELETE})) == [
+        "business.phone_region: is missing: the country whose phone numbers may be written without +code,"
+        " e.g. UA, PL, FR or GR"
+    ]
+
+
+def test_phone_region_fills_the_business_and_may_be_lowercase() -> None:
+    assert load_settings(SHIPPED, {}).business.phone_region == "UA"
+    assert settings(edited({"business.phone_region": "pl"})).business.phone_region == "PL"
+
+
+def test_a_wrong_region_gets_a_hint_and_examples() -> None:
+    (line,) = problems(edited({"business.phone_region": "UK"}))
+    assert line == (
+        "business.phone_region: 'UK' is not a country code"
+        " (did you mean GB (United Kingdom) or UA (Ukraine)?);"
+        " use an ISO 3166 code such as UA, PL, FR, GR, DE, GB, US"
+    )
+
+
+def test_staff_and_admin_numbers_are_read_in_the_region_and_kept_as_e164() -> None:
+    admins = [{"name": "Desk", "telegram_chat_id": -1001234, "whatsapp": "+48 601 234 567"}]
+    data = edited({"staff[0].whatsapp": "050 123 45 67", "notifications.admins": admins})
+    business = settings(data).business
+    assert business.staff[0].contacts == (Contact("whatsapp", "+380501234567"),)
+    assert business.admins == (Contact("telegram", "-1001234"), Contact("whatsapp", "+48601234567"))
+
+
+def test_an_unquoted_international_number_keeps_its_plus(tmp_path: Path) -> None:
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        '    title: "Hair stylist"\n', '    title: "Hair stylist"\n    whatsapp: +380501234567\n', 1
+    )
+    business = load_settings(write(tmp_path, text), {}).business
+    assert business.staff[0].contacts == (Contact("whatsapp", "+380501234567"),)
+
+
+def test_a_number_is_checked_by_the_rules_of_its_country() -> None:
+    (line,) = problems(edited({"business.phone_region": "PL", "staff[0].whatsapp": "050 123 45 67"}))
+    assert line.startswith(
+        "staff[0].whatsapp: '050 123 45 67' is not a valid phone number; write it like +48"
+    )
+
+
+# ---- prepayments ------------------------------------------------------------------------------------------
+
+
+def test_shipped_prepayments_are_fixed_amounts_and_nothing_by_default() -> None:
+    business = load_settings(SHIPPED, {}).business
+    assert business.prepayment == PrepaymentPolicy()
+    assert business.service("colouring").prepayment_rule == PrepaymentRule("amount", Decimal(500))
+    assert business.service("manicure").prepayment == 0
+    assert business.service("manicure").prepayment_rule == PrepaymentRule()
+
+
+def test_a_share_of_the_price_or_an_hourly_amount_is_computed_in_whole_units() -> None:
+    data = edited(
+        {
+            "services[0].prepayment": {"percent": 15},  # 800 → 120
+            "services[1].prepayment": {"percent": "12.5"},  # 550 → 68.75 → 69
+            "services[6].prepayment": {"per_hour": 150},  # 75 minutes → 187.50 → 188
+            "services[7].prepayment": {"per_hour": 1000},  # 30 minutes → 500, but the price is 350
+        }
+    )
+    services = settings(data).business.services
+    assert [services[i].prepayment for i in (0, 1, 6, 7)] == [120, 69, 188, 350]
+    assert services[0].prepayment_rule == PrepaymentRule("percent", Decimal(15))
+    assert services[6].prepayment_rule == PrepaymentRule("per_hour", Decimal(150))
+
+
+def test_the_default_rule_applies_to_services_without_their_own() -> None:
+    data = edited({"prepayment.default": {"percent": 10}, "services[3].prepayment": 0})
+    business = settings(data).business
+    assert business.service("womens-haircut").prepayment == 80
+    assert business.service("colouring").prepayment == 500  # its own fixed amount
+    assert business.service("manicure").prepayment == 0  # its own 0: paid on site
+    assert business.prepayment.default == PrepaymentRule("percent", Decimal(10))
+
+
+def test_exemptions_and_periods() -> None:
+    period = {"from": "2026-12-15", "to": "2026-12-31", "rule": {"percent": 30}, "services": ["colouring"]}
+    exempt = {"phones": ["050 123 45 67", "+48 601 234 567"], "min_visits": 5}
+    policy = settings(
+        edited({"prepayment.exempt": exempt, "prepayment.periods": [period]})
+    ).business.prepayment
+    assert policy.exempt_phones == {"+380501234567", "+48601234567"}
+    assert policy.exempt_min_visits == 5
+    assert policy.periods == (
+        PrepaymentPeriod(
+            date(2026, 12, 15), date(2026, 12, 31), PrepaymentRule("percent", Decimal(30)), ("colouring",)
+        ),
+    )
+    assert policy.periods[0].covers(date(2026, 12, 31), "colouring")
+    assert not policy.periods[0].covers(date(2027, 1, 1), "colouring")
+    assert not policy.periods[0].covers(date(2026, 12, 20), "manicure")
+
+
+def test_a_period_for_every_service() -> None:
+    periods = [
+        {"from": "2026-12-15", "to": "2026-12-31", "rule": 200, "services": "all"},
+        {"from": "2027-02-10", "to": "2027-02-14", "rule": 100},
+    ]
+    found = settings(edited({"prepayment.periods": periods})).business.prepayment.periods
+    assert [period.services for period in found] == [(), ()]
+    assert found[0].covers(date(2026, 12, 20), "manicure")
+
+
+def test_a_periods_mistakes() -> None:
+    periods = [{"from": "2026-12-31", "to": "2026-12-15", "services": ["nails"]}]
+    assert problems(edited({"prepayment.periods": periods})) == [
+        "prepayment.periods[0].services[0]: unknown service 'nails' (known: womens-haircut, mens-haircut,"
+        " colouring, manicure, gel-manicure, pedicure, facial, beard-trim, stretching)",
+        "prepayment.periods[0].rule: is missing: what to ask for in these dates, e.g. {percent: 30} or 200",
+    ]
+    reversed_dates = [{"from": "2026-12-31", "to": "2026-12-15", "rule": 100}]
+    assert problems(edited({"prepayment.periods": reversed_dates})) == [
+        "prepayment.periods[0].to: 2026-12-15 is before the start 2026-12-31"
+    ]
+
+
+def test_another_currency_is_fine_without_prepayments() -> None:
+    data = edited({"business.currency": "PLN", "services[2].prepayment": 0, "services[6].prepayment": DELETE})
+    assert settings(data).business.currency == "PLN"
+
+
+# ---- reminders and staff notifications -------------------------------------------------------------------
+
+
+def test_shipped_reminders_a_day_and_two_hours_before_outside_the_night() -> None:
+    business = load_settings(SHIPPED, {}).business
+    assert business.reminders == ReminderPolicy((24 * 60, 2 * 60), QuietHours(hm("21:00"), hm("09:00")))
+    assert business.reminder_offsets_for(business.service("manicure")) == (24 * 60, 2 * 60)
+    quiet = business.reminders.quiet_hours
+    assert quiet is not None
+    assert quiet.covers(hm("23:30")) and quiet.covers(hm("08:59")) and quiet.covers(hm("21:00"))
+    assert not quiet.covers(hm("09:00")) and not quiet.covers(hm("20:59"))
+
+
+def test_reminder_offsets_are_written_in_days_hours_and_minutes() -> None:
+    data = edited(
+        {
+            "reminders.offsets": ["30m", "1d", "1h30m"],
+            "reminders.quiet_hours": "off",
+            "services[2].reminders": ["48h", "3h"],
+            "services[3].reminders": [],
+        }
+    )
+    business = settings(data).business
+    assert business.reminders == ReminderPolicy((24 * 60, 90, 30), None)
+    assert business.reminder_offsets_for(business.service("colouring")) == (48 * 60, 3 * 60)
+    assert business.reminder_offsets_for(business.service("manicure")) == ()
+
+
+def test_quiet_hours_within_one_day() -> None:
+    quiet = settings(edited({"reminders.quiet_hours": "13:00-14:00"})).business.reminders.quiet_hours
+    assert quiet == QuietHours(hm("13:00"), hm("14:00"))
+    assert quiet.covers(hm("13:30")) and not quiet.covers(hm("14:00"))
+
+
+def test_staff_messages_are_in_the_default_language_unless_told() -> None:
+    assert load_settings(SHIPPED, {}).business.staff_language == "uk"
+    assert settings(edited({"notifications.language": DELETE})).business.staff_language == "uk"
+    assert settings(edited({"notifications.language": "en"})).business.staff_language == "en"
+
+
+# ---- LiqPay -----------------------------------------------------------------------------------------------
+
+
+def test_liqpay_addresses_default_to_liqpay_and_follow_the_environment() -> None:
+    liqpay = load_settings(SHIPPED, {}).liqpay
+    assert liqpay.api_base == "https://www.liqpay.ua"
+    assert liqpay.request_url == "https://www.liqpay.ua/api/request"
+    assert liqpay.checkout_url == "https://www.liqpay.ua/api/3/checkout"
+    fake = load_settings(SHIPPED, {"LIQPAY_API_BASE": "http://127.0.0.1:8081/"}).liqpay
+    assert (fake.request_url, fake.checkout_url) == (
+        "http://127.0.0.1:8081/api/request",
+        "http://127.0.0.1:8081/api/3/checkout",
+    )
+
+
+def test_channel_settings_built_in_code_take_plain_strings() -> None:
+    telegram = TelegramSettings(token="1:x", webhook_secret="hook-SECRET")
+    twilio = TwilioSettings(
+        account_sid="AC1", auth_token="twilio-SECRET", from_number="whatsapp:+14155238886"
+    )
+    assert revealed(telegram.token) == "1:x" and revealed(telegram.webhook_secret) == "hook-SECRET"
+    assert revealed(twilio.auth_token) == "twilio-SECRET" and twilio.from_number == "whatsapp:+14155238886"
+    assert "SECRET" not in repr(telegram) + repr(twilio)
 
 
 # ---- friendly forms -------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import io
 import json
 import logging
 
+from pydantic import SecretStr
+
 from bot.logs import REDACTED, JsonFormatter, Redact
 
 TOKEN = "123456:AAE-secret_token_value"
@@ -38,3 +40,9 @@ def test_secrets_are_redacted_in_tracebacks() -> None:
         _logger(stream).exception("send failed")
     assert "twilio-auth-token-xyz" not in stream.getvalue() and TOKEN not in stream.getvalue()
     assert "RuntimeError" in json.loads(stream.getvalue())["error"]
+
+
+def test_secrets_may_be_given_as_secret_str() -> None:
+    # Settings hold their secrets as pydantic SecretStr; Redact blanks their values, not their "*****".
+    redact = Redact([SecretStr(TOKEN), SecretStr("twilio-auth-token-xyz"), None])
+    assert set(redact.secrets) == {TOKEN, "twilio-auth-token-xyz"}
