@@ -1,4 +1,4 @@
-"""The `slotbot` command: `db upgrade`, `services`, `slots`, `bookings`."""
+"""The `slotbot` command: `serve`, `chat`, `db upgrade`, `services`, `slots`, `bookings`, `jobs`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bot: HTTP webhooks, Telegram polling, the outbox")
     serve.add_argument("--host", default=os.environ.get("SLOTBOT_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("SLOTBOT_PORT", "8080")))
+    jobs = commands.add_parser("jobs", help="pending and failed jobs (hold expiries...); `jobs retry ID`")
+    jobs.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    jobs.add_argument("id", nargs="?", type=int, help="the job to run again (with retry)")
+    jobs.add_argument("--json", action="store_true")
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
@@ -101,6 +105,7 @@ def _commands() -> dict[str, Command]:
         "services": cli_commands.services,
         "slots": cli_commands.slots,
         "bookings": cli_commands.bookings,
+        "jobs": cli_commands.jobs,
         "chat": cli_commands.chat,
         "start": cli_commands.start,
         "serve": cli_commands.serve,

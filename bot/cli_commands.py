@@ -15,6 +15,7 @@ from bot.console import chat as console_chat
 from storage.availability import Slot
 from storage.booking import Booking
 from storage.db import open_database
+from storage.jobs import Jobs, Listed
 from storage.migrate import current_revision, head_revision, upgrade
 
 
@@ -145,6 +146,50 @@ def _booking_json(b: Booking, settings: Settings, now: datetime) -> dict[str, ob
         "paid": str(b.paid),
         "moves": b.moves,
         "customer_id": b.customer_id,
+    }
+
+
+async def jobs(settings: Settings, args: argparse.Namespace) -> int:
+    """What the scheduler has to do and what it could not (`slotbot jobs [--json]`), and running a failed job
+    again (`slotbot jobs retry ID`)."""
+    if args.action == "retry":
+        if args.id is None:
+            print("slotbot: jobs retry needs the job's id (see `slotbot jobs`)", file=sys.stderr)
+            return 2
+        async with open_store(settings) as store:
+            again = await Jobs(store.db).rerun(args.id, now=now_utc())
+        if not again:
+            print(f"slotbot: no failed job {args.id} (only a failed job can be run again)", file=sys.stderr)
+            return 1
+        print(f"job {args.id} is due again now; a running `slotbot serve` carries it out")
+        return 0
+    async with open_store(settings) as store:
+        found = await Jobs(store.db).listed()
+    rows = [_job_json(job, settings) for job in found]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no pending or failed jobs")
+    for row in rows:
+        error = f"  {row['last_error']}" if row["last_error"] else ""
+        print(
+            f"{row['id']:>6}  {row['status']:<8} {row['kind']:<14} {row['booking'] or '-':<9} "
+            f"{row['due']}  attempts {row['attempts']}{error}"
+        )
+    return 0
+
+
+def _job_json(job: Listed, settings: Settings) -> dict[str, object]:
+    due = datetime.fromtimestamp(job.run_at, zone(settings))
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "booking": job.booking_code,
+        "due": due.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "attempts": job.attempts,
+        "last_error": job.last_error,
     }
 
 

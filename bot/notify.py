@@ -1,5 +1,6 @@
 """Staff notifications: a chat message to the specialist and the admins for every new hold, booking,
-cancellation and move, in the business's default language, through the outbox like every other message."""
+cancellation, move and hold that ran out unpaid, in the staff's language (`notifications.language`), through
+the outbox like every other message."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def _key(result: ev.Event, confirmed: set[int]) -> str | None:
         return "staff_cancelled"
     if isinstance(result, ev.Moved):
         return "staff_moved"
+    if isinstance(result, ev.Expired):
+        return "staff_expired"
     return None
 
 
@@ -58,7 +61,7 @@ def _recipients(business: Business, specialist_id: str) -> list[Contact]:
 
 
 def _text(business: Business, key: str, booking: Booking, session: Session) -> str:
-    lang = business.default_language
+    lang = business.staff_language
     local = booking.start.astimezone(ZoneInfo(business.timezone))
     words = catalogue(lang)
     day = words.DATE_FORMAT.format(

@@ -20,7 +20,9 @@ from storage.models import outbox
 
 o = outbox.c
 MAX_ATTEMPTS = 12
-LEASE_S = 120
+# A sender holds the messages it claimed this long, renewing it every third of it while they wait in its
+# hands: short, so that another process (or the restarted one) sends a dead sender's messages within seconds.
+LEASE_S = 10
 
 
 @dataclass(frozen=True)

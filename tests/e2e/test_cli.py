@@ -102,3 +102,25 @@ def test_a_scripted_chat_makes_a_booking_that_bookings_lists(workdir: Path) -> N
 def test_db_status_and_upgrade(workdir: Path) -> None:
     done = slotbot(workdir, "db", "upgrade")
     assert done.returncode == 0 and "up to date" in done.stdout
+
+
+def test_jobs_lists_a_holds_expiry_and_retry_refuses_what_did_not_fail(workdir: Path) -> None:
+    assert slotbot(workdir, "jobs").stdout.strip() == "no pending or failed jobs"
+    # A colouring asks for a prepayment, so its hold waits for the payment with an expiry job.
+    script = "\n".join(["1", "3", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
+    done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script)
+    assert done.returncode == 0, done.stderr
+    [booking] = json.loads(slotbot(workdir, "bookings", "--json").stdout)
+    assert booking["status"] == "held"
+    [job] = json.loads(slotbot(workdir, "jobs", "--json").stdout)
+    assert (job["kind"], job["status"], job["booking"], job["attempts"]) == (
+        "hold_expiry",
+        "pending",
+        booking["code"],
+        0,
+    )
+    assert job["due"].endswith(("EET", "EEST"))  # the business's time zone
+    listed = slotbot(workdir, "jobs")
+    assert "hold_expiry" in listed.stdout and booking["code"] in listed.stdout
+    again = slotbot(workdir, "jobs", "retry", str(job["id"]))
+    assert again.returncode == 1 and "only a failed job" in again.stderr

@@ -99,6 +99,22 @@ async def test_a_sender_that_died_loses_nothing(database: Database) -> None:
     assert [m.params["text"] for m in sender.sent] == ["a"]
 
 
+async def test_a_dead_processes_messages_go_out_within_seconds_in_order(database: Database) -> None:
+    box, clock = Outbox(database), Clock()
+    # A turn of the process that then died wrote its messages already claimed; one more queued behind them.
+    await database.transaction(
+        lambda conn: enqueue(conn, [_msg("1", "a"), _msg("1", "b"), _msg("1", "c")], NOW, lease_to="dead")
+    )
+    await box.add([_msg("1", "d")], now=NOW + timedelta(seconds=1))
+    sender = FakeSender()
+    survivor = Dispatcher(box, {"telegram": sender}, clock, "p2")
+    assert await survivor.drain_once() == 0
+    clock.now = NOW + timedelta(seconds=15)
+    while await survivor.drain_once():
+        pass
+    assert [m.params["text"] for m in sender.sent] == ["a", "b", "c", "d"]
+
+
 async def test_two_senders_never_send_one_message_twice(database: Database) -> None:
     box, clock = Outbox(database), Clock()
     await box.add([_msg(str(i % 7), f"m{i}") for i in range(60)], now=NOW)
