@@ -4,8 +4,10 @@
 ``/bot<token>/<method>`` the way ``api.telegram.org`` does: ``{"ok": true, "result": ...}`` on success,
 ``{"ok": false, "error_code": N, "description": "..."}`` otherwise.
 
-Every request is checked against ``../shared/testdata/telegram/bot-api-10.1.json`` (Bot API 10.1,
-PaulSonOfLars/telegram-bot-api-spec) and ``telegram/limits.json`` (tginfo/Telegram-Limits):
+Every request is checked against ``telegram/bot-api-10.1.json`` (Bot API 10.1,
+PaulSonOfLars/telegram-bot-api-spec) and ``telegram/limits.json`` (tginfo/Telegram-Limits) of the external
+test material (tests/testdata.py: found through ``SLOTBOT_TESTDATA``, ``../shared/testdata`` by default; a
+test that starts the fake without it is skipped):
 
 * the method exists (method names are case-insensitive, as on Telegram);
 * every required field is present, no unknown field is sent, "Required if X is not specified" holds;
@@ -56,9 +58,10 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
-SPEC_PATH = TESTDATA / "telegram" / "bot-api-10.1.json"
-LIMITS_PATH = TESTDATA / "telegram" / "limits.json"
+from tests import testdata
+
+SPEC_FILE = "telegram/bot-api-10.1.json"  # in the external test material (tests/testdata.py)
+LIMITS_FILE = "telegram/limits.json"
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForSlotbotTests-0123456789"
 DEFAULT_BOT_USERNAME = "slotbot_test_bot"
@@ -275,9 +278,13 @@ def _parse_limits(path: Path) -> Limits:
     )
 
 
+def load_spec(path: Path | None = None, limits_path: Path | None = None) -> BotApiSpec:
+    """bot-api-10.1.json and limits.json, from the external test material unless given; parsed once."""
+    return _load_spec(path or testdata.path(SPEC_FILE), limits_path or testdata.path(LIMITS_FILE))
+
+
 @functools.cache
-def load_spec(path: Path = SPEC_PATH, limits_path: Path = LIMITS_PATH) -> BotApiSpec:
-    """Parse bot-api-10.1.json (and limits.json) once per process."""
+def _load_spec(path: Path, limits_path: Path) -> BotApiSpec:
     raw = json.loads(path.read_text(encoding="utf-8"))
     methods = {
         name.lower(): MethodSpec(
@@ -977,8 +984,8 @@ class FakeTelegram:
     token: str = DEFAULT_TOKEN
     bot_username: str = DEFAULT_BOT_USERNAME
     bot_first_name: str = DEFAULT_BOT_NAME
-    spec_path: Path = SPEC_PATH
-    limits_path: Path = LIMITS_PATH
+    spec_path: Path | None = None  # None: the external test material's
+    limits_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
 
