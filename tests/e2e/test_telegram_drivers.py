@@ -22,6 +22,7 @@ from conversations.events import Choice, Command, Text
 from conversations.replies import Option, Reply
 from conversations.texts import LANGUAGES, text
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import finished, until
 
 DRIVERS = ["aiogram", "ptb"]
 SECRET = "hook_Secret-123"
@@ -66,17 +67,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.received: list[Inbound] = []
-        self._arrived = asyncio.Event()
 
     async def __call__(self, inbound: Inbound) -> None:
         self.received.append(inbound)
-        self._arrived.set()
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[Inbound]:
-        async with asyncio.timeout(timeout):
-            while len(self.received) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
+    async def wait_for(self, count: int) -> list[Inbound]:
+        await until(lambda: len(self.received) >= count, f"{count} inbound message(s) to arrive")
         return self.received
 
 
@@ -321,18 +317,22 @@ async def test_polling_delivers_messages_and_buttons_then_stops(
     assert second.message_id == str(start["message"]["message_id"] + 1)
     assert second.dedup_id == str(press["update_id"])
 
-    await asyncio.sleep(0.2)  # the driver is now in a long poll that only `stop` ends
-    stop.set()
-    await asyncio.wait_for(polling, 3)
+    await until(lambda: tg.long_polling, "the driver's next long poll")
+    stop.set()  # ends the long poll: the driver hangs up rather than wait for Telegram's answer
+    await finished(polling, "polling to stop")
+    await until(lambda: tg.abandoned_polls == 1, "the fake to see the long poll abandoned")
     assert len(inbox.received) == 2  # the edited message was not for us
     assert tg.calls_to("getUpdates")[0].get("allowed_updates") == ["message", "callback_query"]
 
 
-async def test_poll_returns_at_once_when_already_stopped(setup: tuple[Driver, Inbox]) -> None:
+async def test_poll_returns_at_once_when_already_stopped(
+    setup: tuple[Driver, Inbox], tg: FakeTelegram
+) -> None:
     driver, _ = setup
     stop = asyncio.Event()
     stop.set()
-    await asyncio.wait_for(driver.poll(stop), 2)
+    await finished(driver.poll(stop), "poll to return")
+    assert tg.calls_to("getUpdates") == []  # not even one long poll
 
 
 async def test_webhook_updates_reach_handle(setup: tuple[Driver, Inbox], tg: FakeTelegram) -> None:

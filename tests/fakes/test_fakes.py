@@ -31,6 +31,7 @@ from tests.fakes.telegram_api import (
     message_update,
 )
 from tests.fakes.twilio_api import FakeTwilio, inbound_form, sign
+from tests.waiting import finished, until
 
 SIGNATURE_VECTORS = "twilio/request-validator-vectors.json"  # in the external test material
 ICS = "ics/icalendar_rfc_5545_end.ics"
@@ -473,28 +474,29 @@ async def test_a_method_in_a_webhook_answer_is_checked_and_recorded_like_a_call(
 
 
 async def test_get_updates_long_polls_and_honours_offset(tg: FakeTelegram) -> None:
-    poll = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    await asyncio.sleep(0.2)
-    started = time.monotonic()
+    # A poll that only an update can end before the deadline: it answers when one is queued.
+    poll = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    await until(lambda: tg.long_polling, "the long poll to wait")
     first = tg.push_update(message_update(42, "hello"))
-    status, body = await poll
+    status, body = await finished(poll, "the long poll to answer")
     assert status == 200 and [u["update_id"] for u in body["result"]] == [first["update_id"]]
-    assert time.monotonic() - started < 2  # returned as soon as an update was queued
     second = tg.push_update(callback_update(42, "slot:1", message_id=1))
     _, body = await call(tg, "getUpdates", {"offset": first["update_id"] + 1, "timeout": 1})
     assert [u["update_id"] for u in body["result"]] == [second["update_id"]]
     assert tg.pending_updates == [second]  # unconfirmed until a higher offset is sent
-    started = time.monotonic()
-    _, body = await call(tg, "getUpdates", {"offset": second["update_id"] + 1, "timeout": 1})
-    assert body["result"] == [] and 0.9 < time.monotonic() - started < 3
-    # a second poller terminates the first one, as on Telegram
-    older = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    await asyncio.sleep(0.2)
-    newer = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    status, body = await older
+    # With nothing left, the poll waits out its timeout and answers an empty list.
+    empty = asyncio.create_task(call(tg, "getUpdates", {"offset": second["update_id"] + 1, "timeout": 1}))
+    await until(lambda: tg.long_polling, "the poll to wait")
+    _, body = await finished(empty, "the poll to time out")
+    assert body["result"] == []
+    # a second poller terminates the first one, as on Telegram (long polls that nothing else ends)
+    older = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    await until(lambda: tg.long_polling, "the older poll to wait")
+    newer = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    status, body = await finished(older, "the older poll to be terminated")
     assert status == 409 and "terminated by other getUpdates request" in body["description"]
     tg.push_update(message_update(42, "again"))
-    assert [u["message"]["text"] for u in (await newer)[1]["result"]] == ["again"]
+    assert [u["message"]["text"] for u in (await finished(newer, "the newer poll"))[1]["result"]] == ["again"]
     status, _ = await call(tg, "getUpdates", {"limit": 101})
     assert status == 400 and "between 1 and 100" in tg.violations[-1]
 
@@ -564,11 +566,10 @@ async def test_rate_limit_answer_has_telegram_shape(tg: FakeTelegram) -> None:
 
 async def test_wait_for_calls(tg: FakeTelegram) -> None:
     async def later() -> None:
-        await asyncio.sleep(0.1)
         await call(tg, "sendMessage", {"chat_id": 3, "text": "done"})
 
-    task = asyncio.create_task(later())
-    params = await tg.wait_for_calls("sendMessage", 1, timeout=5)
+    task = asyncio.create_task(later())  # runs once wait_for_calls waits
+    params = await tg.wait_for_calls("sendMessage", 1)
     await task
     assert params[0]["text"] == "done"
 

@@ -53,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests import testdata
+from tests.waiting import DEADLINE_S
 
 if TYPE_CHECKING:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -498,7 +499,7 @@ class FakeTwilio:
         raise KeyError(sid)
 
     async def deliver(
-        self, url: str, params: Params, *, public_url: str | None = None, timeout: float = 10.0
+        self, url: str, params: Params, *, public_url: str | None = None, timeout: float = DEADLINE_S
     ) -> tuple[int, str]:
         """POST a form to the app as Twilio does, signed over ``public_url`` (the URL Twilio called)."""
         pairs = _pairs(params)

@@ -36,6 +36,7 @@ from conversations.events import Choice, Command, Text
 from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply
 from conversations.texts import LANGUAGES
 from tests.fakes.telegram_api import BotApiSpec, SpecValidator, callback_update, load_spec, message_update
+from tests.waiting import finished, until
 
 CHAT = 380501234
 SECRET = "s3cret_token-42"
@@ -440,9 +441,8 @@ async def test_polling_feeds_in_order_survives_errors_and_stops() -> None:
             raise RuntimeError("a bug in handling one update")
 
     polling = asyncio.create_task(poll_updates(fetch, feed, stop, timeout=1))
-    while len(offsets) < 4:
-        await asyncio.sleep(0.05)
+    await until(lambda: len(offsets) >= 4, "the fourth getUpdates")
     stop.set()
-    await asyncio.wait_for(polling, 2)
+    await finished(polling, "polling to stop")  # the poll in progress would take an hour
     assert fed == [1, 2, 3]
     assert offsets == [None, 3, 3, 4]
