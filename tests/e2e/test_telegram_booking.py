@@ -108,6 +108,11 @@ async def running(driver: str, mode: str, tmp_path: Path) -> AsyncIterator[tuple
                     return False
 
             await until(healthy, "serve to answer /healthz")
+        # It listens before it has set up Telegram: Telegram sends nothing before the webhook is set.
+        if webhook:
+            await until(lambda: bool(tg.webhook.url), "serve to set its webhook")
+        else:
+            await until(lambda: tg.long_polling, "serve to poll")
         try:
             yield tg, service, url
         finally:
