@@ -190,88 +190,24 @@ async def test_an_unchanged_edit_is_fine_and_a_refused_one_is_sent_anew(
     assert [m["text"] for m in tg.sent] == ["Which time?"] and "reply_markup" in tg.sent[0]
 
 
-# Bot API params as the outbox holds them, each sent by aiogram's sender without its models.
-PLAIN_CALLS = [
-    ("sendMessage", {"chat_id": CHAT, "text": "Привіт, Olha! 10:00 · 11:00 <b>&"}),
-    (
-        "sendMessage",
-        {
-            "chat_id": CHAT,
-            "text": "Which time?",
-            "reply_markup": {
-                "inline_keyboard": [[{"text": "10:00", "callback_data": "t:1000", "url": None}]]
-            },
-            "disable_notification": True,
-            "protect_content": False,
-            "message_thread_id": None,
-        },
-    ),
-    (
-        "editMessageText",
-        {"chat_id": CHAT, "message_id": 41, "text": "Pick one", "reply_markup": {"inline_keyboard": []}},
-    ),
-    ("editMessageReplyMarkup", {"chat_id": CHAT, "message_id": 41, "reply_markup": {"inline_keyboard": []}}),
-    (
-        "answerCallbackQuery",
-        {"callback_query_id": "4413", "text": "Noted", "show_alert": True, "cache_time": 0},
-    ),
-    ("deleteMessage", {"chat_id": "@salon_news", "message_id": 7}),
-    *(
-        (call.method, call.params)
-        for call in TelegramRenderer().render(
-            [Reply("Which time?", TIMES), Reply("Або напишіть час")],
-            Inbound(TELEGRAM, str(CHAT), Choice("x"), "1", message_id="41", callback_id="cb"),
-        )
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "params"), PLAIN_CALLS, ids=[name for name, _ in PLAIN_CALLS])
-async def test_aiogram_sends_outbox_params_as_aiogram_would(
-    name: str, params: dict[str, Any], tg: FakeTelegram
+async def test_aiogram_refuses_unknown_methods_and_bad_params_and_applies_the_bots_defaults(
+    tg: FakeTelegram,
 ) -> None:
-    import aiogram.methods
-
-    from bot.channels.telegram_aiogram import AiogramTelegram, OutboxSession
-
-    telegram = AiogramTelegram(TelegramSettings(token=tg.token, api_base=tg.base_url), Inbox())
-    bot, session = telegram.bot, telegram.bot.session
-    assert isinstance(session, OutboxSession)
-    method = getattr(aiogram.methods, name[0].upper() + name[1:])(**params)
-    dumped = method.model_dump(warnings=False).items()
-    aiogram_form = {key: v for key, raw in dumped if (v := session.prepare_value(raw, bot=bot, files={}))}
-    plain = session.plain_form(bot, name, params)
-    assert plain == aiogram_form
-    await telegram.close()
-
-
-async def test_aiogram_takes_its_own_path_for_what_it_must_check_itself(tg: FakeTelegram) -> None:
     from aiogram.client.default import DefaultBotProperties
 
-    from bot.channels.telegram_aiogram import AiogramSender, AiogramTelegram, OutboxSession
+    from bot.channels.telegram_aiogram import AiogramSender, AiogramTelegram
 
     telegram = AiogramTelegram(TelegramSettings(token=tg.token, api_base=tg.base_url), Inbox())
-    bot, session = telegram.bot, telegram.bot.session
-    assert isinstance(session, OutboxSession)
+    bot = telegram.bot
     text = {"chat_id": CHAT, "text": "Hi"}
-    for name, params in [
-        ("sendmessage", text),  # Telegram's names are case-insensitive; aiogram's classes are not
-        ("sendMesage", text),
-        ("getMe", {}),
-        ("sendMessage", {"chat_id": CHAT}),
-        ("sendMessage", {"chat_id": CHAT, "text": None}),
-        ("editMessageText", {"chat_id": CHAT, "message_id": 1.0, "text": "Hi"}),
-    ]:
-        assert session.plain_form(bot, name, params) is None, (name, params)
     sender = telegram.sender()
     delivery = await sender.send(Outgoing(TELEGRAM, str(CHAT), "sendMesage", text))
     assert not delivery.ok and (delivery.error or "").startswith("ValueError")
     delivery = await sender.send(Outgoing(TELEGRAM, str(CHAT), "sendMessage", {"chat_id": CHAT}))
     assert not delivery.ok and (delivery.error or "").startswith("ValidationError")
-    assert tg.calls == [] and tg.violations == []  # neither was sent, as before: aiogram refused them
+    assert tg.calls == [] and tg.violations == []  # neither was sent: aiogram refused them
 
     bot.default = DefaultBotProperties(parse_mode="HTML")
-    assert session.plain_form(bot, "sendMessage", text) is None
     assert await AiogramSender(bot).send(Outgoing(TELEGRAM, str(CHAT), "sendMessage", text)) == Delivery(
         ok=True
     )
