@@ -11,7 +11,7 @@ turn, `--concurrency` at a time, through `AiogramSender.send` (error mapping inc
 * aiogram: `await bot(method)` with aiogram's own AiohttpSession: the method object (pydantic), its form,
   the answer parsed into aiogram's models;
 * plain: the outbox's own encoding (`OutboxSession`: a form made from the params, the answer not parsed),
-  measured only while bot/channels/telegram_aiogram.py has it;
+  measured where bot/channels/telegram_aiogram.py has it: at commits before 21d0572, which removed it;
 * floor: the same form posted with aiohttp alone, no aiogram at all: the least any shortcut could cost.
 
 For each path: CPU time per call in this process (time.process_time over the calls), calls a second, and
