@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: the store on a real SQLite file and on a real PostgreSQL server."""
+"""Fixtures shared by every test: the store on a real SQLite file and on a real PostgreSQL server; the
+`testdata` mark for tests that need a file of the external test material (tests/testdata.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,17 @@ from sqlalchemy import text
 
 from storage.db import Database, open_database
 from storage.migrate import upgrade
-from tests import pg
+from tests import pg, testdata
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "testdata(path): needs this file of the external test material")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("testdata"):
+        testdata.path(*mark.args)  # skips, or fails under SLOTBOT_REQUIRE_TESTDATA=1, when it is absent
+
 
 TABLES = (
     "claims, jobs, effects, bookings, customers, conversations, resource_versions, "

@@ -8,14 +8,12 @@ telegram.py's `inbound_from_update`, the same for both drivers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiogram.methods
 from aiogram import Bot, Router
-from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -29,7 +27,6 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.types import BotCommand, TelegramObject, Update
-from aiohttp import ClientError, ClientTimeout
 
 from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
 from bot.channels.telegram import (
@@ -113,7 +110,10 @@ class AiogramTelegram:
 
 
 class AiogramSender:
-    """Makes one Outgoing Bot API call and says how it went."""
+    """Makes one Outgoing Bot API call and says how it went.
+
+    Through aiogram's own Bot and models: a form of our own would save about 0.1 ms of CPU a call, 0.3% of a
+    core at Telegram's 30 messages a second (bench/telegram_send.py, BENCHMARKS.md)."""
 
     channel = TELEGRAM
 
@@ -122,7 +122,7 @@ class AiogramSender:
 
     async def send(self, message: Outgoing) -> Delivery:
         try:
-            await self._call(message)
+            await self.bot(_method(message))
         except TelegramRetryAfter as error:
             return Delivery(ok=False, retry_after=float(error.retry_after))
         except TelegramBadRequest as error:
@@ -142,16 +142,6 @@ class AiogramSender:
             return Delivery(ok=False, error=f"{type(error).__name__}: {error}")
         return Delivery(ok=True)
 
-    async def _call(self, message: Outgoing) -> None:
-        """The call as a plain form where it can be (no aiogram models), else through aiogram's Bot."""
-        session = self.bot.session
-        if isinstance(session, OutboxSession):
-            form = session.plain_form(self.bot, message.method, message.params)
-            if form is not None:
-                await session.post_plain(self.bot, message.method, message.params, form)
-                return
-        await self.bot(_method(message))
-
 
 def _method(message: Outgoing) -> TelegramMethod[Any]:
     """The aiogram method object for "sendMessage" (aiogram.methods.SendMessage), its params validated."""
@@ -162,137 +152,8 @@ def _method(message: Outgoing) -> TelegramMethod[Any]:
     return method(**message.params)
 
 
-class OutboxSession(AiohttpSession):
-    """aiogram's aiohttp session, lighter for the outbox's calls, whose results nobody reads.
-
-    For those methods (sending, editing, answering a button) the fields go as a plain urlencoded form, and a
-    successful answer is not parsed into aiogram's models (a whole Message each time); an unsuccessful one
-    goes through aiogram's own checks, so errors raise the same exceptions. Everything else, and any call
-    with a file, is aiogram's own path.
-
-    The sender goes further (`plain_form`, `post_plain`): the outbox's params are Bot API JSON already, so
-    the form is made from them directly, and aiogram's method object (pydantic, the costly part) is built
-    only to raise an error."""
-
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
-        if type(method) not in _RESULT_UNREAD:
-            return await super().make_request(bot, method, timeout)
-        files: dict[str, Any] = {}
-        fields = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files)
-            if prepared:
-                fields[key] = prepared
-        if files:
-            return await super().make_request(bot, method, timeout)
-        return await self._post(bot, method.__api_method__, fields, lambda: method, timeout)
-
-    def plain_form(self, bot: Bot, name: str, params: dict[str, Any]) -> dict[str, str] | None:
-        """The form aiogram would post for `name` with these params, made without its models; None when only
-        aiogram's own path can tell: another method, a required field missing (aiogram refuses it before
-        sending), a default set on the bot, a request middleware, a value that is not plain JSON."""
-        method = _PLAIN.get(name)
-        if method is None or len(self.middleware):
-            return None
-        if any(params.get(field) is None for field in _PLAIN_REQUIRED[method]):
-            return None
-        for field, default in _PLAIN_DEFAULTS[method]:
-            if field not in params and bot.default[default] is not None:
-                return None
-        fields = {}
-        try:
-            for key, value in params.items():
-                # As aiogram's prepare_value: strings as they are, anything else as JSON, None left out.
-                if isinstance(value, str):
-                    prepared = value
-                elif isinstance(value, dict | list):
-                    prepared = self.json_dumps(_without_none(value))
-                elif value is None:
-                    continue
-                else:
-                    prepared = self.json_dumps(_scalar(value))
-                if prepared:
-                    fields[key] = prepared
-        except TypeError:
-            return None
-        return fields
-
-    async def post_plain(
-        self, bot: Bot, name: str, params: dict[str, Any], form: dict[str, str], timeout: int | None = None
-    ) -> Any:
-        """Post a `plain_form`; aiogram's method object is made from `params` only for an error to raise."""
-        return await self._post(bot, name, form, lambda: _PLAIN[name](**params), timeout)
-
-    async def _post(
-        self,
-        bot: Bot,
-        name: str,
-        fields: dict[str, str],
-        method: Callable[[], TelegramMethod[Any]],
-        timeout: int | None,
-    ) -> Any:
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=name)
-        seconds = self.timeout if timeout is None else timeout
-        try:
-            async with session.post(url, data=fields, timeout=ClientTimeout(total=seconds)) as response:
-                raw = await response.text()
-        except TimeoutError as error:
-            raise TelegramNetworkError(method=method(), message="Request timeout error") from error
-        except ClientError as error:
-            raise TelegramNetworkError(method=method(), message=f"{type(error).__name__}: {error}") from error
-        if response.status == 200:
-            with contextlib.suppress(ValueError):
-                answer = self.json_loads(raw)
-                if isinstance(answer, dict) and answer.get("ok") is True:
-                    return answer.get("result")
-        return self.check_response(bot=bot, method=method(), status_code=response.status, content=raw).result
-
-
-_RESULT_UNREAD: frozenset[type[TelegramMethod[Any]]] = frozenset(
-    {
-        aiogram.methods.SendMessage,
-        aiogram.methods.EditMessageText,
-        aiogram.methods.EditMessageReplyMarkup,
-        aiogram.methods.AnswerCallbackQuery,
-        aiogram.methods.DeleteMessage,
-    }
-)
-_PLAIN = {method.__api_method__: method for method in _RESULT_UNREAD}
-_PLAIN_REQUIRED = {
-    method: frozenset(name for name, field in method.model_fields.items() if field.is_required())
-    for method in _RESULT_UNREAD
-}
-# Fields that aiogram fills from the bot's defaults (parse_mode...) when a call leaves them out.
-_PLAIN_DEFAULTS = {
-    method: [
-        (name, field.default.name)
-        for name, field in method.model_fields.items()
-        if isinstance(field.default, Default)
-    ]
-    for method in _RESULT_UNREAD
-}
-
-
-def _without_none(value: Any) -> Any:
-    """A JSON object or array without its None members, at every depth, as prepare_value leaves it."""
-    if isinstance(value, dict):
-        return {key: _without_none(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_none(item) for item in value if item is not None]
-    return value if isinstance(value, str) else _scalar(value)
-
-
-def _scalar(value: Any) -> int | bool:
-    # Whole numbers and booleans only: pydantic would turn a float in an integer field into an integer, and
-    # files, dates and aiogram objects need prepare_value; aiogram's own path takes those.
-    if not isinstance(value, int):
-        raise TypeError(f"not plain JSON: {type(value).__name__}")
-    return value
-
-
 def _session(api_base: str | None) -> AiohttpSession:
     # aiogram wants the server's root ("http://host:port"); it adds "/bot<token>/<method>" itself.
     if api_base is None:
-        return OutboxSession()
-    return OutboxSession(api=TelegramAPIServer.from_base(api_base))
+        return AiohttpSession()
+    return AiohttpSession(api=TelegramAPIServer.from_base(api_base))

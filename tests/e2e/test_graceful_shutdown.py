@@ -16,6 +16,7 @@ from bot.serve import run
 from storage.outbox import Outbox
 from tests.fakes.twilio_api import FakeTwilio, sign
 from tests.sample import NOW, salon
+from tests.waiting import DEADLINE_S, finished, until
 
 PUBLIC = "https://bot.example.com"
 
@@ -41,24 +42,27 @@ async def test_a_message_in_flight_is_finished_on_shutdown(tmp_path: Path) -> No
         )
         service = await build(settings, clock=lambda: NOW)
         entered, enter = asyncio.Event(), service.runner.enter
+        port, stop = _port(), asyncio.Event()
 
         async def slow_enter(inbound: Inbound) -> Turned:
             entered.set()
-            await asyncio.sleep(0.5)  # still working when the stop comes
+            await stop.wait()  # still working when the stop comes
             return await enter(inbound)
 
         service.runner.enter = slow_enter  # type: ignore[method-assign]
-        port, stop = _port(), asyncio.Event()
         server = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
         form = twilio.inbound_form("+380501234567", "привіт", message_sid="SM" + "1" * 32)
         signature = sign(f"{PUBLIC}/webhooks/twilio", form, twilio.auth_token)
-        async with httpx.AsyncClient() as client:
-            for _ in range(100):
+        async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
+
+            async def listening() -> bool:
                 try:
                     await client.get(f"http://127.0.0.1:{port}/healthz")
-                    break
+                    return True
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    return False
+
+            await until(listening, "serve to listen")
             request = asyncio.create_task(
                 client.post(
                     f"http://127.0.0.1:{port}/webhooks/twilio",
@@ -66,10 +70,10 @@ async def test_a_message_in_flight_is_finished_on_shutdown(tmp_path: Path) -> No
                     headers={"X-Twilio-Signature": signature},
                 )
             )
-            await entered.wait()
+            await finished(entered.wait(), "the message to be in hand")
             stop.set()
-            response = await request
-        await asyncio.wait_for(server, timeout=30)
+            response = await finished(request, "the webhook's answer")
+        await finished(server, "serve to stop")
         assert response.status_code == 200
         assert twilio.messages, "the reply went out before the process stopped"
     reopened = (await build(settings, clock=lambda: NOW)).db

@@ -3,13 +3,13 @@ messages alternate between them, and the booking comes out once, with every repl
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -18,9 +18,11 @@ import pytest
 from bot.config import load_settings
 from conversations.texts import text
 from storage.db import open_database
+from storage.outbox import Outbox
 from storage.store import Store
 from tests.conftest import _create_database, _to_async
 from tests.fakes.twilio_api import FakeTwilio, sign
+from tests.waiting import DEADLINE_S, until
 
 ROOT = Path(__file__).parents[2]
 PUBLIC = "https://bot.example.com"
@@ -76,25 +78,35 @@ async def servers(pg_server: str, twilio: FakeTwilio, tmp_path: Path) -> AsyncIt
     ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
+
+            async def started(url: str) -> bool:
+                try:
+                    return (await client.get(f"{url}/healthz")).status_code == 200
+                except httpx.TransportError:
+                    return any(proc.poll() is not None for proc in procs)  # one exited: no use waiting
+
             for url in urls:
-                for _ in range(100):
-                    try:
-                        if (await client.get(f"{url}/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    pytest.fail(f"{url} did not start: {(tmp_path / 'serve0.log').read_text()}")
+                await until(partial(started, url), f"{url} to start")
+            for i, proc in enumerate(procs):
+                if proc.poll() is not None:
+                    pytest.fail(f"{urls[i]} did not start: {(tmp_path / f'serve{i}.log').read_text()}")
         yield database, urls
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            assert proc.wait(timeout=30) == 0, "a graceful shutdown exits 0"
+            assert proc.wait(timeout=DEADLINE_S) == 0, "a graceful shutdown exits 0"
         for log in logs:
             log.close()
+
+
+@pytest.fixture
+async def outbox(servers: tuple[str, list[str]]) -> AsyncIterator[Outbox]:
+    """The processes' outbox, to see when a reply has gone out."""
+    db = open_database(_to_async(servers[0]))
+    yield Outbox(db)
+    await db.dispose()
 
 
 async def _send(client: httpx.AsyncClient, url: str, twilio: FakeTwilio, body: str, sid: str) -> int:
@@ -106,29 +118,35 @@ async def _send(client: httpx.AsyncClient, url: str, twilio: FakeTwilio, body: s
     return response.status_code
 
 
-async def _replies_after(twilio: FakeTwilio, count: int) -> list[str]:
-    for _ in range(200):
-        if len(twilio.messages) > count:
-            await asyncio.sleep(0.2)  # let the rest of this reply's messages arrive
-            return [m.body or "" for m in twilio.messages[count:]]
-        await asyncio.sleep(0.05)
-    raise AssertionError("no reply")
+async def _replies_after(twilio: FakeTwilio, count: int, box: Outbox) -> list[str]:
+    """The messages sent since `count`, once the reply has gone out whole: its outbox rows were all
+    written before the webhook answered."""
+
+    async def replied() -> bool:
+        return len(twilio.messages) > count and await _drained(box)
+
+    await until(replied, "a reply")
+    return [m.body or "" for m in twilio.messages[count:]]
+
+
+async def _drained(box: Outbox) -> bool:
+    return await box.pending() == 0
 
 
 async def test_two_processes_share_one_conversation(
-    servers: tuple[str, list[str]], twilio: FakeTwilio
+    servers: tuple[str, list[str]], twilio: FakeTwilio, outbox: Outbox
 ) -> None:
     database, urls = servers
     ask_name, booked = (
         text("uk", "ask_name"),
         text("uk", "booked", service="", specialist="", when="", code=""),
     )
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
         said, step = "привіт", 0
         for step in range(12):
             seen = len(twilio.messages)
             assert await _send(client, urls[step % 2], twilio, said, f"SM{step:032d}") == 200
-            replies = await _replies_after(twilio, seen)
+            replies = await _replies_after(twilio, seen, outbox)
             if any(booked[:10] in r for r in replies):
                 break
             said = "Olha Petrenko" if any(ask_name in r for r in replies) else "1"
@@ -137,7 +155,7 @@ async def test_two_processes_share_one_conversation(
         # Twilio retries a webhook it thinks failed: the same MessageSid on the other process changes nothing.
         seen = len(twilio.messages)
         assert await _send(client, urls[(step + 1) % 2], twilio, said, f"SM{step:032d}") == 200
-        await asyncio.sleep(1.0)
+        await until(lambda: _drained(outbox), "the outbox to drain")  # anything queued would be sent
         assert len(twilio.messages) == seen
         forged = twilio.inbound_form(CUSTOMER, "1")
         response = await client.post(

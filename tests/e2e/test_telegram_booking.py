@@ -20,6 +20,7 @@ from bot.serve import run
 from storage.outbox import Outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.sample import NOW, at, salon
+from tests.waiting import DEADLINE_S, finished, until
 
 TOKEN = "123456:TEST-token_for-the-fake"
 SECRET = "s3cret-Token_for-webhooks"
@@ -44,12 +45,12 @@ class Customer:
     async def _send(self, update: dict[str, Any]) -> None:
         before = self._outputs()
         await self.deliver(update)
-        for _ in range(400):
+
+        async def replied() -> bool:
             # Replied, and everything the reply queued has gone out (Telegram's pacing spreads it out).
-            if self._outputs() > before and await self.box.pending() == 0:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no reply to {update}")
+            return self._outputs() > before and await self.box.pending() == 0
+
+        await until(replied, f"a reply to {update}")
 
     async def say(self, text: str) -> None:
         await self._send(self.tg.message_update(CHAT, text, language_code="en"))
@@ -100,18 +101,25 @@ async def running(driver: str, mode: str, tmp_path: Path) -> AsyncIterator[tuple
         port, stop = _port(), asyncio.Event()
         task = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
         url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient() as client:
-            for _ in range(100):
+        async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
+
+            async def healthy() -> bool:
                 try:
-                    if (await client.get(f"{url}/healthz")).status_code == 200:
-                        break
+                    return (await client.get(f"{url}/healthz")).status_code == 200
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    return False
+
+            await until(healthy, "serve to answer /healthz")
+        # It listens before it has set up Telegram: Telegram sends nothing before the webhook is set.
+        if webhook:
+            await until(lambda: bool(tg.webhook.url), "serve to set its webhook")
+        else:
+            await until(lambda: tg.long_polling, "serve to poll")
         try:
             yield tg, service, url
         finally:
             stop.set()
-            await asyncio.wait_for(task, timeout=30)
+            await finished(task, "serve to stop")
 
 
 async def test_a_complete_booking_over_telegram(
@@ -152,7 +160,7 @@ async def test_webhook_refuses_forged_and_drops_replayed_updates(
         pytest.skip("webhook only")
     tg, service, url = running
     update = tg.message_update(CHAT, "/start", language_code="en")
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
         forged = await client.post(f"{url}/webhooks/telegram", json=update)
         wrong = await client.post(
             f"{url}/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
@@ -217,8 +225,8 @@ async def test_a_pressed_button_is_answered_in_the_webhook_answer_or_through_the
 
 async def _settled(service: Service) -> None:
     box = Outbox(service.db)
-    for _ in range(100):
-        await asyncio.sleep(0.1)
-        if await box.pending() == 0:
-            return
-    raise AssertionError("the outbox did not drain")
+
+    async def drained() -> bool:
+        return await box.pending() == 0
+
+    await until(drained, "the outbox to drain")

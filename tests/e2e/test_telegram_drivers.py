@@ -21,6 +21,7 @@ from conversations.events import Choice, Command, Text
 from conversations.replies import Option, Reply
 from conversations.texts import LANGUAGES, text
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import finished, until
 
 DRIVERS = ["aiogram", "ptb"]
 SECRET = "hook_Secret-123"
@@ -55,17 +56,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.received: list[Inbound] = []
-        self._arrived = asyncio.Event()
 
     async def __call__(self, inbound: Inbound) -> None:
         self.received.append(inbound)
-        self._arrived.set()
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[Inbound]:
-        async with asyncio.timeout(timeout):
-            while len(self.received) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
+    async def wait_for(self, count: int) -> list[Inbound]:
+        await until(lambda: len(self.received) >= count, f"{count} inbound message(s) to arrive")
         return self.received
 
 
@@ -183,88 +179,24 @@ async def test_an_unchanged_edit_is_fine_and_a_refused_one_is_sent_anew(
     assert [m["text"] for m in tg.sent] == ["Which time?"] and "reply_markup" in tg.sent[0]
 
 
-# Bot API params as the outbox holds them, each sent by aiogram's sender without its models.
-PLAIN_CALLS = [
-    ("sendMessage", {"chat_id": CHAT, "text": "Привіт, Olha! 10:00 · 11:00 <b>&"}),
-    (
-        "sendMessage",
-        {
-            "chat_id": CHAT,
-            "text": "Which time?",
-            "reply_markup": {
-                "inline_keyboard": [[{"text": "10:00", "callback_data": "t:1000", "url": None}]]
-            },
-            "disable_notification": True,
-            "protect_content": False,
-            "message_thread_id": None,
-        },
-    ),
-    (
-        "editMessageText",
-        {"chat_id": CHAT, "message_id": 41, "text": "Pick one", "reply_markup": {"inline_keyboard": []}},
-    ),
-    ("editMessageReplyMarkup", {"chat_id": CHAT, "message_id": 41, "reply_markup": {"inline_keyboard": []}}),
-    (
-        "answerCallbackQuery",
-        {"callback_query_id": "4413", "text": "Noted", "show_alert": True, "cache_time": 0},
-    ),
-    ("deleteMessage", {"chat_id": "@salon_news", "message_id": 7}),
-    *(
-        (call.method, call.params)
-        for call in TelegramRenderer().render(
-            [Reply("Which time?", TIMES), Reply("Або напишіть час")],
-            Inbound(TELEGRAM, str(CHAT), Choice("x"), "1", message_id="41", callback_id="cb"),
-        )
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "params"), PLAIN_CALLS, ids=[name for name, _ in PLAIN_CALLS])
-async def test_aiogram_sends_outbox_params_as_aiogram_would(
-    name: str, params: dict[str, Any], tg: FakeTelegram
+async def test_aiogram_refuses_unknown_methods_and_bad_params_and_applies_the_bots_defaults(
+    tg: FakeTelegram,
 ) -> None:
-    import aiogram.methods
-
-    from bot.channels.telegram_aiogram import AiogramTelegram, OutboxSession
-
-    telegram = AiogramTelegram(tg.token, tg.base_url)
-    bot, session = telegram.bot, telegram.bot.session
-    assert isinstance(session, OutboxSession)
-    method = getattr(aiogram.methods, name[0].upper() + name[1:])(**params)
-    dumped = method.model_dump(warnings=False).items()
-    aiogram_form = {key: v for key, raw in dumped if (v := session.prepare_value(raw, bot=bot, files={}))}
-    plain = session.plain_form(bot, name, params)
-    assert plain == aiogram_form
-    await telegram.close()
-
-
-async def test_aiogram_takes_its_own_path_for_what_it_must_check_itself(tg: FakeTelegram) -> None:
     from aiogram.client.default import DefaultBotProperties
 
-    from bot.channels.telegram_aiogram import AiogramSender, AiogramTelegram, OutboxSession
+    from bot.channels.telegram_aiogram import AiogramSender, AiogramTelegram
 
     telegram = AiogramTelegram(tg.token, tg.base_url)
-    bot, session = telegram.bot, telegram.bot.session
-    assert isinstance(session, OutboxSession)
+    bot = telegram.bot
     text = {"chat_id": CHAT, "text": "Hi"}
-    for name, params in [
-        ("sendmessage", text),  # Telegram's names are case-insensitive; aiogram's classes are not
-        ("sendMesage", text),
-        ("getMe", {}),
-        ("sendMessage", {"chat_id": CHAT}),
-        ("sendMessage", {"chat_id": CHAT, "text": None}),
-        ("editMessageText", {"chat_id": CHAT, "message_id": 1.0, "text": "Hi"}),
-    ]:
-        assert session.plain_form(bot, name, params) is None, (name, params)
     sender = telegram.sender()
     delivery = await sender.send(Outgoing(TELEGRAM, str(CHAT), "sendMesage", text))
     assert not delivery.ok and (delivery.error or "").startswith("ValueError")
     delivery = await sender.send(Outgoing(TELEGRAM, str(CHAT), "sendMessage", {"chat_id": CHAT}))
     assert not delivery.ok and (delivery.error or "").startswith("ValidationError")
-    assert tg.calls == [] and tg.violations == []  # neither was sent, as before: aiogram refused them
+    assert tg.calls == [] and tg.violations == []  # neither was sent: aiogram refused them
 
     bot.default = DefaultBotProperties(parse_mode="HTML")
-    assert session.plain_form(bot, "sendMessage", text) is None
     assert await AiogramSender(bot).send(Outgoing(TELEGRAM, str(CHAT), "sendMessage", text)) == Delivery(
         ok=True
     )
@@ -309,18 +241,22 @@ async def test_polling_delivers_messages_and_buttons_then_stops(
     assert second.message_id == str(start["message"]["message_id"] + 1)
     assert second.dedup_id == str(press["update_id"])
 
-    await asyncio.sleep(0.2)  # the driver is now in a long poll that only `stop` ends
-    stop.set()
-    await asyncio.wait_for(polling, 3)
+    await until(lambda: tg.long_polling, "the driver's next long poll")
+    stop.set()  # ends the long poll: the driver hangs up rather than wait for Telegram's answer
+    await finished(polling, "polling to stop")
+    await until(lambda: tg.abandoned_polls == 1, "the fake to see the long poll abandoned")
     assert len(inbox.received) == 2  # the edited message was not for us
     assert tg.calls_to("getUpdates")[0].get("allowed_updates") == ["message", "callback_query"]
 
 
-async def test_poll_returns_at_once_when_already_stopped(setup: tuple[Driver, Inbox]) -> None:
+async def test_poll_returns_at_once_when_already_stopped(
+    setup: tuple[Driver, Inbox], tg: FakeTelegram
+) -> None:
     driver, _ = setup
     stop = asyncio.Event()
     stop.set()
-    await asyncio.wait_for(driver.poll(stop, feeder(Inbox())), 2)
+    await finished(driver.poll(stop, feeder(Inbox())), "poll to return")
+    assert tg.calls_to("getUpdates") == []  # not even one long poll
 
 
 async def test_webhook_updates_reach_handle(setup: tuple[Driver, Inbox], tg: FakeTelegram) -> None:

@@ -4,8 +4,10 @@
 ``/bot<token>/<method>`` the way ``api.telegram.org`` does: ``{"ok": true, "result": ...}`` on success,
 ``{"ok": false, "error_code": N, "description": "..."}`` otherwise.
 
-Every request is checked against ``../shared/testdata/telegram/bot-api-10.1.json`` (Bot API 10.1,
-PaulSonOfLars/telegram-bot-api-spec) and ``telegram/limits.json`` (tginfo/Telegram-Limits):
+Every request is checked against ``telegram/bot-api-10.1.json`` (Bot API 10.1,
+PaulSonOfLars/telegram-bot-api-spec) and ``telegram/limits.json`` (tginfo/Telegram-Limits) of the external
+test material (tests/testdata.py: found through ``SLOTBOT_TESTDATA``, ``../shared/testdata`` by default; a
+test that starts the fake without it is skipped):
 
 * the method exists (method names are case-insensitive, as on Telegram);
 * every required field is present, no unknown field is sent, "Required if X is not specified" holds;
@@ -56,9 +58,11 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
-SPEC_PATH = TESTDATA / "telegram" / "bot-api-10.1.json"
-LIMITS_PATH = TESTDATA / "telegram" / "limits.json"
+from tests import testdata
+from tests.waiting import DEADLINE_S, finished
+
+SPEC_FILE = "telegram/bot-api-10.1.json"  # in the external test material (tests/testdata.py)
+LIMITS_FILE = "telegram/limits.json"
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForSlotbotTests-0123456789"
 DEFAULT_BOT_USERNAME = "slotbot_test_bot"
@@ -275,9 +279,13 @@ def _parse_limits(path: Path) -> Limits:
     )
 
 
+def load_spec(path: Path | None = None, limits_path: Path | None = None) -> BotApiSpec:
+    """bot-api-10.1.json and limits.json, from the external test material unless given; parsed once."""
+    return _load_spec(path or testdata.path(SPEC_FILE), limits_path or testdata.path(LIMITS_FILE))
+
+
 @functools.cache
-def load_spec(path: Path = SPEC_PATH, limits_path: Path = LIMITS_PATH) -> BotApiSpec:
-    """Parse bot-api-10.1.json (and limits.json) once per process."""
+def _load_spec(path: Path, limits_path: Path) -> BotApiSpec:
     raw = json.loads(path.read_text(encoding="utf-8"))
     methods = {
         name.lower(): MethodSpec(
@@ -968,7 +976,8 @@ class FakeTelegram:
     * ``errors`` – ``(method, status, description)`` for every non-ok answer (violations, injected
       failures);
     * ``sent`` – the Messages the bot sent, in order (edits update them in place);
-    * ``webhook``, ``commands`` (``{(scope JSON, language_code): [BotCommand]}``), ``answered_callbacks``.
+    * ``webhook``, ``commands`` (``{(scope JSON, language_code): [BotCommand]}``), ``answered_callbacks``;
+    * ``abandoned_polls`` – long polls (getUpdates) the client hung up on before they were answered.
 
     Clients: aiogram ``AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))``;
     python-telegram-bot ``Bot(token, base_url=f"{tg.base_url}/bot")`` (PTB appends the token).
@@ -977,8 +986,8 @@ class FakeTelegram:
     token: str = DEFAULT_TOKEN
     bot_username: str = DEFAULT_BOT_USERNAME
     bot_first_name: str = DEFAULT_BOT_NAME
-    spec_path: Path = SPEC_PATH
-    limits_path: Path = LIMITS_PATH
+    spec_path: Path | None = None  # None: the external test material's
+    limits_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -990,6 +999,7 @@ class FakeTelegram:
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict, init=False)
     answered_callbacks: dict[str, dict[str, Any]] = field(default_factory=dict, init=False)
     blocked_chats: set[int | str] = field(default_factory=set, init=False)
+    abandoned_polls: int = field(default=0, init=False)
 
     def __repr__(self) -> str:
         where = self._base_url or "not started"
@@ -1096,16 +1106,21 @@ class FakeTelegram:
         """The params of every accepted call of ``method``."""
         return [params for name, params in self.calls if name.lower() == method.lower()]
 
-    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Wait until ``method`` was called (and accepted) at least ``count`` times in total."""
+    async def wait_for_calls(
+        self, method: str, count: int = 1, timeout: float = DEADLINE_S
+    ) -> list[dict[str, Any]]:
+        """Wait until ``method`` was called (and accepted) at least ``count`` times in total.
+
+        ``timeout`` is a deadline for a run that went wrong, generous enough for a loaded machine."""
         assert self._changed is not None, "FakeTelegram is not started"
         seen = len(self.violations)
         async with self._changed:
-            await asyncio.wait_for(
+            await finished(
                 self._changed.wait_for(
                     lambda: len(self.calls_to(method)) >= count or len(self.violations) > seen
                 ),
-                timeout,
+                f"{count} {method} call(s), {len(self.calls_to(method))} so far",
+                deadline=timeout,
             )
         if len(self.calls_to(method)) < count:  # fail fast: the bot's request was rejected
             raise AssertionError(f"Telegram API violations: {self.violations[seen:]}")
@@ -1169,8 +1184,13 @@ class FakeTelegram:
     def pending_updates(self) -> list[dict[str, Any]]:
         return list(self._updates)
 
+    @property
+    def long_polling(self) -> bool:
+        """A getUpdates request is waiting for updates."""
+        return self._poll is not None and not self._poll.waiter.done()
+
     async def deliver_webhook(
-        self, update: dict[str, Any], url: str | None = None, timeout: float = 10.0
+        self, update: dict[str, Any], url: str | None = None, timeout: float = DEADLINE_S
     ) -> tuple[int, str]:
         """POST an update to the webhook (or ``url``) the way Telegram does; return (status, body).
 
@@ -1617,6 +1637,9 @@ class FakeTelegram:
             self._poll = poll
             try:
                 await asyncio.wait({waiter}, timeout=timeout)
+            except asyncio.CancelledError:
+                self.abandoned_polls += 1  # the client hung up while it waited (a bot that stopped)
+                raise
             finally:
                 if self._poll is poll:
                     self._poll = None

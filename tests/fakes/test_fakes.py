@@ -1,5 +1,6 @@
 """The fakes must be trustworthy: real client libraries talk to them, and they reject what Telegram and
-Twilio reject, with the limits read from the official specs in ../shared/testdata (never copied here).
+Twilio reject, with the limits read from the official specs in the external test material (tests/testdata.py;
+never copied here): without it, the tests that need it are skipped.
 
 aiogram, python-telegram-bot and twilio are imported inside the tests (aiogram is slow to import).
 Every test runs with a guard that refuses any connection or name lookup other than the loopback.
@@ -16,12 +17,12 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
 
+from tests import testdata
 from tests.fakes.telegram_api import (
     FakeTelegram,
     SpecValidator,
@@ -30,10 +31,10 @@ from tests.fakes.telegram_api import (
     message_update,
 )
 from tests.fakes.twilio_api import FakeTwilio, inbound_form, sign
+from tests.waiting import finished, until
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
-SIGNATURE_VECTORS = TESTDATA / "twilio" / "request-validator-vectors.json"
-ICS = TESTDATA / "ics" / "icalendar_rfc_5545_end.ics"
+SIGNATURE_VECTORS = "twilio/request-validator-vectors.json"  # in the external test material
+ICS = "ics/icalendar_rfc_5545_end.ics"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -191,7 +192,7 @@ async def test_aiogram_uploads_a_calendar_file_as_multipart(tg: FakeTelegram) ->
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.types import BufferedInputFile
 
-    ics = ICS.read_bytes()
+    ics = testdata.path(ICS).read_bytes()
     bot = Bot(tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
     try:
         sent = await bot.send_document(
@@ -473,28 +474,29 @@ async def test_a_method_in_a_webhook_answer_is_checked_and_recorded_like_a_call(
 
 
 async def test_get_updates_long_polls_and_honours_offset(tg: FakeTelegram) -> None:
-    poll = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    await asyncio.sleep(0.2)
-    started = time.monotonic()
+    # A poll that only an update can end before the deadline: it answers when one is queued.
+    poll = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    await until(lambda: tg.long_polling, "the long poll to wait")
     first = tg.push_update(message_update(42, "hello"))
-    status, body = await poll
+    status, body = await finished(poll, "the long poll to answer")
     assert status == 200 and [u["update_id"] for u in body["result"]] == [first["update_id"]]
-    assert time.monotonic() - started < 2  # returned as soon as an update was queued
     second = tg.push_update(callback_update(42, "slot:1", message_id=1))
     _, body = await call(tg, "getUpdates", {"offset": first["update_id"] + 1, "timeout": 1})
     assert [u["update_id"] for u in body["result"]] == [second["update_id"]]
     assert tg.pending_updates == [second]  # unconfirmed until a higher offset is sent
-    started = time.monotonic()
-    _, body = await call(tg, "getUpdates", {"offset": second["update_id"] + 1, "timeout": 1})
-    assert body["result"] == [] and 0.9 < time.monotonic() - started < 3
-    # a second poller terminates the first one, as on Telegram
-    older = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    await asyncio.sleep(0.2)
-    newer = asyncio.create_task(call(tg, "getUpdates", {"timeout": 5}))
-    status, body = await older
+    # With nothing left, the poll waits out its timeout and answers an empty list.
+    empty = asyncio.create_task(call(tg, "getUpdates", {"offset": second["update_id"] + 1, "timeout": 1}))
+    await until(lambda: tg.long_polling, "the poll to wait")
+    _, body = await finished(empty, "the poll to time out")
+    assert body["result"] == []
+    # a second poller terminates the first one, as on Telegram (long polls that nothing else ends)
+    older = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    await until(lambda: tg.long_polling, "the older poll to wait")
+    newer = asyncio.create_task(call(tg, "getUpdates", {"timeout": 600}))
+    status, body = await finished(older, "the older poll to be terminated")
     assert status == 409 and "terminated by other getUpdates request" in body["description"]
     tg.push_update(message_update(42, "again"))
-    assert [u["message"]["text"] for u in (await newer)[1]["result"]] == ["again"]
+    assert [u["message"]["text"] for u in (await finished(newer, "the newer poll"))[1]["result"]] == ["again"]
     status, _ = await call(tg, "getUpdates", {"limit": 101})
     assert status == 400 and "between 1 and 100" in tg.violations[-1]
 
@@ -564,11 +566,10 @@ async def test_rate_limit_answer_has_telegram_shape(tg: FakeTelegram) -> None:
 
 async def test_wait_for_calls(tg: FakeTelegram) -> None:
     async def later() -> None:
-        await asyncio.sleep(0.1)
         await call(tg, "sendMessage", {"chat_id": 3, "text": "done"})
 
-    task = asyncio.create_task(later())
-    params = await tg.wait_for_calls("sendMessage", 1, timeout=5)
+    task = asyncio.create_task(later())  # runs once wait_for_calls waits
+    params = await tg.wait_for_calls("sendMessage", 1)
     await task
     assert params[0]["text"] == "done"
 
@@ -577,30 +578,32 @@ async def test_wait_for_calls(tg: FakeTelegram) -> None:
 # Twilio signatures
 # ---------------------------------------------------------------------------------------------------------
 
-VECTORS = json.loads(SIGNATURE_VECTORS.read_text(encoding="utf-8"))
+
+def _url_vectors(vectors: dict[str, Any]) -> list[Any]:
+    return [pytest.param(v, id=v["name"][:40]) for v in vectors["vectors"] if "url" in v]
 
 
-@pytest.mark.parametrize(
-    "vector", [v for v in VECTORS["vectors"] if "url" in v], ids=lambda v: v["name"][:40]
-)
+@pytest.mark.parametrize("vector", testdata.cases(SIGNATURE_VECTORS, _url_vectors))
 def test_signature_reproduces_the_request_validator_vectors(vector: dict[str, Any]) -> None:
-    """Vectors: ../shared/testdata/twilio/request-validator-vectors.json (twilio-python's own tests)."""
-    base = next(v for v in VECTORS["vectors"] if v["name"] == "compute_signature")["params"]
+    """Vectors: twilio/request-validator-vectors.json of the test material (twilio-python's own tests)."""
+    vectors = testdata.read_json(SIGNATURE_VECTORS)
+    base = next(v for v in vectors["vectors"] if v["name"] == "compute_signature")["params"]
     params = vector.get("params_list") or vector.get("params")
     if params == "same as compute_signature":
         params = base
     pairs = [tuple(p) for p in params] if isinstance(params, list) else params
-    assert sign(vector["url"], pairs, VECTORS["auth_token"]) == vector["expected"]
+    assert sign(vector["url"], pairs, vectors["auth_token"]) == vector["expected"]
 
 
 def test_json_body_vector_hashes_the_body() -> None:
     """The "JSON body" vectors of request-validator-vectors.json: bodySHA256 travels in the signed URL."""
-    body_vector = next(v for v in VECTORS["vectors"] if "expected_body_sha256" in v)
+    vectors = testdata.read_json(SIGNATURE_VECTORS)
+    body_vector = next(v for v in vectors["vectors"] if "expected_body_sha256" in v)
     digest = hashlib.sha256(body_vector["body"].encode("utf-8")).hexdigest()
     assert digest == body_vector["expected_body_sha256"]
-    signed = next(v for v in VECTORS["vectors"] if "bodySHA256" in v.get("url", ""))
+    signed = next(v for v in vectors["vectors"] if "bodySHA256" in v.get("url", ""))
     assert signed["url"].endswith(f"bodySHA256={digest}")
-    assert sign(signed["url"], {}, VECTORS["auth_token"]) == signed["expected"]
+    assert sign(signed["url"], {}, vectors["auth_token"]) == signed["expected"]
 
 
 def test_inbound_forms_are_what_twilio_posts_and_validate_with_the_library() -> None:

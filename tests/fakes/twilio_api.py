@@ -8,7 +8,8 @@
 * ``GET  /2010-04-01/Accounts/{AccountSid}/Messages.json`` – list them.
 
 Requests need HTTP basic auth with the account SID and auth token (wrong → 401, error 20003) and are
-validated against ``../shared/testdata/twilio/messages-openapi.json`` (twilio/twilio-oai, Messages paths):
+validated against ``twilio/messages-openapi.json`` (twilio/twilio-oai, Messages paths) of the external test
+material (tests/testdata.py; a test that starts the fake without it is skipped):
 
 * form-encoded body; every parameter is one of the spec's ``CreateMessageRequest`` properties (unknown →
   rejected, stricter than Twilio, which ignores them); types, ``pattern``/``minLength``/``maxLength``
@@ -51,11 +52,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests import testdata
+from tests.waiting import DEADLINE_S
+
 if TYPE_CHECKING:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
-SPEC_PATH = TESTDATA / "twilio" / "messages-openapi.json"
+SPEC_FILE = "twilio/messages-openapi.json"  # in the external test material (tests/testdata.py)
 
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fa4e5ecre7f0r7e57s0123456789abcd"
@@ -254,8 +257,8 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, An
     return dict(schema)
 
 
-def load_spec(path: Path = SPEC_PATH) -> MessagesSpec:
-    root = json.loads(path.read_text(encoding="utf-8"))
+def load_spec(path: Path | None = None) -> MessagesSpec:
+    root = json.loads((path or testdata.path(SPEC_FILE)).read_text(encoding="utf-8"))
     messages = root["paths"]["/2010-04-01/Accounts/{AccountSid}/Messages.json"]
     create = messages["post"]
     schema = create["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
@@ -370,7 +373,7 @@ class FakeTwilio:
 
     account_sid: str = DEFAULT_ACCOUNT_SID
     auth_token: str = DEFAULT_AUTH_TOKEN
-    spec_path: Path = SPEC_PATH
+    spec_path: Path | None = None  # None: the external test material's
     enforce_session_window: bool = True
     host: str = "127.0.0.1"
     port: int = 0
@@ -496,7 +499,7 @@ class FakeTwilio:
         raise KeyError(sid)
 
     async def deliver(
-        self, url: str, params: Params, *, public_url: str | None = None, timeout: float = 10.0
+        self, url: str, params: Params, *, public_url: str | None = None, timeout: float = DEADLINE_S
     ) -> tuple[int, str]:
         """POST a form to the app as Twilio does, signed over ``public_url`` (the URL Twilio called)."""
         pairs = _pairs(params)

@@ -14,6 +14,7 @@ from bot.outbox import Dispatcher
 from storage.db import Database
 from storage.outbox import LEASE_S, Message, Outbox, enqueue
 from tests.sample import NOW
+from tests.waiting import finished, until
 
 
 class FakeSender:
@@ -198,9 +199,11 @@ async def test_a_paced_chat_holds_up_no_other_chat(
 ) -> None:
     box, sender, dispatcher = paced_sender(database, monkeypatch, seconds=0.3)
     held = await enqueue_in(database, [_msg("1", "a1"), _msg("1", "a2"), _msg("1", "a3")])
+    other = await enqueue_in(database, [_msg("2", "b1")])
+    # In hand together: chat 1 sends a1 and waits out its pacing while b1 goes, however loaded the machine
+    # (b1 handed over a moment later would race chat 1's pacing).
     dispatcher.submit(held)
-    await asyncio.sleep(0.05)
-    dispatcher.submit(await enqueue_in(database, [_msg("2", "b1")]))
+    dispatcher.submit(other)
     await dispatcher.settle()
     texts = [m.params["text"] for m in sender.sent]
     assert texts.index("b1") < texts.index("a2")  # chat 2 did not wait for chat 1's pacing
@@ -215,7 +218,8 @@ async def test_edits_and_button_answers_are_not_paced(
     answer = ("telegram", "1", "answerCallbackQuery", {"callback_query_id": "q"})
     edit = ("telegram", "1", "editMessageText", {"chat_id": "1", "message_id": 5, "text": "t"})
     dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), answer, edit]))
-    await asyncio.wait_for(dispatcher.settle(), timeout=30)  # a second sendMessage would wait a minute
+    # Paced, a second sendMessage would wait a minute: half of that is a deadline no healthy run comes near.
+    await finished(dispatcher.settle(), "the edit and the answer to go out unpaced", deadline=30)
     assert [m.method for m in sender.sent] == ["sendMessage", "answerCallbackQuery", "editMessageText"]
 
 
@@ -224,8 +228,7 @@ async def test_closing_gives_back_what_was_not_sent(
 ) -> None:
     box, sender, dispatcher = paced_sender(database, monkeypatch, seconds=60.0)
     dispatcher.submit(await enqueue_in(database, [_msg("1", "a"), _msg("1", "b")]))
-    while not sender.sent:
-        await asyncio.sleep(0.01)
+    await until(lambda: bool(sender.sent), '"a" to go out')
     await dispatcher.close()  # "b" is waiting out the chat's pacing
     rows = await box.all()
     assert [(r["status"], r["lease_owner"]) for r in rows] == [("sent", None), ("pending", None)]
