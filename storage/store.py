@@ -307,14 +307,6 @@ class Store:
         """Mark a hold expired once its time has passed (reads already ignore it; this records it)."""
         return await self._change(booking_id, now, key, lambda conn: tx.expire(conn, booking_id, now))
 
-    async def expire_due(self, *, now: datetime) -> list[Booking]:
-        """Record every hold that has run out; returns them so that their customers can be told."""
-        query = select(bookings.c.id).where(bookings.c.status == "held", bookings.c.expires_at <= now)
-        async with self.db.reading() as conn:
-            due = list((await conn.execute(query)).scalars())
-        expired = [await self.expire(booking_id, now=now) for booking_id in due]
-        return [outcome.booking for outcome in expired if outcome.ok and outcome.booking]
-
     async def move(
         self,
         booking_id: int,

@@ -230,15 +230,15 @@ async def test_a_room_is_shared_by_specialists(store: Store) -> None:
     assert (await store.hold(service="haircut", specialist="boris", start=at(24, 11), now=NOW)).ok
 
 
-async def test_expire_due_records_run_out_holds(store: Store) -> None:
+async def test_expire_records_a_run_out_hold_and_nothing_else(store: Store) -> None:
     held = await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
     kept = await store.hold(service="haircut", specialist="anna", start=at(24, 15), now=NOW)
     assert held.booking and kept.booking
     await store.confirm(kept.booking.id, now=NOW)
-    expired = await store.expire_due(now=NOW + timedelta(minutes=20))
-    assert [b.id for b in expired] == [held.booking.id]
-    assert expired[0].status == "expired"
-    assert await store.expire_due(now=NOW + timedelta(minutes=30)) == []
+    assert (await store.expire(held.booking.id, now=NOW + timedelta(minutes=5))).reason == "held"  # not yet
+    expired = await store.expire(held.booking.id, now=NOW + timedelta(minutes=20))
+    assert expired.booking is not None and expired.booking.status == "expired"
+    assert (await store.expire(kept.booking.id, now=NOW + timedelta(minutes=20))).reason == "confirmed"
 
 
 async def test_bookings_lists_by_customer_and_liveness(store: Store) -> None:
