@@ -43,7 +43,7 @@ Notifier = Callable[[list[ev.Event], Session], list[tuple[str, str, str, dict[st
 
 SNAPSHOT_DAYS = 14
 MAX_STEPS = 8  # a message and the results of its effects; more would mean a loop
-LEASE_WAIT_S = 10.0
+LEASE_WAIT_S = 15.0  # longer than a lease (storage/sessions.py): a dead process's runs out meanwhile
 LEASE_POLL_S = 0.05
 SESSIONS_KEPT = 20_000  # conversations whose last saved session this process keeps in memory
 

@@ -19,6 +19,9 @@ from storage.db import Database, Prepared
 from storage.models import conversations
 
 c = conversations.c
+# How long a turn with effects holds its conversation. Effects take milliseconds; the lease only has to
+# outlive them, and it is what a redelivery after a crash waits out (the runner waits up to LEASE_WAIT_S).
+LEASE_S = 10
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class Sessions:
         *,
         owner: str,
         now: datetime,
-        seconds: int = 30,
+        seconds: int = LEASE_S,
         seen: Callable[[Connection], bool] | None = None,
     ) -> Lease | None:
         """Take the conversation for `seconds` if it is still at `version` (None: not stored yet) and nobody

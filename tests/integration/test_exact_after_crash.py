@@ -25,12 +25,13 @@ from storage.booking import Outcome
 from storage.business import Business, Contact
 from storage.db import Database
 from storage.outbox import Outbox
+from storage.sessions import LEASE_S
 from storage.store import Store
 from tests.sample import NOW, salon
 from tests.talk import receive
 
 T = TypeVar("T")
-LATER = NOW + timedelta(seconds=45)  # past the dead process's 30-second lease on the conversation
+LATER = NOW + timedelta(seconds=LEASE_S + 1)  # past the dead process's lease on the conversation
 CHAT = "4242"
 
 
