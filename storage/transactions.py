@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from storage.availability import check_slot, claims_for
 from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
-from storage.db import Prepared
 from storage.models import bookings, claims, resource_versions
+from storage.prepared import Prepared
 
 _INSERT_BOOKING = Prepared(insert(bookings).returning(bookings.c.id))
 _INSERT_CLAIMS = Prepared(insert(claims))

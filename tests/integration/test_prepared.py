@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Connection, String, bindparam, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, Prepared, open_database
+from storage.db import Database, open_database
 from storage.migrate import upgrade
 from storage.models import bookings, claims, inbound, outbox
+from storage.prepared import Prepared
 from tests.sample import NOW
 
 o = outbox.c
