@@ -113,16 +113,16 @@ class _Plan:
             raise ValueError(f"Prepared: Python-side defaults are not applied: {compiled.string}")
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError(f"Prepared: an expanding IN is not supported: {compiled.string}")
-        for column in compiled._result_columns:
-            if column.type._cached_result_processor(dialect, None) is not None:
-                raise ValueError(f"Prepared: result column {column.keyname} needs conversion")
-        processors = compiled._bind_processors
+        # Types through their public interface (dialect_impl, result_processor, bind_processor): what the
+        # compiler's private caches (_result_columns, _bind_processors) hold, found once per plan.
+        for column in statement.exported_columns:  # a SELECT's columns, or what an INSERT/UPDATE returns
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise ValueError(f"Prepared: result column {column.key} needs conversion")
         slots = []
         for name in compiled.positiontup:
             bind = compiled.binds[name]
             required = bind.required or (keys is not None and name in keys)
-            process = processors.get(name)
-            assert process is None or callable(process)  # a tuple of them is only for tuple binds
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             slots.append((name, required, bind.value, process))
         return cls(compiled.string, dialect.driver == "pysqlite", tuple(slots))
 
