@@ -2,7 +2,9 @@
 
 Speed work in a room of its own. SQLAlchemy's per-execution work (the cache key, the execution context, the
 result wrapper) costs about ten times a small statement on SQLite; a `Prepared` statement skips it by
-reading what the compiler worked out once.
+reading what the compiler worked out once. What it reads of the compiler beyond SQLAlchemy's public API
+(SQLCompiler.positiontup, .binds, .insert_prefetch, .update_prefetch; DBAPIError.instance) is checked by
+tests/unit/test_sqlalchemy_contract.py, which fails loudly, naming this module, when a release moves it.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 process holds the write lock and on a thread of their own while one does; the WAL's checkpoints; the
 engines and pragmas of its connections.
 
-Speed work in a room of its own, behind a small interface: `open_writer(url)` gives a `Writer`, and
-storage/db.py's `Database` only calls `submit`, `reader`, `flush` and `close`. Why it runs where it runs is
-in `Writer`'s docstring and in docs/architecture.md.
+Speed work in a room of its own, behind a small interface: storage/db.py takes a `Writer` from
+`open_writer(url)` and calls only its `submit`, `reader`, `flush` and `close` (and `configure_sqlite` for its
+aiosqlite engine). Why it runs where it runs is in `Writer`'s docstring and in docs/architecture.md. It
+begins and ends transactions on the driver under a SQLAlchemy Connection; that SQLAlchemy leaves them alone
+is checked by tests/unit/test_sqlalchemy_contract.py.
 """
 
 from __future__ import annotations
