@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select
 
-from storage.db import Prepared
 from storage.models import effects
+from storage.prepared import Prepared
 
 e = effects.c
 _FIND = Prepared(select(e.booking_id, e.customer_id).where(e.key == bindparam("b_key")))

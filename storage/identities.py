@@ -13,8 +13,8 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Prepared
 from storage.models import identities, inbound
+from storage.prepared import Prepared
 
 i = identities.c
 

@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
-from storage.db import Database, Prepared
+from storage.db import Database
 from storage.models import bookings, jobs
+from storage.prepared import Prepared
 
 j = jobs.c
 HOLD_EXPIRY = "hold_expiry"

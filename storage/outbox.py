@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
-from storage.db import Database, Prepared
+from storage.db import Database
 from storage.models import outbox
+from storage.prepared import Prepared
 
 o = outbox.c
 MAX_ATTEMPTS = 12

@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, Prepared
+from storage.db import Database
 from storage.models import conversations
+from storage.prepared import Prepared
 
 c = conversations.c
 # How long a turn with effects holds its conversation. Effects take milliseconds; the lease only has to

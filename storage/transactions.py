@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Insert, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, CursorResult, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import applied, jobs
 from storage.availability import check_slot, claims_for
 from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
-from storage.db import Prepared
 from storage.models import bookings, claims, resource_versions
+from storage.prepared import Prepared
 
 _INSERT_BOOKING = Prepared(insert(bookings).returning(bookings.c.id))
 _INSERT_CLAIMS = Prepared(insert(claims))
@@ -42,11 +42,15 @@ _CLAIMED = Prepared(select(claims.c.resource).where(claims.c.booking_id == bindp
 _CONFIRM_CLAIMS = Prepared(
     update(claims).where(claims.c.booking_id == bindparam("b_booking")).values(expires_ts=None)
 )
-_BUMP: Insert = (
-    pg_insert(resource_versions)
-    .values(resource=bindparam("resource"), version=1)
-    .on_conflict_do_update(index_elements=["resource"], set_={"version": resource_versions.c.version + 1})
-)
+# A resource's version, one higher (or 1, its first time): the same UPSERT, spelt by each dialect's insert.
+_BUMP = {
+    name: Prepared(
+        dialect.insert(resource_versions)
+        .values(resource=bindparam("resource"), version=1)
+        .on_conflict_do_update(index_elements=["resource"], set_={"version": resource_versions.c.version + 1})
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class Refused(Exception):
@@ -162,13 +166,14 @@ def confirm(
     current = locked(conn, booking_id)
     if current.status == "cancelled":
         raise Refused(CANCELLED)
-    touch(conn, claimed(conn, booking_id))
-    if current.state(now) == "expired":
-        if not late_ok:
-            raise Refused(EXPIRED)
-        # Fresh claims rather than reviving the old rows: a class seat may have gone while another is free.
-        service = business.service(current.service)
-        wanted = claims_for(business, service, current.specialist, current.start)
+    late = current.state(now) == "expired"
+    if late and not late_ok:
+        raise Refused(EXPIRED)
+    service = business.service(current.service) if late else None
+    # Fresh claims rather than reviving the old rows: a class seat may have gone while another is free.
+    wanted = claims_for(business, service, current.specialist, current.start) if service else []
+    touch(conn, [*claimed(conn, booking_id), *(resource for resource, _, _ in wanted)])
+    if service is not None:
         release(conn, booking_id)
         release_expired(conn, wanted, ts(now))
         claim(conn, service, booking_id, wanted, None)
@@ -196,7 +201,7 @@ def expire(conn: Connection, booking_id: int, now: datetime) -> Booking:
     current = locked(conn, booking_id)
     if current.state(now) != "expired":
         raise Refused(current.status)
-    # No version bump: every reader already ignores an expired hold.
+    touch(conn, claimed(conn, booking_id))  # readers ignore an expired hold already; caches may drop it
     release(conn, booking_id)
     return change(conn, booking_id, {"status": "expired", "updated_at": now})
 
@@ -253,11 +258,12 @@ def claimed(conn: Connection, booking_id: int) -> list[str]:
 
 
 def touch(conn: Connection, resources: Iterable[str]) -> None:
-    """Bump the versions of `resources` so every process's claims cache reloads them. Sorted, so that on
-    PostgreSQL these row locks are always taken in one order and two writers cannot deadlock. On SQLite
-    triggers on `claims` do it (migration 0001): writers there are serialised anyway."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_BUMP, [{"resource": resource} for resource in sorted(set(resources))])
+    """Bump the versions of `resources` so every process's claims cache reloads them: every transaction
+    that changes a claim's `active` or `expires_ts` calls this once, on both backends, before it changes
+    any. Sorted, so that on PostgreSQL these row locks are always taken in one order and two writers cannot
+    deadlock."""
+    rows = [{"resource": resource} for resource in sorted(set(resources))]
+    _BUMP[conn.dialect.name].run_many(conn, rows)
 
 
 def release(conn: Connection, booking_id: int) -> None:

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Connection, String, bindparam, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, Prepared, open_database
+from storage.db import Database, open_database
 from storage.migrate import upgrade
 from storage.models import bookings, claims, inbound, outbox
+from storage.prepared import Prepared
 from tests.sample import NOW
 
 o = outbox.c
@@ -130,3 +131,30 @@ async def test_a_boolean_literal_is_converted(database: Database) -> None:
     assert await database.transaction(work) == (1, 0)
     async with database.reading() as conn:
         assert (await conn.execute(select(claims.c.active))).scalars().all() == [False]
+
+
+@pytest.mark.postgres
+async def test_the_asyncpg_adapter_takes_a_plan_as_a_dbapi_driver_would(pg_url: str) -> None:
+    """On PostgreSQL `Prepared` runs its plan on SQLAlchemy's asyncpg adapter (`dbapi_connection`) as on any
+    DB-API driver: cursor(), execute and executemany with a list of values in $n order, fetchall, rowcount,
+    and errors that are the dialect's loaded_dbapi.Error. Not promised by SQLAlchemy: if a release changes
+    it, this fails first, for storage/prepared.py (Prepared.run, Prepared.run_many)."""
+    database = open_database(pg_url)
+
+    def work(conn: Connection) -> tuple[list[tuple[int, ...]], int]:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        cursor.execute("SELECT $1::int - $2::int", [5, 2])
+        rows = [tuple(row) for row in cursor.fetchall()]
+        raw.cursor().executemany("SELECT $1::int", [[1], [2]])
+        with pytest.raises(conn.dialect.loaded_dbapi.Error):
+            raw.cursor().execute("SELECT 1 / $1::int", [0])
+        return rows, cursor.rowcount
+
+    try:
+        async with database.reading() as conn:
+            rows, count = await conn.run_sync(work)
+        assert (rows, count) == ([(3,)], 1), "storage/prepared.py reads the adapter's rows and rowcount"
+    finally:
+        await database.dispose()

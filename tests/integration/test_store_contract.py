@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.models import claims
-from storage.store import Store
+from storage.models import claims, resource_versions
+from storage.store import Outcome, Store
 from tests.sample import NOW, at, salon
 
 
@@ -319,3 +322,133 @@ async def test_another_process_booking_is_seen(database: Database, monkeypatch: 
         assert at(24, 11) in await offered(NOW + timedelta(minutes=16))
     finally:
         await other_db.dispose()
+
+
+# ---------------------------------------------------------------- every claim change reaches every cache
+
+_LATER = NOW + timedelta(minutes=20)  # past a hold made at NOW (15 minutes)
+
+
+async def _held(store: Store) -> int:
+    outcome = await store.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW)
+    assert outcome.booking is not None
+    return outcome.booking.id
+
+
+async def _booked(store: Store) -> int:
+    booking_id = await _held(store)
+    assert (await store.confirm(booking_id, now=NOW)).ok
+    return booking_id
+
+
+async def _nothing(store: Store) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One claim-changing operation: what it starts from, what it does, and what every cache must see."""
+
+    before: Callable[[Store], Awaitable[int | None]]
+    change: Callable[[Store, Any], Awaitable[Outcome]]
+    bumped: tuple[str, ...]  # resources whose version must rise
+    now: datetime = NOW  # when the searches look
+    freed: tuple[datetime, ...] = ()  # anna's haircut times offered after the change and not before
+    taken: tuple[datetime, ...] = ()  # and the other way round
+
+
+_CHANGES = {
+    "hold": _Change(
+        _nothing,
+        lambda s, _: s.hold(service="haircut", specialist="anna", start=at(24, 11), now=NOW),
+        ("staff:anna",),
+        taken=(at(24, 11),),
+    ),
+    "hold-with-a-room": _Change(
+        _nothing,
+        lambda s, _: s.hold(service="laser", specialist="anna", start=at(24, 11), now=NOW),
+        ("room:laser-room", "staff:anna"),
+        taken=(at(24, 11),),
+    ),
+    # Seen after the hold's expiry: a cache that kept the claim as a hold would offer the time again.
+    "confirm": _Change(
+        _held,
+        lambda s, b: s.confirm(b, now=NOW + timedelta(minutes=5)),
+        ("staff:anna",),
+        now=_LATER,
+        taken=(at(24, 11),),
+    ),
+    "late-confirm": _Change(
+        _held,
+        lambda s, b: s.confirm(b, now=_LATER, late_ok=True),
+        ("staff:anna",),
+        _LATER,
+        taken=(at(24, 11),),
+    ),
+    "cancel": _Change(_booked, lambda s, b: s.cancel(b, now=NOW), ("staff:anna",), freed=(at(24, 11),)),
+    "move": _Change(
+        _booked,
+        lambda s, b: s.move(b, start=at(24, 15), now=NOW),
+        ("staff:anna",),
+        freed=(at(24, 11),),
+        taken=(at(24, 15),),
+    ),
+    "move-to-another-specialist": _Change(
+        _booked,
+        lambda s, b: s.move(b, start=at(24, 11), specialist="boris", now=NOW),
+        ("staff:anna", "staff:boris"),
+        freed=(at(24, 11),),
+    ),
+    # The expired hold's claim is still active: the new hold releases it first (storage/transactions.py).
+    "hold-over-an-expired-hold": _Change(
+        _held,
+        lambda s, _: s.hold(service="haircut", specialist="anna", start=at(24, 11), now=_LATER),
+        ("staff:anna",),
+        _LATER,
+        taken=(at(24, 11),),
+    ),
+    # Every reader ignores an expired hold already; the claim still goes inactive, so its version moves.
+    "expire": _Change(_held, lambda s, b: s.expire(b, now=_LATER), ("staff:anna",), _LATER),
+}
+
+
+@pytest.mark.parametrize("name", list(_CHANGES))
+async def test_every_claim_change_reaches_every_cache(
+    name: str, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store that writes sees its change at once; another process's store sees it at once where
+    processes share the store (PostgreSQL) and after RECHECK_S where one process writes it (SQLite). Both
+    rely on the version bump: a cache reloads only the resources whose version moved."""
+    from storage.db import open_database
+    from storage.store import RECHECK_S
+
+    case = _CHANGES[name]
+    clock = [1000.0]
+    monkeypatch.setattr("storage.claims_cache.monotonic", lambda: clock[0])
+    writer = Store(database, salon())
+    other_db = open_database(database.url)
+    watcher = Store(other_db, salon())
+
+    async def offered(store: Store) -> set[datetime]:
+        if store is watcher and database.one_process:
+            clock[0] += RECHECK_S
+        found = await store.slots("haircut", specialist="anna", now=case.now, start_day=at(24, 0).date())
+        return {slot.start for slot in found} & {*case.freed, *case.taken}
+
+    try:
+        booking_id = await case.before(writer)
+        for store in (writer, watcher):
+            assert await offered(store) == set(case.taken), "before the change"
+        versions = await database.query(_versions)
+        outcome = await case.change(writer, booking_id)
+        assert outcome.ok, outcome.reason
+        bumped = await database.query(_versions)
+        assert all(bumped.get(r, 0) > versions.get(r, 0) for r in case.bumped), (versions, bumped)
+        assert await offered(writer) == set(case.freed), "the writing store"
+        assert await offered(watcher) == set(case.freed), "another process's store"
+    finally:
+        await other_db.dispose()
+
+
+def _versions(conn: Connection) -> dict[str, int]:
+    return {r: v for r, v in conn.execute(select(resource_versions.c.resource, resource_versions.c.version))}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage import db as db_module
+from storage import sqlite_writer
 from storage.db import Database, open_database
 from storage.migrate import upgrade
 from storage.models import inbound, resource_versions
@@ -137,7 +137,7 @@ async def test_a_write_from_another_event_loop_goes_through_the_writer_thread(sq
 async def test_checkpoints_keep_the_write_ahead_log_from_growing(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_module, "CHECKPOINT_GROUPS", 5)
+    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_GROUPS", 5)
     database = await _sqlite(sqlite_url)
     wal = Path(sqlite_url.split("///", 1)[1] + "-wal")
     payload = "x" * 100_000
