@@ -109,7 +109,7 @@ def _times_heading(turn: Turn, day: date) -> str:
     what, turn.understood = turn.understood, ""
     draft = turn.session.draft
     if not what and (draft.earliest or draft.latest):
-        what = said_back(turn, TimeWish(day=day, earliest=draft.earliest, latest=draft.latest))
+        what = said_back(turn, TimeWish(day=day, earliest=draft.earliest, latest=draft.latest), draft.service)
     return _capital(turn.t("times_for", what=what)) if what else turn.t("ask_time", day=turn.day_name(day))
 
 

@@ -43,9 +43,11 @@ def start(turn: Turn, command: Command) -> State:
 
 def adopt_language(turn: Turn, written: str | None) -> None:
     """The language the customer plainly writes in, when neither the platform nor they chose one (WhatsApp
-    never says; Telegram not always): kept in the session, and so for the next messages."""
-    chosen_by_someone = turn.session.lang_by in ("app", "customer")
-    if written and not chosen_by_someone and written in turn.business.languages and written in LANGUAGES:
+    never says; Telegram not always): kept in the session, and so for the next messages. A known customer's
+    language is theirs already (stored with them), unless it was read from their words in this chat."""
+    by, known = turn.session.lang_by, turn.session.customer_id is not None
+    chosen = by in ("app", "customer") or (known and by != "text")
+    if written and not chosen and written in turn.business.languages and written in LANGUAGES:
         turn.session = replace(turn.session, lang=written, lang_by="text")
 
 

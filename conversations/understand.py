@@ -666,6 +666,13 @@ def _latin(word: str) -> str:
     return word.translate(_LATIN).replace("y", "i")
 
 
+def _same_name(token: str, word: str) -> bool:
+    """A name, also with its last letter inflected ("Анни" for Anna, "Олени" for Olena)."""
+    stem = word[:-1]
+    inflected = len(word) >= 4 and token.startswith(stem) and len(token) <= len(word) + 1
+    return inflected or _same_spelling(token, word)
+
+
 def _find_specialist(folded: str, staff: Sequence[Specialist]) -> tuple[str | None, list[Span]]:
     """The one specialist a message names by any of their names ("to Olena", "до Олени"); None if none or
     several."""
@@ -673,7 +680,7 @@ def _find_specialist(folded: str, staff: Sequence[Specialist]) -> tuple[str | No
     found: dict[str, list[Span]] = {}
     for person in staff:
         words = [_latin(word) for word, _ in _tokens(fold(person.name)) if len(word) >= 3]
-        spans = [span for token, span in tokens for word in words if _same_spelling(token, word)]
+        spans = [span for token, span in tokens for word in words if _same_name(token, word)]
         if spans:
             found[person.id] = spans
     if len(found) != 1:
