@@ -218,7 +218,7 @@ def back(turn: Turn, _: Any = None) -> State:
     state, draft = turn.session.state, turn.session.draft
     if state in (State.CONFIRM, State.NAME) and draft.start is not None:
         turn.session = turn.session.with_draft(day=turn.local(draft.start).date(), start=None)
-        return days.show_time(turn, BOOKING)
+        return days.show_time(turn, BOOKING, after=days.minutes(draft.start))  # the page with that time
     if state == State.PHONE:
         turn.session = replace(turn.session, name="")
         return show_name(turn)

@@ -93,12 +93,12 @@ def show_time(turn: Turn, form: Form, after: int | None = None) -> State:
     slots = _fitting(turn, turn.view.slots(service_id(turn), draft.day, draft.specialist))
     if not slots:
         return _none_that_day(turn, form, draft.day)
-    page = [s for s in slots if after is None or _minutes(s.start) >= after] or slots
-    options = [(f"t:{_minutes(s.start)}", _time_label(turn, s)) for s in page[:TIMES_SHOWN]]
+    page = [s for s in slots if after is None or minutes(s.start) >= after] or slots
+    options = [(f"t:{minutes(s.start)}", _time_label(turn, s)) for s in page[:TIMES_SHOWN]]
     if len(page) > TIMES_SHOWN:
-        options.append((f"tl:{_minutes(page[TIMES_SHOWN].start)}", turn.t("later_times")))
+        options.append((f"tl:{minutes(page[TIMES_SHOWN].start)}", turn.t("later_times")))
     elif len(page) < len(slots):
-        options.append((f"tl:{_minutes(slots[0].start)}", turn.t("earlier_times")))
+        options.append((f"tl:{minutes(slots[0].start)}", turn.t("earlier_times")))
     options.append(("m:otherday", turn.t("other_day")))
     turn.ask(_times_heading(turn, draft.day), options)
     return form.state_of("time")
@@ -164,7 +164,7 @@ def offer_nearest(turn: Turn, form: Form, wanted: datetime) -> State:
         turn.say("no_free_days", service=turn.service_name(service_id(turn)))
         return form.give_up(turn)
     options = [
-        (f"t:{_minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
+        (f"t:{minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
         for s in nearest
     ]
     options.append(("m:otherday", turn.t("other_day")))
@@ -324,7 +324,8 @@ def _time_label(turn: Turn, slot: Slot) -> str:
     return f"{label} ({slot.seats_left})" if slot.seats_left > 1 else label
 
 
-def _minutes(moment: datetime) -> int:
+def minutes(moment: datetime) -> int:
+    """A moment as a button carries it: epoch minutes."""
     return int(moment.timestamp()) // 60
 
 

@@ -99,7 +99,7 @@ def back(turn: Turn, _: Any = None) -> State:
     state, draft = turn.session.state, turn.session.draft
     if state == State.MOVE_CONFIRM and draft.start is not None:
         turn.session = turn.session.with_draft(day=turn.local(draft.start).date(), start=None)
-        return days.show_time(turn, MOVE)
+        return days.show_time(turn, MOVE, after=days.minutes(draft.start))
     if state == State.MOVE_TIME:
         turn.session = turn.session.with_draft(day=None, start=None)
         return days.show_day(turn, MOVE)

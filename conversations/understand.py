@@ -611,29 +611,47 @@ def _find_service(folded: str, services: Sequence[Service]) -> tuple[tuple[str, 
     """The services a message names, and the words that name them.
 
     One service when the message says it best: any other it fits is named by fewer of the message's words
-    ("haircut for men": the men's), or only in part while this one is named whole by one of its own names
-    ("manicure" over "gel manicure"). Several when the words fit them alike ("haircut" for a men's and a
-    women's haircut, where "haircut" is only an alias of the women's): the caller asks which.
+    ("haircut for men": the men's), or by the same words less exactly ("haircut" is a word of "Women's
+    haircut", and only looks like "hair" of "Hair colouring" with an ending), or only in part while this one
+    is named whole by one of its own names ("manicure" over "gel manicure"). Several when the words fit
+    them alike ("haircut" for a men's and a women's haircut, where "haircut" is only an alias of the
+    women's): the caller asks which.
     """
     if not services:
         return (), []
     index = _service_words(tuple((s.id, tuple(s.name.values()), s.aliases) for s in services))
     tokens = _tokens(folded)
     vocabulary = {word for _, spellings in index for words, _ in spellings for word in words}
-    hits = {word: frozenset(span for token, span in tokens if _same_word(token, word)) for word in vocabulary}
-    named: dict[str, tuple[frozenset[Span], bool]] = {}
+    hits = {word: _hits(tokens, word) for word in vocabulary}
+    named: dict[str, _Named] = {}
     for service_id, spellings in index:
-        spans = frozenset(span for words, _ in spellings for word in words for span in hits[word])
-        if spans:
+        exact: dict[Span, int] = {}
+        for words, _ in spellings:
+            for word in words:
+                for span, how in hits[word].items():
+                    exact[span] = max(exact.get(span, 0), how)
+        if exact:
             whole = any(is_name and words and all(hits[w] for w in words) for words, is_name in spellings)
-            named[service_id] = (spans, whole)
+            named[service_id] = (frozenset(exact), sum(exact.values()), whole)
     best = tuple(s for s in named if not any(_beats(named[o], named[s]) for o in named if o != s))
     return best, sorted({span for service_id in best for span in named[service_id][0]})
 
 
-def _beats(one: tuple[frozenset[Span], bool], other: tuple[frozenset[Span], bool]) -> bool:
-    """Named by more of the message's words, or by the same words and whole by one of its own names."""
-    return one[0] > other[0] or (one[0] == other[0] and one[1] and not other[1])
+_Named = tuple[frozenset[Span], int, bool]  # the words naming a service, how exactly, and whether whole
+
+
+def _hits(tokens: list[tuple[str, Span]], word: str) -> dict[Span, int]:
+    """Where `word` is in the message: 2 where typed as it is (or another spelling of it), 1 inflected or
+    mistyped."""
+    spellings = (word, *_SPELLINGS.get(word, ()))
+    return {span: 1 + (token in spellings) for token, span in tokens if _same_word(token, word)}
+
+
+def _beats(one: _Named, other: _Named) -> bool:
+    """Named by more of the message's words; or by the same words more exactly, or whole by a name."""
+    if one[0] != other[0]:
+        return one[0] > other[0]
+    return one[1] > other[1] or (one[1] == other[1] and one[2] and not other[2])
 
 
 # --- specialists --------------------------------------------------------------------------------------------

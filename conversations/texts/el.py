@@ -57,7 +57,7 @@ TEXTS = {
     "after_time": "μετά τις {time}",
     "before_time": "πριν τις {time}",
     "from_day": "από {day}",
-    "range_full": "{what}: όλα είναι κλεισμένα.",
+    "range_full": "{what}: δεν υπάρχουν ελεύθερες ώρες.",
     "closed_day": "{day} είμαστε κλειστά.",
     "closed_day_note": "{day} είμαστε κλειστά: {note}.",
     "later_times": "Αργότερες ώρες",

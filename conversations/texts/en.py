@@ -44,7 +44,7 @@ TEXTS = {
     "after_time": "after {time}",
     "before_time": "before {time}",
     "from_day": "from {day}",
-    "range_full": "{what} is fully booked.",
+    "range_full": "{what}: no free times.",
     "closed_day": "We are closed {day}.",
     "closed_day_note": "We are closed {day} for {note}.",
     "later_times": "Later times",

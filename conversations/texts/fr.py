@@ -45,7 +45,7 @@ TEXTS = {
     "after_time": "après {time}",
     "before_time": "avant {time}",
     "from_day": "à partir de {day}",
-    "range_full": "{what} : tout est complet.",
+    "range_full": "{what} : aucun créneau libre.",
     "closed_day": "Nous sommes fermés {day}.",
     "closed_day_note": "Nous sommes fermés {day} : {note}.",
     "later_times": "Plus tard",

@@ -57,7 +57,7 @@ TEXTS = {
     "after_time": "po {time}",
     "before_time": "przed {time}",
     "from_day": "od {day}",
-    "range_full": "{what} — wszystko zajęte.",
+    "range_full": "{what}: brak wolnych terminów.",
     "closed_day": "{day} jesteśmy zamknięci.",
     "closed_day_note": "{day} jesteśmy zamknięci: {note}.",
     "later_times": "Późniejsze godziny",

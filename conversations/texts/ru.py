@@ -58,7 +58,7 @@ TEXTS = {
     "after_time": "после {time}",
     "before_time": "до {time}",
     "from_day": "с {day}",
-    "range_full": "{what} — всё занято.",
+    "range_full": "{what}: свободного времени нет.",
     "closed_day": "{day} мы закрыты.",
     "closed_day_note": "{day} мы закрыты: {note}.",
     "later_times": "Более позднее время",

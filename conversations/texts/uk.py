@@ -58,7 +58,7 @@ TEXTS = {
     "after_time": "після {time}",
     "before_time": "до {time}",
     "from_day": "з {day}",
-    "range_full": "{what} — усе зайнято.",
+    "range_full": "{what}: вільного часу немає.",
     "closed_day": "{day} ми зачинені.",
     "closed_day_note": "{day} ми зачинені: {note}.",
     "later_times": "Пізніший час",

@@ -291,7 +291,7 @@ def test_a_full_evening_says_so_and_offers_the_nearest_keeping_the_wish() -> Non
         for who in ("anna", "boris"):
             c.occupy(who, "haircut", at(24, start // 60, start % 60))
     c.say("haircut tomorrow after 5")
-    assert "Tue 24 Nov, after 17:00 is fully booked." in c.text()
+    assert "Tue 24 Nov, after 17:00: no free times." in c.text()
     times = c.labels()[:-1]
     assert any(label.startswith("Tue 24 Nov 1") for label in times), times  # the nearest that day
     later = [label for label in times if not label.startswith("Tue 24 Nov")]

@@ -252,6 +252,10 @@ def _haircuts() -> tuple:
         make_service("manicure", "Manicure", "Манікюр", "Manicure", "Manucure", "Μανικιούρ", "Маникюр"),
         make_service("gel", "Gel polish manicure", "Гель-лак", "Manicure hybrydowy", "Gel", "Τζελ", "Гель"),
         make_service("back", "Back massage", "Масаж спини", "Masaż pleców", "Dos", "Πλάτη", "Спина"),
+        # "haircut" looks like "hair" with an ending: a word of both haircuts' names is nearer.
+        make_service(
+            "colour", "Hair colouring", "Фарбування", "Koloryzacja", "Coloration", "Βαφή", "Окраска"
+        ),
     )
 
 
@@ -269,6 +273,7 @@ def _haircuts() -> tuple:
         ("manicure", "manicure", ()),  # named whole by its own name, "gel polish manicure" only in part
         ("gel manicure", "gel", ()),
         ("back massage", "back", ()),
+        ("hair colouring", "colour", ()),
     ],
 )
 def test_a_word_that_fits_several_services_offers_them(
