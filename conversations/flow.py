@@ -129,7 +129,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.MOVE_CONFIRM, "m:otherday", lambda t, _: days.show_day(t, MOVE), State.MOVE_DAY),
     **_on(State.MOVE_CONFIRM, "m:keep no", menu.restart, START),
     **_on(State.MOVING, "moved", move.moved, START),
-    **_on(State.MOVING, "refused", move.refused, State.MOVE_DAY, START),
+    **_on(State.MOVING, "refused", move.refused, MOVE, START),
     # language
     **_on(State.LANGUAGE, "lang", menu.set_language, START),
 }

@@ -116,9 +116,10 @@ def moved(turn: Turn, event: Moved) -> State:
 
 
 def refused(turn: Turn, event: Refused) -> State:
-    """The store would not move it: the time was taken meanwhile (choose another day), or it cannot be."""
+    """The store would not move it: the time was taken meanwhile (the nearest free times that day and the
+    next), or it cannot be."""
     say_refused(turn, event.reason)
-    if event.reason == "taken":
-        turn.session = turn.session.with_draft(day=None, start=None)
-        return days.show_day(turn, MOVE)
+    wanted = turn.session.draft.start
+    if event.reason == "taken" and wanted is not None:
+        return days.offer_nearest(turn, MOVE, wanted)
     return restart(turn)

@@ -518,3 +518,16 @@ def test_today_is_not_assumed_for_a_time_typed_late_in_the_day() -> None:
     c.now = NOW + timedelta(hours=9)  # 19:00
     c.say("haircut at 11")
     assert c.session.draft.start == at(24, 11), c.text()
+
+
+def test_a_move_lost_in_a_race_offers_the_nearest_times() -> None:
+    c = customer()
+    c.bookings.append(booking(c.business, "haircut", "anna", at(26, 11)))
+    c.say("move my booking to Friday at 3")
+    c.refuse = "taken"
+    c.say("yes")
+    assert "just taken" in c.text() and c.session.state == "move_time"
+    assert "Fri 27 Nov 14:45" in c.labels() or "Fri 27 Nov 15:15" in c.labels(), c.labels()
+    c.refuse = None
+    c.say("16:00")
+    assert c.session.state == "move_confirm" and c.session.draft.start == at(27, 16)
