@@ -7,6 +7,7 @@ longer stands.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from conversations import manage
@@ -15,7 +16,9 @@ from conversations.form import Form
 from conversations.menu import show_language, show_menu, welcome
 from conversations.move import MOVE
 from conversations.session import State
+from conversations.texts import LANGUAGES
 from conversations.turn import Turn
+from conversations.understand import Understanding
 
 FORMS = (BOOKING, MOVE)
 
@@ -64,6 +67,17 @@ def not_understood(turn: Turn, _: Any = None) -> State:
 def stale(turn: Turn, _: Any = None) -> State:
     """A button from an earlier message: never an action, only the current question again."""
     turn.say("stale_button")
+    return present(turn)
+
+
+def switch_language(turn: Turn, said: Understanding) -> State:
+    """ "english please", "по-українськи": that language at once, and the current question again in it;
+    "language" alone: the list to choose from."""
+    code = said.named_language
+    if code is None or code not in turn.business.languages or code not in LANGUAGES:
+        return show_language(turn)
+    turn.session = replace(turn.session, lang=code, lang_by="customer")
+    turn.say("language_set")
     return present(turn)
 
 

@@ -51,18 +51,35 @@ def show_service(turn: Turn) -> State:
     return State.SERVICE
 
 
+def show_which(turn: Turn, choices: tuple[str, ...]) -> State:
+    """A word that fits several services ("haircut"): which of them, rather than a guess."""
+    turn.ask(turn.t("ask_which_service"), [(f"svc:{s}", _service_label(turn, s)) for s in choices])
+    return State.SERVICE
+
+
 def _service_label(turn: Turn, service_id: str) -> str:
     service = turn.business.service(service_id)
     return f"{turn.service_name(service_id)} · {turn.money(service.price)}"
 
 
 def choose_service(turn: Turn, service_id: str) -> State:
-    service = turn.business.service(service_id)
+    set_service(turn, service_id)
+    draft = turn.session.draft
     returning = bool(turn.session.name and turn.session.phone)
-    # One specialist, or a returning customer: no need to ask (they can still pick one on the day screen).
-    specialist = service.staff[0] if len(service.staff) == 1 else ("*" if returning else None)
-    turn.session = turn.session.with_draft(service=service_id, specialist=specialist, start=None)
+    wished = draft.day or draft.at or draft.from_day or draft.earliest or draft.latest
+    if draft.specialist is None and (returning or wished):
+        # A returning customer, or one who said when: anyone (they can still pick one on the day screen).
+        turn.session = turn.session.with_draft(specialist="*")
     return BOOKING.next(turn)
+
+
+def set_service(turn: Turn, service_id: str) -> None:
+    """The service, with the specialist chosen before if they do it ("anyone" too), or its only one; the day
+    and what the customer said about when stay."""
+    staff = turn.business.service(service_id).staff
+    chosen = turn.session.draft.specialist
+    specialist = chosen if chosen == "*" or chosen in staff else (staff[0] if len(staff) == 1 else None)
+    turn.session = turn.session.with_draft(service=service_id, specialist=specialist, start=None)
 
 
 def show_specialist(turn: Turn, _: Any = None) -> State:
@@ -84,7 +101,7 @@ def choose_specialist(turn: Turn, specialist: str) -> State:
 
 
 def show_name(turn: Turn) -> State:
-    turn.say("ask_name")
+    turn.ask(turn.t("ask_name"), [])  # no options: a number typed now is a name, not an old option
     return State.NAME
 
 
@@ -98,7 +115,7 @@ def take_name(turn: Turn, raw: str) -> State:
 
 
 def show_phone(turn: Turn) -> State:
-    turn.say("ask_phone", example=phones.example(turn.business.phone_region))
+    turn.ask(turn.t("ask_phone", example=phones.example(turn.business.phone_region)), [])
     return State.PHONE
 
 
@@ -192,23 +209,68 @@ def cancel_hold(turn: Turn, _: Any = None) -> State:
     return State.CANCELLING
 
 
+# ---------------------------------------------------------------- one question back
+
+
+def back(turn: Turn, _: Any = None) -> State:
+    """ "back": the question before this one again, its answer dropped. The summary and the name go back to
+    the day's times (the last choice made); the first question, to the menu."""
+    state, draft = turn.session.state, turn.session.draft
+    if state in (State.CONFIRM, State.NAME) and draft.start is not None:
+        turn.session = turn.session.with_draft(day=turn.local(draft.start).date(), start=None)
+        return days.show_time(turn, BOOKING, after=days.minutes(draft.start))  # the page with that time
+    if state == State.PHONE:
+        turn.session = replace(turn.session, name="")
+        return show_name(turn)
+    if state == State.TIME:
+        turn.session = turn.session.with_draft(day=None, start=None)
+        return days.show_day(turn, BOOKING)
+    several = draft.service is not None and len(turn.business.service(draft.service).staff) > 1
+    if state == State.DAY and several:
+        return show_specialist(turn)
+    if state in (State.DAY, State.SPECIALIST):
+        turn.session = turn.session.with_draft(service=None, specialist=None, day=None, start=None)
+        return show_service(turn)
+    return restart(turn)
+
+
 # ---------------------------------------------------------------- a booking asked for in words
 
 
 def from_words(turn: Turn, said: Understanding) -> State:
-    """Free text naming a service, a time or "book": fills what it can, then the form's next question."""
+    """Free text naming a service, a specialist, a time or "book": fills what it can, then the form's next
+    question, which first says what was understood ("Women's haircut, Thu 3 Dec, after 17:00 — …")."""
     if turn.session.state not in BOOKING:
         turn.session = replace(turn.session, draft=Draft())
         if booking_limit_reached(turn.business, turn.view.live_bookings()):
             return begin(turn)
-    if said.service:
-        turn.session = turn.session.with_draft(service=said.service, start=None)
-        staff = turn.business.service(said.service).staff
-        if turn.session.draft.specialist is None and len(staff) == 1:
-            turn.session = turn.session.with_draft(specialist=staff[0])
-    when = said.when
-    if when is None or turn.session.draft.service is None:
+    draft = turn.session.draft
+    # A word that fits several services and the one being booked keeps that one ("haircut" on its day).
+    service = said.service or (draft.service if draft.service in said.choices else None)
+    if said.specialist:
+        turn.session = turn.session.with_draft(specialist=said.specialist, start=None)
+    if service:
+        set_service(turn, service)
+    elif said.specialist and draft.service:
+        set_service(turn, draft.service)  # the specialist named does not do it: whoever does
+    heard = len(turn.replies)
+    after = _fill(turn, said, service)
+    days.say_understood(turn, heard, after)
+    return after
+
+
+def _fill(turn: Turn, said: Understanding, service: str | None) -> State:
+    when, draft = said.when, turn.session.draft
+    if draft.service is None or (said.choices and not service):
         if when is not None:
-            turn.session = turn.session.with_draft(earliest=when.earliest, latest=when.latest)
+            days.keep_wish(turn, when)
+        chosen = turn.session.draft.specialist
+        turn.understood = days.said_back(turn, days.draft_wish(turn), specialist=chosen)
+        return show_which(turn, said.choices) if said.choices else BOOKING.next(turn)
+    if when is None:
+        if said.specialist:
+            turn.understood = days.said_back(turn, days.draft_wish(turn), draft.service, draft.specialist)
         return BOOKING.next(turn)
-    return days.wish(turn, BOOKING, when.day, when.at, when.earliest, when.latest)
+    wished = replace(when, day=days.wished_day(turn, when))
+    turn.understood = days.said_back(turn, wished, draft.service, said.specialist and draft.specialist)
+    return days.wish(turn, BOOKING, wished)

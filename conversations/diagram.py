@@ -22,6 +22,7 @@ NOTES = {
     (False, (GIVES_UP_TO,)): "the menu",
     (False, (SAME, GIVES_UP_TO)): "the current question again, or the menu if it no longer stands",
     (True, (GIVES_UP_TO,)): "the menu when there is nothing to show",
+    (True, (SAME, GIVES_UP_TO)): "the current question again in the language named (or the menu)",
 }
 GIVING_UP = "nothing to offer"
 

@@ -37,7 +37,7 @@ class Place(Enum):
 
 ANY, SAME = Place.ANY, Place.SAME
 OTHER = "other"  # the trigger of whatever no row names: words not understood, a button not expected here
-GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language", "hello")
+GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language", "hello", "back")
 START, BOOKINGS = State.START, State.BOOKINGS
 
 Handler = Callable[[Turn, Any], State]
@@ -75,7 +75,9 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "command:my m:my intent:my_bookings", manage.show_bookings, BOOKINGS, START),
     **_on(ANY, "intent:cancel", manage.which_to_cancel, State.CANCEL_CONFIRM, BOOKINGS, START),
     **_on(ANY, "intent:reschedule", move.which_to_move, MOVE, BOOKINGS, START),
-    **_on(ANY, "command:lang m:lang intent:language", menu.show_language, State.LANGUAGE),
+    **_on(ANY, "command:lang m:lang", menu.show_language, State.LANGUAGE),
+    **_on(ANY, "intent:language", again.switch_language, State.LANGUAGE, SAME, START),  # "english please"
+    **_on(ANY, "intent:back", menu.restart, START),  # outside a booking or a move: the menu
     **_on(ANY, "command:help m:help intent:help", again.help_, SAME, START),
     **_on(ANY, "intent:hello", again.hello, SAME, START),
     **_on(ANY, "stale", again.stale, SAME, START),  # a button from an earlier message
@@ -85,6 +87,8 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "refused", again.stay, SAME),  # the store kept a hold due to expire: paid or changed meanwhile
     # a new booking: each answer leads to the form's next question
     **_on(BOOKING, "intent:cancel", booking.abandon, START),
+    **_on(BOOKING, "intent:back", booking.back, BOOKING),  # one question back
+    **_on(BOOKING, "tl", lambda t, arg: days.show_time(t, BOOKING, int(arg)), BOOKING),  # later times
     **_on(State.SERVICE, "svc", booking.choose_service, BOOKING),
     **_on(State.SPECIALIST, "stf", booking.choose_specialist, BOOKING),
     **_on(State.DAY, "day", lambda t, arg: days.choose_day(t, BOOKING, _date(arg)), BOOKING),
@@ -115,6 +119,8 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.CANCELLING, "refused", manage.refused, START),
     # moving a booking: each answer leads to the form's next question
     **_on(MOVE, "said", move.from_words, MOVE, BOOKING),  # a time moves it; a service alone books anew
+    **_on(MOVE, "intent:back", move.back, MOVE, State.BOOKING),
+    **_on(MOVE, "tl", lambda t, arg: days.show_time(t, MOVE, int(arg)), MOVE),
     **_on(State.MOVE_DAY, "day", lambda t, arg: days.choose_day(t, MOVE, _date(arg)), MOVE),
     **_on(State.MOVE_DAY, "more", lambda t, arg: days.show_day(t, MOVE, _date(arg)), SAME),
     **_on(State.MOVE_TIME, "t", lambda t, arg: days.choose_time(t, MOVE, int(arg)), MOVE),
@@ -123,7 +129,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.MOVE_CONFIRM, "m:otherday", lambda t, _: days.show_day(t, MOVE), State.MOVE_DAY),
     **_on(State.MOVE_CONFIRM, "m:keep no", menu.restart, START),
     **_on(State.MOVING, "moved", move.moved, START),
-    **_on(State.MOVING, "refused", move.refused, State.MOVE_DAY, START),
+    **_on(State.MOVING, "refused", move.refused, MOVE, START),
     # language
     **_on(State.LANGUAGE, "lang", menu.set_language, START),
 }
@@ -223,9 +229,13 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
         services=turn.business.services,
         day_first=turn.business.day_first,
         fallback=not typing,
+        staff=turn.business.staff,
     )
-    # A name is typed in whatever it says, except "start over" and "help"; a phone number, unless it greets.
-    typed_in = state == State.NAME and said.intent not in ("restart", "help")
+    if not typing:  # a name says nothing of the language it is written in ("Zoë", "Łukasz")
+        menu.adopt_language(turn, said.language)
+    # A name is typed in whatever it says, except "start over", "help" and "back"; a phone number, unless
+    # it greets.
+    typed_in = state == State.NAME and said.intent not in ("restart", "help", "back")
     typed_in |= state == State.PHONE and said.intent == "hello"
     if said.intent in GLOBAL_INTENTS and not typed_in:
         return f"intent:{said.intent}", said
@@ -233,6 +243,6 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
         return "text", text
     if said.intent in ("yes", "no") and (state, said.intent) in TABLE:
         return said.intent, said
-    if said.service or said.when or said.intent == "book":
+    if said.service or said.choices or said.specialist or said.when or said.intent == "book":
         return "said", said
     return OTHER, said

@@ -108,6 +108,15 @@ INTENTS: dict[str, Words] = {
         "el": ("ναι", "εντάξει", "βεβαίως", "σωστά", "επιβεβαιώνω"),
         "ru": ("да", "угу", "хорошо", "конечно", "подтверждаю", "верно", "согласен", "согласна"),
     },
+    # One question back in a booking or a move ("back", "назад"); "back to the menu" is a restart.
+    "back": {
+        "en": ("back", "go back", "previous", "step back"),
+        "uk": ("назад", "повернутися", "повернись", "поверніться"),
+        "pl": ("wstecz", "cofnij", "wróć", "powrót"),
+        "fr": ("retour", "revenir", "en arrière"),
+        "el": ("πίσω", "επιστροφή"),
+        "ru": ("назад", "вернуться", "вернись", "вернитесь"),
+    },
     # Asking to book says "book" even without a service or a time, so it is recognised too, last.
     "book": {
         "en": ("book", "book*", "appointment", "reserve", "sign me up"),
@@ -140,9 +149,28 @@ INTENTS: dict[str, Words] = {
 # When several intents are present the first in this order wins ("cancel my booking" is a cancel, not
 # my_bookings; "перенести запись" is a reschedule, not a new booking). Yes/no go by whichever comes first.
 INTENT_PRIORITY = (
-    *("reschedule", "cancel", "my_bookings", "restart", "help", "language"),
+    *("reschedule", "cancel", "my_bookings", "restart", "help", "language", "back"),
     *("no", "yes", "book", "hello"),
 )
+
+# A language named in a message ("english please", "по-українськи"): switch to it at once. In every
+# language's words, since a customer asks for the one they read in the one they are stuck with.
+LANGUAGE_NAMES: Words = {
+    "en": ("english", "in english", "англійською", "англійська", "по-английски", "на английском",
+           "английский", "po angielsku", "angielski", "anglais", "en anglais", "αγγλικά", "στα αγγλικά"),
+    "uk": ("українська", "українською", "по-українськи", "по-украински", "на украинском", "украинский",
+           "ukrainian", "in ukrainian", "po ukraińsku", "ukraiński", "ukrainien", "en ukrainien",
+           "ουκρανικά", "στα ουκρανικά"),
+    "pl": ("polski", "po polsku", "polish", "in polish", "польською", "польська", "по-польски",
+           "на польском", "польский", "polonais", "en polonais", "πολωνικά", "στα πολωνικά"),
+    "fr": ("français", "en français", "francais", "french", "in french", "французькою", "французька",
+           "по-французски", "на французском", "французский", "po francusku", "francuski", "γαλλικά",
+           "στα γαλλικά"),
+    "el": ("ελληνικά", "στα ελληνικά", "greek", "in greek", "грецькою", "грецька", "по-гречески",
+           "на греческом", "греческий", "po grecku", "grecki", "grec", "en grec"),
+    "ru": ("русский", "по-русски", "на русском", "russian", "in russian", "російською", "російська",
+           "po rosyjsku", "rosyjski", "russe", "en russe", "ρωσικά", "στα ρωσικά"),
+}  # fmt: skip
 
 # --- days -------------------------------------------------------------------------------------------------
 
@@ -161,6 +189,16 @@ RELATIVE_DAYS: dict[str, dict[str, int]] = {
     },
     "el": {"σήμερα": 0, "απόψε": 0, "αύριο": 1, "μεθαύριο": 2},
     "ru": {"сегодня": 0, "завтра": 1, "послезавтра": 2, "после завтра": 2},
+}
+
+# "next week": the days from next Monday on (a weekday with it is that weekday of next week).
+NEXT_WEEK: Words = {
+    "en": ("next week", "next weeks"),
+    "uk": ("наступного тижня", "на наступному тижні", "наступний тиждень", "на наступний тиждень"),
+    "pl": ("w przyszłym tygodniu", "przyszły tydzień", "na przyszły tydzień", "w następnym tygodniu"),
+    "fr": ("la semaine prochaine", "semaine prochaine"),
+    "el": ("την επόμενη εβδομάδα", "επόμενη εβδομάδα", "την άλλη εβδομάδα", "την ερχόμενη εβδομάδα"),
+    "ru": ("на следующей неделе", "следующая неделя", "на следующую неделю", "следующей неделе"),
 }
 
 # These relative days also say "in the evening".
@@ -456,6 +494,13 @@ NOT_TIME_UNITS = (
     "people", "осіб", "особи", "людей", "человек", "osób", "osoby", "personnes", "άτομα",
     "kg", "кг", "cm", "см", "%",
 )  # fmt: skip
+
+# Other spellings of words in service names, as customers type them ("manikur" in Polish): a service whose
+# name has the word is matched by these too, inflected or with a typo like the word itself.
+SERVICE_WORD_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "manicure": ("manikur", "manikiur", "manicur"),
+    "pedicure": ("pedikur", "pedikiur", "pedicur"),
+}
 
 # Real words a typo away from a common service name ("message" / "massage"): never read as a typo.
 NOT_SERVICE_TYPOS = ("message", "messages", "coupon", "coupons", "passage", "manager", "maniere", "manière")

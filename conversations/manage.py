@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from conversations.effects import CancelBooking, ConfirmBooking, RequestPrepayment
@@ -14,6 +15,7 @@ from conversations.menu import restart, show_menu
 from conversations.rules import cancel_refusal, refund_due
 from conversations.session import Draft, State
 from conversations.turn import Turn
+from conversations.understand import TimeWish, nearest_day
 from storage.booking import Booking
 
 
@@ -31,8 +33,12 @@ def show_bookings(turn: Turn, _: Any = None) -> State:
 
 def line(turn: Turn, booking: Booking) -> str:
     status = turn.t(f"status_{booking.state(turn.now)}")
+    return f"• {what(turn, booking)} ({status})"
+
+
+def what(turn: Turn, booking: Booking) -> str:
     who = turn.specialist_name(booking.specialist)
-    return f"• {turn.service_name(booking.service)}, {who}, {turn.when(booking.start)} ({status})"
+    return f"{turn.service_name(booking.service)}, {who}, {turn.when(booking.start)}"
 
 
 def _label(turn: Turn, booking: Booking) -> str:
@@ -41,12 +47,15 @@ def _label(turn: Turn, booking: Booking) -> str:
 
 
 def pick_booking(turn: Turn, booking_id: int, then: Callable[[Turn], State] | None = None) -> State:
-    """The booking tapped (or the only one): `then` asks what to do with it; by default, show it."""
+    """The booking tapped (or the only one): `then` asks what to do with it; by default, show it. A day or
+    time the customer asked to move to stays in the draft (conversations/move.py)."""
     booking = turn.view.booking(booking_id)
     if booking is None or not booking.is_live(turn.now):
         turn.say("booking_gone")
         return show_bookings(turn)
-    turn.session = replace(turn.session, draft=Draft(booking_id=booking.id, service=booking.service))
+    d = turn.session.draft
+    draft = Draft(booking_id=booking.id, service=booking.service, day=d.day, at=d.at, from_day=d.from_day)
+    turn.session = replace(turn.session, draft=replace(draft, earliest=d.earliest, latest=d.latest))
     return (then or show_booking)(turn)
 
 
@@ -73,12 +82,26 @@ def current(turn: Turn) -> Booking:
     return booking
 
 
-def one_or_choose(turn: Turn, then: Callable[[Turn], State]) -> State:
-    """ "Cancel" or "reschedule" typed with no booking named: the only one, or ask which."""
+def one_or_choose(turn: Turn, then: Callable[[Turn], State], keep: TimeWish | None = None) -> State:
+    """ "Cancel" or "reschedule" typed with no booking named: the only one, or ask which. `keep`: a day or
+    time said with it, kept in the draft for the booking chosen (its day: the booking's, for a time alone)."""
     live = turn.view.live_bookings()
     if len(live) == 1:
+        _keep(turn, keep or TimeWish(), turn.local(live[0].start).date())
         return pick_booking(turn, live[0].id, then)
-    return show_bookings(turn)
+    after = show_bookings(turn)
+    if keep is not None and after == State.BOOKINGS:
+        _keep(turn, keep, None)
+    return after
+
+
+def _keep(turn: Turn, wish: TimeWish, day: date | None) -> None:
+    timed = wish.at or wish.earliest or wish.latest
+    day = wish.day or (day if timed else None)
+    if day is None and timed and wish.from_day is None:
+        day = nearest_day(wish, turn.local(turn.now))
+    fields = {"at": wish.at, "earliest": wish.earliest, "latest": wish.latest, "from_day": wish.from_day}
+    turn.session = turn.session.with_draft(day=day, **fields)
 
 
 # ---------------------------------------------------------------- cancel
@@ -177,7 +200,7 @@ def confirmed(turn: Turn, event: Confirmed) -> State:
 
 
 def cancelled(turn: Turn, event: Cancelled) -> State:
-    turn.say("cancelled", booking=line(turn, event.booking))
+    turn.say("cancelled", booking=what(turn, event.booking))
     return restart(turn)
 
 

@@ -37,8 +37,18 @@ def start(turn: Turn, command: Command) -> State:
     """/start: the app's language for someone we do not know yet, then the welcome."""
     lang = (command.language or "")[:2]
     if lang and not turn.session.customer_id and lang in turn.business.languages:
-        turn.session = replace(turn.session, lang=lang)
+        turn.session = replace(turn.session, lang=lang, lang_by="app")
     return welcome(turn)
+
+
+def adopt_language(turn: Turn, written: str | None) -> None:
+    """The language the customer plainly writes in, when neither the platform nor they chose one (WhatsApp
+    never says; Telegram not always): kept in the session, and so for the next messages. A known customer's
+    language is theirs already (stored with them), unless it was read from their words in this chat."""
+    by, known = turn.session.lang_by, turn.session.customer_id is not None
+    chosen = by in ("app", "customer") or (known and by != "text")
+    if written and not chosen and written in turn.business.languages and written in LANGUAGES:
+        turn.session = replace(turn.session, lang=written, lang_by="text")
 
 
 def show_language(turn: Turn, _: Any = None) -> State:
@@ -49,6 +59,6 @@ def show_language(turn: Turn, _: Any = None) -> State:
 
 def set_language(turn: Turn, code: str) -> State:
     if code in LANGUAGES:
-        turn.session = replace(turn.session, lang=code)
+        turn.session = replace(turn.session, lang=code, lang_by="customer")
         turn.say("language_set")
     return show_menu(turn)

@@ -53,6 +53,8 @@ class Draft:
     booking_id: int | None = None
     earliest: time | None = None  # from free text such as "after 5"
     latest: time | None = None
+    at: time | None = None  # a time asked for before it could be looked up (the service not chosen yet)
+    from_day: date | None = None  # "next week": the days offered start here
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class Session:
     draft: Draft = field(default_factory=Draft)
     offer: tuple[str, ...] = ()  # option ids on the last message: a typed number picks one of them
     seq: int = 0  # bumped whenever new options go out; buttons carry it so that stale ones are noticed
+    # Who chose `lang`: "" the business's default (or the runner's guess), "app" the platform's language,
+    # "text" what the customer writes, "customer" asked for by button or by name. What they write changes
+    # it only while nobody else chose it.
+    lang_by: str = ""
 
     def __post_init__(self) -> None:
         # A plain string ("day") is accepted where a State is meant, and kept as the State it names.
@@ -103,8 +109,10 @@ def loads(data: str) -> Session:
         booking_id=d.get("booking_id"),
         earliest=time.fromisoformat(d["earliest"]) if d.get("earliest") else None,
         latest=time.fromisoformat(d["latest"]) if d.get("latest") else None,
+        at=time.fromisoformat(d["at"]) if d.get("at") else None,
+        from_day=date.fromisoformat(d["from_day"]) if d.get("from_day") else None,
     )
-    fields = {k: raw[k] for k in ("lang", "name", "phone", "customer_id", "seq") if k in raw}
+    fields = {k: raw[k] for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by") if k in raw}
     state = raw.get("state", State.START)
     if state not in {s.value for s in State}:
         # Stored by a version that had a state this one does not: begin again from the menu.

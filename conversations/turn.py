@@ -23,6 +23,9 @@ class Turn:
     view: View
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    # What the customer's words were understood as ("Women's haircut, Thu 3 Dec, after 17:00"), until the
+    # answer to them has said it back (conversations/days.py).
+    understood: str = ""
 
     @property
     def business(self) -> Business:
@@ -40,7 +43,11 @@ class Turn:
         return text(self.lang, key, **values)
 
     def say(self, key: str, **values: Any) -> None:
-        self.replies.append(Reply(self.t(key, **values)))
+        self.tell(self.t(key, **values))
+
+    def tell(self, text: str) -> None:
+        """Say a sentence already put together from the catalogue."""
+        self.replies.append(Reply(text))
 
     def ask(self, body: str, options: list[tuple[str, str]]) -> None:
         """Send `body` with options (action id, label); typed numbers and stale buttons are matched later."""

@@ -37,9 +37,12 @@ from typing import Generic, TypeVar
 from dateparser.date import DateDataParser
 
 from conversations import lexicon
-from storage.business import Service
+from storage.business import Service, Specialist
 
-INTENTS = ("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language", "hello")
+INTENTS = (
+    *("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language", "hello"),
+    "back",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class TimeWish:
     at: time | None = None  # an exact time
     earliest: time | None = None  # "after 5", "evening"
     latest: time | None = None  # "before 12", "morning"
+    from_day: date | None = None  # "next week": not before this day (next Monday)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class Understanding:
     service: str | None  # service id
     when: TimeWish | None
     language: str | None = None  # the text's language when the script or words make it obvious
+    choices: tuple[str, ...] = ()  # the services a word fits when it fits several ("haircut"): ask which
+    specialist: str | None = None  # a specialist named ("to Olena")
+    named_language: str | None = None  # the language asked for by name ("english please", "по-українськи")
 
 
 def understand(
@@ -66,6 +73,7 @@ def understand(
     services: Sequence[Service] = (),
     day_first: bool = True,
     fallback: bool = True,
+    staff: Sequence[Specialist] = (),
 ) -> Understanding:
     """Read one message. `now` is aware, in the business's time zone; `lang` is the customer's language.
 
@@ -75,16 +83,27 @@ def understand(
     a phone number, where dateparser would spend milliseconds failing on every name.
     """
     reading = _read_when(fold(text), now, day_first)
-    intent, intent_spans = _find_intent(reading.text)
+    intent, intent_spans = _find_intent(reading.text, services)
     left = _blank(reading.text, intent_spans)
-    service, service_spans = _find_service(left, services)
+    found, service_spans = _find_service(left, services)
+    service = found[0] if len(found) == 1 else None
+    specialist, specialist_spans = _find_specialist(_blank(left, service_spans), staff)
     when = reading.wish()
     language = detect_language(text)
     if when is None and fallback:
-        when = _fallback(_blank(text, [*reading.spans, *intent_spans, *service_spans]), language or lang, now)
-    if intent in (None, "hello") and (service or when):
+        used = [*reading.spans, *intent_spans, *service_spans, *specialist_spans]
+        when = _fallback(_blank(text, used), language or lang, now)
+    if intent in (None, "hello") and (found or when):
         intent = "book"  # "hi, a haircut tomorrow" is a booking; the greeting is only politeness
-    return Understanding(intent=intent, service=service, when=when, language=language)
+    return Understanding(
+        intent=intent,
+        service=service,
+        when=when,
+        language=language,
+        choices=found if len(found) > 1 else (),
+        specialist=specialist,
+        named_language=_named_language(reading.text) if intent == "language" else None,
+    )
 
 
 def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -> TimeWish | None:
@@ -98,7 +117,8 @@ def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -
 
 def match_service(text: str, services: Sequence[Service]) -> str | None:
     """The service a message names, in any language, despite typos and inflections; None if unclear."""
-    return _find_service(fold(text), services)[0]
+    found = _find_service(fold(text), services)[0]
+    return found[0] if len(found) == 1 else None
 
 
 def nearest_day(wish: TimeWish, now: datetime) -> date | None:
@@ -246,6 +266,7 @@ _AT_BEFORE = re.compile(rf"(?<!\w)(?:{_alt(lexicon.AT_WORDS)})\s+$")
 _RELATIVE_DAY = re.compile(_words(p for days in lexicon.RELATIVE_DAYS.values() for p in days))
 _WEEKDAYS = re.compile(_words(p for rows in lexicon.WEEKDAYS.values() for phrases in rows for p in phrases))
 _PERIODS = re.compile(_words(p for words in lexicon.PERIODS.values() for p in _each(words)))
+_NEXT_WEEK = re.compile(_words(_each(lexicon.NEXT_WEEK)))
 
 _JOIN = rf"(?:\s*[-–—]\s*|\s+(?:{_alt(w for w in lexicon.RANGE_JOIN_WORDS if w[0].isalpha())})\s+)"
 _RANGE = re.compile(rf"(?<!\w)(?:{_alt(lexicon.RANGE_OPEN_WORDS)})\s+{_time('a')}{_JOIN}{_time('b')}")
@@ -285,6 +306,7 @@ class _Reading:
     periods: list[tuple[int, str]] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)
     day_ends: list[int] = field(default_factory=list)
+    from_day: date | None = None  # "next week"
 
     @property
     def today(self) -> date:
@@ -312,7 +334,9 @@ class _Reading:
         earliest, latest = _last(self.earliest), _last(self.latest)
         if period is not None and at is None and earliest is None and latest is None:
             earliest, latest = lexicon.PERIOD_BOUNDS[period]  # an exact time or a range says more
-        wish = TimeWish(day=_last(self.days), at=at, earliest=earliest, latest=latest)
+        day = _last(self.days)
+        from_day = self.from_day if day is None else None  # a day said with "next week" is that day
+        wish = TimeWish(day=day, at=at, earliest=earliest, latest=latest, from_day=from_day)
         return None if wish == TimeWish() else wish
 
 
@@ -322,7 +346,8 @@ def _last(found: list[tuple[int, _T]]) -> _T | None:
 
 def _read_when(folded: str, now: datetime, day_first: bool) -> _Reading:
     reading = _Reading(folded, now, day_first)
-    for step in (_counted, _dates, _relative_days, _weekdays, _periods, _ranges, _times, _bare_hour):
+    steps = (_counted, _dates, _relative_days, _next_week, _weekdays, _periods, _ranges, _times, _bare_hour)
+    for step in steps:
         step(reading)
     return reading
 
@@ -394,8 +419,18 @@ def _relative_days(r: _Reading) -> None:
             r.periods.append((match.start(), "evening"))
 
 
+def _next_week(r: _Reading) -> None:
+    """ "next week": from next Monday on."""
+    for match in list(_NEXT_WEEK.finditer(r.text)):
+        r.from_day = r.today + timedelta(days=7 - r.today.weekday())
+        r.take(match)
+
+
 def _weekdays(r: _Reading) -> None:
     for match in list(_WEEKDAYS.finditer(r.text)):
+        if r.from_day is not None:  # "friday next week"
+            r.found_day(match, r.from_day + timedelta(days=_WEEKDAY[match[0]]))
+            continue
         ahead = (_WEEKDAY[match[0]] - r.today.weekday()) % 7 or 7
         r.found_day(match, r.today + timedelta(days=ahead))
 
@@ -489,22 +524,50 @@ def _clock(hour: int, minute: int, meridiem: str | None, *, zero: bool) -> time 
 
 # --- intents ------------------------------------------------------------------------------------------------
 
+
+def _intent_words(intent: str) -> list[str]:
+    names = _each(lexicon.LANGUAGE_NAMES) if intent == "language" else []  # "english please" asks for it
+    return _each(lexicon.INTENTS[intent]) + names
+
+
 _INTENT_PATTERNS = tuple(
-    (intent, re.compile(_words(_each(lexicon.INTENTS[intent])))) for intent in lexicon.INTENT_PRIORITY
+    (intent, re.compile(_words(_intent_words(intent)))) for intent in lexicon.INTENT_PRIORITY
 )
+# Intent words that are also words of service names ("back massage", "French manicure"): inside a service's
+# name they are that service's, not a wish to go back or to change the language.
+_NAME_WORD_INTENTS = ("back", "language")
+_LANGUAGE_NAME = _Lookup(
+    (phrase, lang) for lang, phrases in lexicon.LANGUAGE_NAMES.items() for phrase in phrases
+)
+_LANGUAGE_NAMES = re.compile(_words(_each(lexicon.LANGUAGE_NAMES)))
 
 
-def _find_intent(text: str) -> tuple[str | None, list[tuple[int, int]]]:
+def _find_intent(text: str, services: Sequence[Service] = ()) -> tuple[str | None, list[tuple[int, int]]]:
     """The intent by priority (yes/no: whichever comes first), and every intent word's span."""
     found: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
     for intent, pattern in _INTENT_PATTERNS:
         for match in pattern.finditer(text):
+            if intent in _NAME_WORD_INTENTS and _in_a_service_name(text, match.span(), services):
+                continue
             found.setdefault(intent, match.start())
             spans.append(match.span())
     if "yes" in found and "no" in found:
         found.pop("yes" if found["no"] < found["yes"] else "no")
     return next((intent for intent in lexicon.INTENT_PRIORITY if intent in found), None), spans
+
+
+def _in_a_service_name(text: str, span: tuple[int, int], services: Sequence[Service]) -> bool:
+    """Whether the words at `span` are part of a service named with more words than those ("back massage")."""
+    found, spans = _find_service(text, services)
+    inside = any(start <= span[0] and span[1] <= end for start, end in spans)
+    return bool(found) and inside and any(not (span[0] <= s and e <= span[1]) for s, e in spans)
+
+
+def _named_language(text: str) -> str | None:
+    """The language a message asks for by name ("english please", "по-українськи"); None if not one."""
+    named = {_LANGUAGE_NAME[match[0]] for match in _LANGUAGE_NAMES.finditer(text)}
+    return named.pop() if len(named) == 1 else None
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -522,45 +585,148 @@ def _tokens(folded: str) -> list[tuple[str, tuple[int, int]]]:
     return [(match[0].replace("'", ""), match.span()) for match in _TOKEN.finditer(folded)]
 
 
+Span = tuple[int, int]
+
+
 @lru_cache(maxsize=32)
 def _service_words(
-    names: tuple[tuple[str, tuple[str, ...]], ...],
-) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-    """Each service's names as folded words; cached, as the same services come with every message."""
+    names: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
+) -> tuple[tuple[str, tuple[tuple[tuple[str, ...], bool], ...]], ...]:
+    """Each service's spellings as folded words, and whether each is one of its names (not an alias); cached,
+    as the same services come with every message."""
     return tuple(
-        (service_id, tuple(tuple(word for word, _ in _tokens(fold(name))) for name in spellings))
-        for service_id, spellings in names
+        (
+            service_id,
+            tuple(
+                (tuple(word for word, _ in _tokens(fold(spelling))), is_name)
+                for spellings, is_name in ((titles, True), (aliases, False))
+                for spelling in spellings
+            ),
+        )
+        for service_id, titles, aliases in names
     )
 
 
-def _find_service(folded: str, services: Sequence[Service]) -> tuple[str | None, list[tuple[int, int]]]:
-    """The best-covered service name; a tie between two services is no answer (ask instead of guessing)."""
+def _find_service(folded: str, services: Sequence[Service]) -> tuple[tuple[str, ...], list[Span]]:
+    """The services a message names, and the words that name them.
+
+    One service when the message says it best: any other it fits is named by fewer of the message's words
+    ("haircut for men": the men's), or by the same words less exactly ("haircut" is a word of "Women's
+    haircut", and only looks like "hair" of "Hair colouring" with an ending), or only in part while this one
+    is named whole by one of its own names ("manicure" over "gel manicure"). Several when the words fit
+    them alike ("haircut" for a men's and a women's haircut, where "haircut" is only an alias of the
+    women's): the caller asks which.
+    """
     if not services:
-        return None, []
-    index = _service_words(tuple((service.id, service.names()) for service in services))
+        return (), []
+    index = _service_words(tuple((s.id, tuple(s.name.values()), s.aliases) for s in services))
     tokens = _tokens(folded)
-    vocabulary = {word for _, names in index for words in names for word in words}
-    hits = {word: [span for token, span in tokens if _same_word(token, word)] for word in vocabulary}
-    best: dict[str, tuple[tuple[float, int], list[tuple[int, int]]]] = {}
-    for service_id, names in index:
-        for words in names:
-            matched = [word for word in words if hits[word]]
-            score = (len(matched) / len(words), len(matched)) if words else (0.0, 0)
-            if matched and (service_id not in best or score > best[service_id][0]):
-                best[service_id] = (score, [span for word in matched for span in hits[word]])
-    ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
-    if not ranked or (len(ranked) > 1 and ranked[0][1][0] == ranked[1][1][0]):
+    vocabulary = {word for _, spellings in index for words, _ in spellings for word in words}
+    hits = {word: _hits(tokens, word) for word in vocabulary}
+    named: dict[str, _Named] = {}
+    for service_id, spellings in index:
+        exact: dict[Span, int] = {}
+        for words, _ in spellings:
+            for word in words:
+                for span, how in hits[word].items():
+                    exact[span] = max(exact.get(span, 0), how)
+        if exact:
+            whole = any(is_name and words and all(hits[w] for w in words) for words, is_name in spellings)
+            named[service_id] = (frozenset(exact), sum(exact.values()), whole)
+    best = tuple(s for s in named if not any(_beats(named[o], named[s]) for o in named if o != s))
+    return best, sorted({span for service_id in best for span in named[service_id][0]})
+
+
+_Named = tuple[frozenset[Span], int, bool]  # the words naming a service, how exactly, and whether whole
+
+
+def _hits(tokens: list[tuple[str, Span]], word: str) -> dict[Span, int]:
+    """Where `word` is in the message: 2 where typed as it is (or another spelling of it), 1 inflected or
+    mistyped."""
+    spellings = (word, *_SPELLINGS.get(word, ()))
+    return {span: 1 + (token in spellings) for token, span in tokens if _same_word(token, word)}
+
+
+def _beats(one: _Named, other: _Named) -> bool:
+    """Named by more of the message's words; or by the same words more exactly, or whole by a name."""
+    if one[0] != other[0]:
+        return one[0] > other[0]
+    return one[1] > other[1] or (one[1] == other[1] and one[2] and not other[2])
+
+
+# --- specialists --------------------------------------------------------------------------------------------
+
+# Names in the config are usually in Latin letters, and customers write them in their own script: both sides
+# are compared in Latin letters ("до Олени" is Olena, "στην Ολένα" too).
+_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгґдезиіїйклмнопрстуфыэ", "abvhgdeziiiiklmnoprstufye", strict=True)),
+        **{
+            "є": "ie",
+            "ж": "zh",
+            "х": "kh",
+            "ц": "ts",
+            "ч": "ch",
+            "ш": "sh",
+            "щ": "shch",
+            "ю": "iu",
+            "я": "ia",
+        },
+        **{"ь": "", "ъ": "", "ё": "e"},
+        **dict(zip("αβγδεζηικλμνξοπρστυφω", "avgdeziiklmnxoprstyfo", strict=True)),
+        **{"θ": "th", "χ": "ch", "ψ": "ps"},
+    }
+)
+
+
+def _latin(word: str) -> str:
+    """In Latin letters, "y" as "i": "Iryna" and "Ирине" meet as "irina" and "irine"."""
+    return word.translate(_LATIN).replace("y", "i")
+
+
+def _same_name(token: str, word: str) -> bool:
+    """A name, also with its last letter inflected ("Анни" for Anna, "Олени" for Olena)."""
+    stem = word[:-1]
+    inflected = len(word) >= 4 and token.startswith(stem) and len(token) <= len(word) + 1
+    return inflected or _same_spelling(token, word)
+
+
+def _find_specialist(folded: str, staff: Sequence[Specialist]) -> tuple[str | None, list[Span]]:
+    """The one specialist a message names by any of their names ("to Olena", "до Олени"); None if none or
+    several."""
+    tokens = [(_latin(token), span) for token, span in _tokens(folded)]
+    found: dict[str, list[Span]] = {}
+    for person in staff:
+        words = [_latin(word) for word, _ in _tokens(fold(person.name)) if len(word) >= 3]
+        spans = [span for token, span in tokens for word in words if _same_name(token, word)]
+        if spans:
+            found[person.id] = spans
+    if len(found) != 1:
         return None, []
-    return ranked[0][0], ranked[0][1][1]
+    [(person_id, spans)] = found.items()
+    return person_id, spans
 
 
 _REAL_WORDS = frozenset(fold(word) for word in lexicon.NOT_SERVICE_TYPOS)
 
 
+_SPELLINGS = {
+    fold(word): tuple(map(fold, spellings)) for word, spellings in lexicon.SERVICE_WORD_SPELLINGS.items()
+}
+
+
 def _same_word(token: str, word: str) -> bool:
-    """Typed `token` is the name `word`, allowing an inflected ending ("стрижку") and typos ("hiarcut")."""
+    """Typed `token` is the name `word` or one of its other spellings ("manikur" for "manicure")."""
+    return any(_same_spelling(token, spelling) for spelling in (word, *_SPELLINGS.get(word, ())))
+
+
+def _same_spelling(token: str, word: str) -> bool:
+    """Typed `token` is `word`, allowing an inflected ending ("стрижку"), an "s" more or less ("men" and
+    "men's"), and typos ("hiarcut")."""
     if token == word:
         return True
+    if token + "s" == word or word + "s" == token:
+        return min(len(token), len(word)) >= 3 and token not in _REAL_WORDS
     if token in _REAL_WORDS or len(word) < 4 or len(token) < 3 or abs(len(token) - len(word)) > 3:
         return False
     if token[0] != word[0] and token[1] != word[1]:

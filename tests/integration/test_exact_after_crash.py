@@ -178,7 +178,7 @@ async def test_a_move_redelivered_after_a_crash_moves_once(database: Database) -
     first = Runner(dying, lambda: NOW, "p1", notify=staff_notifier(business))
     customer = Customer(first)
     await _talk(customer, *BOOK, Text("Olha"), Text("+380501234567"), "Confirm")
-    await _talk(customer, "My bookings", "Haircut", "Reschedule", "Wed 25 Nov", "12:00")
+    await _talk(customer, "My bookings", "Haircut", "Reschedule", "Wed 25 Nov", "Later times", "12:00")
     move = customer.tap("Confirm")
     dying.point = "move"
     with pytest.raises(Died):

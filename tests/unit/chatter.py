@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from conversations import effects as fx
 from conversations import events as ev
 from conversations.flow import step
 from conversations.replies import Reply
 from conversations.session import Session
-from conversations.view import View
+from conversations.view import View, ViewMiss
 from storage.availability import claims_for
 from storage.booking import Booking
 from storage.business import Business
+
+SNAPSHOT_DAYS = 14  # what the runner loads first (bot/runner.py)
 
 
 def booking(business: Business, service: str, specialist: str, start: datetime, **changes: object) -> Booking:
@@ -50,17 +53,26 @@ class Chatter:
     effects: list[fx.Effect] = field(default_factory=list)
     last: list[Reply] = field(default_factory=list)
 
-    def view(self) -> View:
-        today = self.now.astimezone(__import__("zoneinfo").ZoneInfo(self.business.timezone)).date()
-        return View(
-            self.business, self.now, today, today + timedelta(days=90), self.busy, tuple(self.bookings)
-        )
+    def view(self, days: int = 91) -> View:
+        today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
+        last = today + timedelta(days=days - 1)
+        return View(self.business, self.now, today, last, self.busy, tuple(self.bookings))
 
     def send(self, event: ev.Event) -> list[Reply]:
+        """Like the runner: each message starts with no calendar loaded, and a step that asks about a day
+        outside what is loaded runs again with more days (14, then the booking window); beyond the window
+        the runner apologises (`recover`), and so does this."""
         replies: list[Reply] = []
         pending = [event]
+        view = self.view(days=0)
         while pending:
-            self.session, said, effects = step(self.session, pending.pop(0), self.now, self.view())
+            event = pending.pop(0)
+            while True:
+                try:
+                    self.session, said, effects = step(self.session, event, self.now, view)
+                    break
+                except ViewMiss as miss:
+                    view = self._wider(view, miss.day)
             replies += said
             for effect in effects:
                 self.effects.append(effect)
@@ -69,6 +81,15 @@ class Chatter:
                     pending.append(result)
         self.last = replies
         return replies
+
+    def _wider(self, view: View, day: date) -> View:
+        window = self.business.rules.max_advance_days + 1
+        days = min(max((day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
+        if view.last_day >= view.first_day + timedelta(days=days - 1):
+            raise AssertionError(
+                f"the step asked for {day}, beyond the booking window: the runner apologises"
+            )
+        return self.view(days)
 
     def say(self, text: str) -> list[Reply]:
         return self.send(ev.Text(text))

@@ -117,8 +117,8 @@ def test_dateparser_fallback_fills_what_rules_miss() -> None:
     # The rules count in digits only; dateparser reads number words, and its answer is a plain day.
     assert parse_when("in two days", lang="en", now=NOW) == TimeWish(day=date(2026, 11, 25))
     assert parse_when("three days from now", lang="en", now=NOW) == TimeWish(day=date(2026, 11, 26))
-    # "next week" is not a day: dateparser's answer (a week from now) is refused.
-    assert parse_when("next week", lang="en", now=NOW) is None
+    # "next week" is not a day: the rules read it as the days from next Monday, never dateparser's answer.
+    assert parse_when("next week", lang="en", now=NOW) == TimeWish(from_day=date(2026, 11, 30))
 
 
 def test_without_the_fallback_only_the_rules_read_days(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,3 +220,116 @@ def test_morning_afternoon_evening_bounds() -> None:
         "afternoon": (time(12), time(17)),
         "evening": (time(17), None),
     }
+
+
+# ---------------------------------------------------- issue 11: the conversation books what was asked
+
+
+def _haircuts() -> tuple:
+    from tests.unit.understand_cases import make_service
+
+    return (
+        make_service(
+            "womens",
+            "Women's haircut",
+            "Жіноча стрижка",
+            "Strzyżenie damskie",
+            "Coupe femme",
+            "Γυναικείο κούρεμα",
+            "Женская стрижка",
+            aliases=("haircut", "стрижка", "coupe"),
+        ),
+        make_service(
+            "mens",
+            "Men's haircut",
+            "Чоловіча стрижка",
+            "Strzyżenie męskie",
+            "Coupe homme",
+            "Ανδρικό",
+            "Мужская",
+        ),
+        make_service("beard", "Beard trim", "Стрижка бороди", "Broda", "Barbe", "Γενειάδα", "Борода"),
+        make_service("manicure", "Manicure", "Манікюр", "Manicure", "Manucure", "Μανικιούρ", "Маникюр"),
+        make_service("gel", "Gel polish manicure", "Гель-лак", "Manicure hybrydowy", "Gel", "Τζελ", "Гель"),
+        make_service("back", "Back massage", "Масаж спини", "Masaż pleców", "Dos", "Πλάτη", "Спина"),
+        # "haircut" looks like "hair" with an ending: a word of both haircuts' names is nearer.
+        make_service(
+            "colour", "Hair colouring", "Фарбування", "Koloryzacja", "Coloration", "Βαφή", "Окраска"
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "choices"),
+    [
+        ("haircut", None, ("womens", "mens")),  # an alias of one, a word of the other's name: ask
+        ("haircut tomorrow after 5", None, ("womens", "mens")),
+        ("стрижка", None, ("womens", "mens", "beard")),
+        ("coupe", None, ("womens", "mens")),
+        ("haircut for men", "mens", ()),
+        ("mens haircut", "mens", ()),
+        ("women's haircut", "womens", ()),
+        ("чоловічу стрижку", "mens", ()),
+        ("manicure", "manicure", ()),  # named whole by its own name, "gel polish manicure" only in part
+        ("gel manicure", "gel", ()),
+        ("back massage", "back", ()),
+        ("hair colouring", "colour", ()),
+    ],
+)
+def test_a_word_that_fits_several_services_offers_them(
+    text: str, service: str | None, choices: tuple[str, ...]
+) -> None:
+    got = understand(text, lang="en", now=NOW, services=_haircuts())
+    assert (got.service, got.choices, got.intent) == (service, choices, "book")
+
+
+def test_back_and_a_language_name_inside_a_service_name_are_the_service() -> None:
+    services = _haircuts()
+    assert understand("back", lang="en", now=NOW, services=services).intent == "back"
+    assert understand("back massage", lang="en", now=NOW, services=services).intent == "book"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("english please", "en"),
+        ("in English", "en"),
+        ("по-українськи", "uk"),
+        ("українською будь ласка", "uk"),
+        ("po polsku", "pl"),
+        ("en français", "fr"),
+        ("στα ελληνικά", "el"),
+        ("по-русски", "ru"),
+        ("change language", None),  # no language named: the caller offers the list
+    ],
+)
+def test_a_language_asked_for_by_name(text: str, language: str | None) -> None:
+    said = understand(text, lang="uk", now=NOW)
+    assert (said.intent, said.named_language) == ("language", language)
+
+
+@pytest.mark.parametrize(
+    ("text", "specialist"),
+    [
+        ("to Olena", "olena"),
+        ("до Олени", "olena"),
+        ("στην Ολένα", "olena"),
+        ("Iryna please", "iryna"),
+        ("к Ирине", "iryna"),
+        ("Андрій", "andriy"),
+        ("any time tomorrow", None),
+        ("anna", None),  # nobody of that name
+    ],
+)
+def test_a_specialist_named_in_any_script(text: str, specialist: str | None) -> None:
+    from storage.business import Schedule, Specialist
+
+    staff = tuple(
+        Specialist(sid, name, Schedule())
+        for sid, name in (
+            ("olena", "Olena Kovalenko"),
+            ("iryna", "Iryna Bondar"),
+            ("andriy", "Andriy Melnyk"),
+        )
+    )
+    assert understand(text, lang="en", now=NOW, staff=staff).specialist == specialist

@@ -51,9 +51,13 @@ def t(hour: int, minute: int = 0) -> time:
 
 
 def w(
-    day: date | None = None, at: time | None = None, earliest: time | None = None, latest: time | None = None
+    day: date | None = None,
+    at: time | None = None,
+    earliest: time | None = None,
+    latest: time | None = None,
+    from_day: date | None = None,
 ) -> TimeWish:
-    return TimeWish(day=day, at=at, earliest=earliest, latest=latest)
+    return TimeWish(day=day, at=at, earliest=earliest, latest=latest, from_day=from_day)
 
 
 MORNING = {"latest": t(12)}
@@ -318,4 +322,36 @@ MIXED = [
     Case("this is it", "en", None),  # "hi" inside a word is no greeting
 ]
 
-CASES = [*EN, *UK, *PL, *FR, *EL, *RU, *DATES, *NOISE, *MIXED]
+NEXT_MONDAY = d(30)
+
+# Issue 11, "the conversation books what was asked": one question back, next week, Polish spellings.
+ASKED = [
+    Case("back", "en", "back"),
+    Case("go back", "en", "back"),
+    Case("назад", "uk", "back"),
+    Case("wstecz", "pl", "back"),
+    Case("cofnij", "pl", "back"),
+    Case("retour", "fr", "back"),
+    Case("πίσω", "el", "back"),
+    Case("назад", "ru", "back"),
+    Case("back to the menu", "en", "restart"),
+    Case("haircut next week", "en", "book", "haircut", w(from_day=NEXT_MONDAY)),
+    Case("friday next week", "en", "book", None, w(d(4, 12))),
+    Case("наступного тижня", "uk", "book", None, w(from_day=NEXT_MONDAY)),
+    Case("манікюр на наступному тижні", "uk", "book", "manicure", w(from_day=NEXT_MONDAY)),
+    Case("w przyszłym tygodniu", "pl", "book", None, w(from_day=NEXT_MONDAY)),
+    Case("la semaine prochaine", "fr", "book", None, w(from_day=NEXT_MONDAY)),
+    Case("την επόμενη εβδομάδα", "el", "book", None, w(from_day=NEXT_MONDAY)),
+    Case("на следующей неделе", "ru", "book", None, w(from_day=NEXT_MONDAY)),
+    Case("manikur jutro o 15", "pl", "book", "manicure", w(d(24), t(15))),
+    Case("pedikur w sobotę", "pl", "book", "pedicure", w(d(28))),
+    Case("manikiuru", "pl", "book", "manicure"),
+    Case("english please", "en", "language"),
+    Case("по-українськи", "uk", "language"),
+    Case("po polsku", "pl", "language"),
+    Case("en français", "fr", "language"),
+    Case("στα ελληνικά", "el", "language"),
+    Case("по-русски", "ru", "language"),
+]
+
+CASES = [*EN, *UK, *PL, *FR, *EL, *RU, *DATES, *NOISE, *MIXED, *ASKED]
