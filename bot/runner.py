@@ -117,6 +117,9 @@ class Runner:
         self._sessions: dict[str, tuple[int, Session]] = {}
         self._trust_kept = store.db.one_process
         self._zone = ZoneInfo(self.business.timezone)
+        # The widest a conversation's calendar may need to be: the longest booking window of any service.
+        business = self.business
+        self._window = max((business.window_for(s) for s in business.services), default=0) + 1
 
     async def enter(self, inbound: Inbound) -> Turned:
         """Handle one event of one conversation: drop a repeat of an event already handled, run the step and
@@ -277,10 +280,12 @@ class Runner:
     async def _new_session(self, inbound: Inbound) -> Session:
         """A first message: the app's language if offered, and what we know of the person already."""
         business = self.business
+        offered = inbound.language if inbound.language in business.languages else None
+        # The app's language, where the platform gives it, stands until the customer asks for another.
+        by = "app" if offered else ""
         if inbound.channel == CONSOLE:
-            return Session(lang=inbound.language or business.default_language)
-        lang = inbound.language if inbound.language in business.languages else business.default_language
-        session = Session(lang=lang, phone=inbound.phone or "")
+            return Session(lang=offered or business.default_language, lang_by=by)
+        session = Session(lang=offered or business.default_language, phone=inbound.phone or "", lang_by=by)
         known = await self.store.customer_for_chat(inbound.channel, inbound.chat_id, inbound.phone)
         if known is not None:
             session = replace(
@@ -351,7 +356,7 @@ class Runner:
 
     async def _wider(self, view: View, day: date, now: datetime) -> View | None:
         """The view with enough days to answer about `day`; None if it has all the window already."""
-        window = self.business.rules.max_advance_days + 1
+        window = self._window
         days = min(max((day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
         if view.last_day >= view.first_day + timedelta(days=days - 1):
             return None
