@@ -285,7 +285,11 @@ class Runner:
         by = "app" if offered else ""
         if inbound.channel == CONSOLE:
             return Session(lang=offered or business.default_language, lang_by=by)
-        session = Session(lang=offered or business.default_language, phone=inbound.phone or "", lang_by=by)
+        # A phone the platform gives (WhatsApp's sender) is the customer's own.
+        phone, proven = inbound.phone or "", bool(inbound.phone)
+        session = Session(
+            lang=offered or business.default_language, phone=phone, phone_proven=proven, lang_by=by
+        )
         known = await self.store.customer_for_chat(inbound.channel, inbound.chat_id, inbound.phone)
         if known is not None:
             session = replace(
@@ -380,10 +384,17 @@ class Runner:
         """Carry out one effect under its idempotency key; the new session and the event it resulted in."""
         store = self.store
         if isinstance(effect, fx.SaveCustomer):
-            # A typed phone number is contact data, never proof of who someone is: always a new customer
-            # here; a chat is linked to an existing customer only on what the platform vouches for.
-            customer = await store.add_customer(
-                now=now, name=effect.name, phone=effect.phone, language=effect.language, key=key
+            # A typed phone number is contact data, never proof of who someone is: a customer of its own.
+            # Only a number the platform vouches for (WhatsApp's sender, a Telegram user's own contact)
+            # joins this chat to the customer who has it already.
+            known = await store.customer_by_phone(effect.phone) if effect.proven else None
+            customer = known or await store.add_customer(
+                now=now,
+                name=effect.name,
+                phone=effect.phone,
+                language=effect.language,
+                proven=effect.proven,
+                key=key,
             )
             return replace(session, customer_id=customer), None
         if isinstance(effect, fx.HoldSlot):

@@ -12,9 +12,12 @@ from typing import Any
 
 from conversations import manage
 from conversations.booking import BOOKING
+from conversations.effects import SaveCustomer
+from conversations.events import ContactShared
 from conversations.form import Form
 from conversations.menu import show_language, show_menu, welcome
 from conversations.move import MOVE
+from conversations.replies import Reply
 from conversations.session import State
 from conversations.texts import LANGUAGES
 from conversations.turn import Turn
@@ -61,6 +64,18 @@ def hello(turn: Turn, _: Any = None) -> State:
 
 def not_understood(turn: Turn, _: Any = None) -> State:
     turn.say("not_understood")
+    return present(turn)
+
+
+def contact(turn: Turn, shared: ContactShared) -> State:
+    """A contact shared outside the phone question: the sender's own number makes them known (the platform's
+    proof, as on WhatsApp); anyone else's is not for us."""
+    if not shared.own:
+        return not_understood(turn)
+    if turn.session.customer_id is None:
+        turn.session = replace(turn.session, phone=shared.phone, phone_proven=True)
+        turn.do(SaveCustomer(turn.session.name, shared.phone, turn.lang, proven=True))
+    turn.replies.append(Reply(turn.t("phone_noted", phone=shared.phone), done_sharing=True))
     return present(turn)
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from conversations import days, phones
 from conversations.effects import CancelBooking, HoldSlot, SaveCustomer
+from conversations.events import ContactShared
 from conversations.form import Field, Form, never
 from conversations.menu import restart, show_menu
+from conversations.replies import Reply
 from conversations.rules import booking_limit_reached
 from conversations.session import Draft, State
 from conversations.turn import Turn
@@ -115,17 +117,29 @@ def take_name(turn: Turn, raw: str) -> State:
 
 
 def show_phone(turn: Turn) -> State:
-    turn.ask(turn.t("ask_phone", example=phones.example(turn.business.phone_region)), [])
+    question = turn.t("ask_phone", example=phones.example(turn.business.phone_region))
+    turn.ask(question, [], share_contact=turn.t("share_phone"))
     return State.PHONE
 
 
 def take_phone(turn: Turn, raw: str) -> State:
+    """A typed number: contact data for this booking, never proof of who the customer is."""
     phone = phones.normalise(raw, turn.business.phone_region)
     if phone is None:
         turn.say("bad_phone", example=phones.example(turn.business.phone_region))
         return State.PHONE
-    turn.session = replace(turn.session, phone=phone)
-    turn.do(SaveCustomer(turn.session.name, phone, turn.lang))
+    return _phone_taken(turn, phone, proven=False)
+
+
+def take_contact(turn: Turn, shared: ContactShared) -> State:
+    """A number shared through the platform's button: proven only when it is the sender's own contact."""
+    return _phone_taken(turn, shared.phone, proven=shared.own)
+
+
+def _phone_taken(turn: Turn, phone: str, *, proven: bool) -> State:
+    turn.session = replace(turn.session, phone=phone, phone_proven=proven)
+    turn.replies.append(Reply(turn.t("phone_noted", phone=phone), done_sharing=True))
+    turn.do(SaveCustomer(turn.session.name, phone, turn.lang, proven=proven))
     return BOOKING.next(turn)
 
 
@@ -179,6 +193,9 @@ def hold(turn: Turn, _: Any = None) -> State:
     if booking_limit_reached(turn.business, turn.view.live_bookings()):
         turn.say("limit_active", limit=turn.business.rules.max_active_bookings)
         return show_menu(turn)
+    session = turn.session
+    if session.customer_id is None:  # the phone came from the platform (WhatsApp): nobody saved them yet
+        turn.do(SaveCustomer(session.name, session.phone, turn.lang, proven=session.phone_proven))
     # "Anyone" stays open to the last moment: if the first free specialist is taken meanwhile, the next one.
     specialist = None if draft.specialist in (None, "*") else draft.specialist
     turn.do(HoldSlot(draft.service, specialist, draft.start))

@@ -9,9 +9,13 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class SaveCustomer:
+    """Who is booking. With a `proven` phone (the platform vouched for it) the chat joins the customer who has
+    it already, if any; a typed phone always makes a customer of its own."""
+
     name: str
     phone: str
     language: str
+    proven: bool = False
 
 
 @dataclass(frozen=True)

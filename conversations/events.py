@@ -30,6 +30,15 @@ class Command:
 
 
 @dataclass(frozen=True)
+class ContactShared:
+    """A phone number shared through the platform's button (Telegram's request_contact), as E.164. `own` when
+    the contact is the sender's own account: Telegram's proof that the number is theirs."""
+
+    phone: str
+    own: bool
+
+
+@dataclass(frozen=True)
 class Held:
     booking: Booking
 
@@ -77,7 +86,18 @@ class Expired:
 
 
 Event = (
-    Text | Choice | Command | Held | HoldFailed | Confirmed | Cancelled | Moved | Refused | HoldDue | Expired
+    Text
+    | Choice
+    | Command
+    | ContactShared
+    | Held
+    | HoldFailed
+    | Confirmed
+    | Cancelled
+    | Moved
+    | Refused
+    | HoldDue
+    | Expired
 )
 
 

@@ -81,6 +81,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "command:help m:help intent:help", again.help_, SAME, START),
     **_on(ANY, "intent:hello", again.hello, SAME, START),
     **_on(ANY, "stale", again.stale, SAME, START),  # a button from an earlier message
+    **_on(ANY, "contactshared", again.contact, SAME, START),  # their own number: known from now on
     **_on(ANY, OTHER, again.not_understood, SAME, START),
     **_on(ANY, "holddue", expiry.hold_due, SAME),
     **_on(ANY, "expired", expiry.expired, SAME, START),
@@ -98,6 +99,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.TIME, "m:otherday", lambda t, _: days.show_day(t, BOOKING), State.DAY),
     **_on(State.NAME, "text", booking.take_name, BOOKING),
     **_on(State.PHONE, "text", booking.take_phone, BOOKING),
+    **_on(State.PHONE, "contactshared", booking.take_contact, BOOKING),
     **_on(State.CONFIRM, "m:ok yes", booking.hold, State.HOLDING),
     **_on(State.CONFIRM, "m:otherday no", lambda t, _: days.show_day(t, BOOKING), State.DAY),
     **_on(State.CONFIRM, "m:abandon", booking.abandon, START),

@@ -22,6 +22,15 @@ class Reply:
     options: tuple[Option, ...] = ()
     # Attach to the message that carried the pressed button instead of sending a new one, where possible.
     edit: bool = False
+    # A button that shares the customer's own phone number, where the platform has one (Telegram); its label.
+    share_contact: str = ""
+    # The number is taken: the share button offered before goes away (Telegram).
+    done_sharing: bool = False
+
+    @property
+    def stands_alone(self) -> bool:
+        """Sent as a message of its own: it carries buttons, or changes the keyboard under the chat."""
+        return bool(self.options or self.share_contact or self.done_sharing)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -45,7 +54,7 @@ def joined(replies: Iterable[Reply], limit: int) -> list[Reply]:
     out: list[Reply] = []
     for reply in replies:
         last = out[-1] if out else None
-        if last is not None and not last.options and len(last.text) + 2 + len(reply.text) <= limit:
+        if last is not None and not last.stands_alone and len(last.text) + 2 + len(reply.text) <= limit:
             out[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}", edit=last.edit or reply.edit)
         else:
             out.append(reply)

@@ -71,6 +71,9 @@ class Session:
     # "text" what the customer writes, "customer" asked for by button or by name. What they write changes
     # it only while nobody else chose it.
     lang_by: str = ""
+    # The platform vouches that `phone` is the customer's own: WhatsApp's sender, or the contact a Telegram
+    # user shared of themselves. A typed number is contact data for a booking, never proof of who someone is.
+    phone_proven: bool = False
 
     def __post_init__(self) -> None:
         # A plain string ("day") is accepted where a State is meant, and kept as the State it names.
@@ -112,7 +115,11 @@ def loads(data: str) -> Session:
         at=time.fromisoformat(d["at"]) if d.get("at") else None,
         from_day=date.fromisoformat(d["from_day"]) if d.get("from_day") else None,
     )
-    fields = {k: raw[k] for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by") if k in raw}
+    fields = {
+        k: raw[k]
+        for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by", "phone_proven")
+        if k in raw
+    }
     state = raw.get("state", State.START)
     if state not in {s.value for s in State}:
         # Stored by a version that had a state this one does not: begin again from the menu.

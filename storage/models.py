@@ -75,6 +75,9 @@ customers = Table(
     Column("name", String(200), nullable=False, server_default=""),
     Column("phone", String(32), nullable=True),
     Column("language", String(8), nullable=True),
+    # The platform vouched for `phone` (a WhatsApp sender, a Telegram user's own contact): only such a
+    # customer is ever found by phone. A typed number is contact data for a booking, not proof of anyone.
+    Column("phone_proven", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_customers_phone", "phone"),
 )

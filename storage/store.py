@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, insert, or_, select
+from sqlalchemy import Connection, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import applied
@@ -92,10 +92,18 @@ class Store:
         name: str = "",
         phone: str | None = None,
         language: str | None = None,
+        proven: bool = False,
         key: str | None = None,
     ) -> int:
-        """A new customer; with an idempotency `key`, the one this key made already if it did."""
-        values = {"name": name, "phone": phone, "language": language, "created_at": now}
+        """A new customer; `proven` when the platform vouched for the phone. With an idempotency `key`, the
+        one this key made already if it did."""
+        values = {
+            "name": name,
+            "phone": phone,
+            "language": language,
+            "phone_proven": proven,
+            "created_at": now,
+        }
 
         def work(conn: Connection) -> int:
             done = applied.find(conn, key)
@@ -110,7 +118,8 @@ class Store:
     async def customer_for_chat(
         self, channel: str, chat_id: str, phone: str | None = None
     ) -> Customer | None:
-        """Who writes from this chat: the customer it is linked to, else the customer with this phone."""
+        """Who writes from this chat: the customer it is linked to, else the customer whose phone the platform
+        proved to be `phone` (a WhatsApp sender is that number's owner)."""
         linked = select(identities.c.customer_id).where(
             identities.c.channel == channel, identities.c.chat_id == chat_id
         )
@@ -118,8 +127,7 @@ class Store:
         def find(conn: Connection) -> Customer | None:
             customer_id = conn.execute(linked).scalar()
             if customer_id is None and phone:
-                by_phone = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id)
-                customer_id = conn.execute(by_phone.limit(1)).scalar()
+                customer_id = conn.execute(_PROVEN.params(phone=phone)).scalar()
             if customer_id is None:
                 return None
             row = conn.execute(select(customers).where(customers.c.id == customer_id)).one()
@@ -128,8 +136,8 @@ class Store:
         return await self.db.query(find)
 
     async def customer_by_phone(self, phone: str) -> int | None:
-        query = select(customers.c.id).where(customers.c.phone == phone).order_by(customers.c.id).limit(1)
-        return await self.db.query(lambda conn: conn.execute(query).scalar())
+        """The customer whose phone the platform proved to be `phone`; a typed number never finds anyone."""
+        return await self.db.query(lambda conn: conn.execute(_PROVEN.params(phone=phone)).scalar())
 
     # ---------------------------------------------------------------- reads
 
@@ -338,6 +346,14 @@ class Store:
             return Outcome(booking=await self.booking(booking_id), reason=TAKEN)
         finally:
             self._cache.changed()
+
+
+_PROVEN = (
+    select(customers.c.id)
+    .where(customers.c.phone == bindparam("phone"), customers.c.phone_proven)
+    .order_by(customers.c.id)
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class TelegramRenderer:
         # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
         pressed_on = inbound.message_id if inbound.callback_id is not None else None
         for params in _messages(joined(replies, TELEGRAM_TEXT_LIMIT)):
-            if pressed_on is not None:
+            if pressed_on is not None and not _under_the_chat(params):
                 edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
                 calls.append(_call(inbound, "editMessageText", edited))
                 pressed_on = None
@@ -137,9 +137,29 @@ def _messages(replies: Iterable[Reply]) -> Iterator[dict[str, Any]]:
         parts = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
         for index, part in enumerate(parts):
             params: dict[str, Any] = {"text": part}
-            if reply.options and index == len(parts) - 1:
-                params["reply_markup"] = keyboard(reply.options)
+            markup = _markup(reply) if index == len(parts) - 1 else None
+            if markup is not None:
+                params["reply_markup"] = markup
             yield params
+
+
+def _markup(reply: Reply) -> dict[str, Any] | None:
+    if reply.options:
+        return keyboard(reply.options)
+    if reply.share_contact:
+        # Telegram asks the app for the sender's own number: a contact whose user_id is theirs comes back.
+        button = {"text": reply.share_contact, "request_contact": True}
+        return {"keyboard": [[button]], "resize_keyboard": True, "one_time_keyboard": True}
+    if reply.done_sharing:
+        return {"remove_keyboard": True}
+    return None
+
+
+def _under_the_chat(params: dict[str, Any]) -> bool:
+    """A keyboard under the chat (to share a number, or taking it away) goes with a new message: an edit
+    carries only buttons in the message."""
+    markup = params.get("reply_markup") or {}
+    return "keyboard" in markup or "remove_keyboard" in markup
 
 
 def keyboard(options: Iterable[Option]) -> dict[str, Any]:

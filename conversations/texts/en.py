@@ -51,6 +51,8 @@ TEXTS = {
     "earlier_times": "Earlier times",
     "ask_name": "What name should I put the booking under?",
     "bad_name": "Please write your name (letters, 2 to 80 characters).",
+    "share_phone": "📱 Share my phone number",
+    "phone_noted": "Thank you! Your phone: {phone}.",
     "ask_phone": "Your phone number, please (for example {example}):",
     "bad_phone": "That doesn't look like a phone number. "
     "Please write it with the country code, e.g. {example}.",

@@ -52,6 +52,8 @@ TEXTS = {
     "earlier_times": "Plus tôt",
     "ask_name": "À quel nom dois-je enregistrer le rendez-vous ?",
     "bad_name": "Merci d’indiquer votre nom (en lettres, de 2 à 80 caractères).",
+    "share_phone": "📱 Partager mon numéro de téléphone",
+    "phone_noted": "Merci ! Votre téléphone : {phone}.",
     "ask_phone": "Votre numéro de téléphone, s’il vous plaît (par exemple {example}) :",
     "bad_phone": "Cela ne ressemble pas à un numéro de téléphone. Merci de l’écrire avec l’indicatif "
     "du pays, par ex. {example}.",

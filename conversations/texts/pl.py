@@ -64,6 +64,8 @@ TEXTS = {
     "earlier_times": "Wcześniejsze godziny",
     "ask_name": "Na jakie imię zarezerwować wizytę?",
     "bad_name": "Podaj, proszę, swoje imię (litery, od 2 do 80 znaków).",
+    "share_phone": "📱 Udostępnij mój numer telefonu",
+    "phone_noted": "Dziękujemy! Twój telefon: {phone}.",
     "ask_phone": "Podaj, proszę, numer telefonu (np. {example}):",
     "bad_phone": "To nie wygląda na numer telefonu. Wpisz go, proszę, z numerem kierunkowym kraju, "
     "np. {example}.",

@@ -75,7 +75,10 @@ async def test_a_booking_notifies_the_specialist_and_the_admins(runner: Runner, 
 
 async def test_the_same_person_on_whatsapp_is_known_by_phone(runner: Runner, database: Database) -> None:
     store = runner.store
-    customer = await store.add_customer(now=NOW, name="Olha", phone="+380501234567", language="uk")
+    # Known from an earlier chat where the platform proved the number (WhatsApp, a shared own contact).
+    customer = await store.add_customer(
+        now=NOW, name="Olha", phone="+380501234567", language="uk", proven=True
+    )
     inbound = Inbound(
         "whatsapp", "+380501234567", Text("привіт"), dedup_id="SM1", phone="+380501234567", name="Olha P"
     )

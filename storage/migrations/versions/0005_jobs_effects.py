@@ -1,4 +1,5 @@
-"""Durable jobs, the effects already carried out (idempotency keys), and the chat each booking came from.
+"""Durable jobs, the effects already carried out (idempotency keys), the chat each booking came from, and
+whether a customer's phone was proven by the platform.
 
 Revision ID: 0005
 Revises: 0004
@@ -21,6 +22,8 @@ DUE = sa.text("status = 'pending'")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("customers") as batch:
+        batch.add_column(sa.Column("phone_proven", sa.Boolean, nullable=False, server_default=sa.false()))
     with op.batch_alter_table("bookings") as batch:
         batch.add_column(sa.Column("channel", sa.String(16), nullable=True))
         batch.add_column(sa.Column("chat_id", sa.String(64), nullable=True))
@@ -58,3 +61,5 @@ def downgrade() -> None:
     with op.batch_alter_table("bookings") as batch:
         batch.drop_column("chat_id")
         batch.drop_column("channel")
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("phone_proven")
