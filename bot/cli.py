@@ -1,4 +1,8 @@
-"""The `slotbot` command: `serve`, `chat`, `db upgrade`, `services`, `slots`, `bookings`, `jobs`."""
+"""The `slotbot` command: `serve`, `chat`, `db upgrade`, `services`, `slots`, `bookings`, `jobs`.
+
+What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
+start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.startup import CannotStart
+from storage.faults import explain, is_fault
 from storage.migrate import SchemaOutdated
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -83,8 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaOutdated as error:
         print(f"slotbot: {error}", file=sys.stderr)
         return 3
+    except CannotStart as error:
+        print(f"slotbot: {error}", file=sys.stderr)
+        return error.code
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if not is_fault(error):
+            raise
+        print(f"slotbot: {explain(settings.database_url, error)}", file=sys.stderr)
+        return 1
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

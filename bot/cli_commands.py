@@ -15,6 +15,7 @@ from bot.console import chat as console_chat
 from storage.availability import Slot
 from storage.booking import Booking
 from storage.db import open_database
+from storage.health import write_probe
 from storage.jobs import Jobs, Listed
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -198,12 +199,14 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
         known = ", ".join(settings.business.languages)
         print(f"slotbot: language {args.lang!r} is not offered by this business ({known})", file=sys.stderr)
         return 2
+    async with open_store(settings) as store:  # a full disk or a read-only file: said now, not mid-booking
+        await write_probe(store.db, now_utc())
     return await console_chat(settings, now_utc, who=args.who, lang=args.lang)
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:
     """The README's first command: the bot on Telegram when a token is set, else the terminal chat."""
-    if settings.telegram.token or settings.twilio.account_sid:
+    if settings.telegram.token or settings.twilio.enabled:
         args.host = os.environ.get("SLOTBOT_HOST", "127.0.0.1")
         args.port = int(os.environ.get("SLOTBOT_PORT", "8080"))
         return await serve(settings, args)
