@@ -1,4 +1,5 @@
-"""The `slotbot` command: `serve`, `chat`, `db upgrade`, `services`, `slots`, `bookings`, `jobs`.
+"""The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
+`jobs`.
 
 What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
 start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
@@ -13,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,8 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the business's config file (default: $SLOTBOT_CONFIG or ./config.yaml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "status"])
+    db = commands.add_parser("db", help="database schema, and backups: `db backup PATH`")
+    db.add_argument("action", choices=["upgrade", "status", "backup"])
+    where = "backup: the file to write, or a folder to write it in"
+    db.add_argument("path", nargs="?", type=Path, metavar="PATH", help=where)
     services = commands.add_parser("services", help="list the services on offer")
     services.add_argument("--json", action="store_true")
     slots = commands.add_parser("slots", help="free slots of a service, in the business's time zone")
