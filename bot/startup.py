@@ -58,20 +58,21 @@ async def check_telegram(settings: Settings, driver: object) -> str | None:
     try:
         me = await driver.bot.get_me()
     except Exception as error:
-        raise CannotStart(_telegram_problem(settings, error)) from None
+        raise _telegram_problem(settings, error) from None
     return str(me.username)
 
 
-def _telegram_problem(settings: Settings, error: Exception) -> str:
+def _telegram_problem(settings: Settings, error: Exception) -> CannotStart:
     token = settings.telegram.token
     said = str(error).replace(token.get_secret_value(), "[redacted]") if token else str(error)
     if _refused(settings.telegram.driver, error):
-        return (
+        return CannotStart(
             f"Telegram refused the bot token ({said}): set TELEGRAM_BOT_TOKEN (telegram.token) to the token "
-            "@BotFather gave for this bot"
+            "@BotFather gave for this bot",
+            code=2,
         )
     where = settings.telegram.api_base or "https://api.telegram.org"
-    return (
+    return CannotStart(
         f"could not check the bot token with Telegram at {where} ({type(error).__name__}: {said}); "
         "check the network, or telegram.api_base (TELEGRAM_API_BASE)"
     )

@@ -165,9 +165,22 @@ async def test_a_refused_telegram_token_is_one_line_and_a_non_zero_exit(
         "SLOTBOT_TELEGRAM_DRIVER": driver,
     }
     done = await asyncio.to_thread(slotbot, workdir, "serve", "--port", "0", env=env)
-    line = refused(done)
+    line = refused(done, code=2)
     assert line.startswith("slotbot: Telegram refused the bot token") and "TELEGRAM_BOT_TOKEN" in line
     assert "not-the-real-token" not in done.stderr
+
+
+async def test_a_telegram_out_of_reach_at_start_is_one_line_and_a_non_zero_exit(workdir: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456:the-token",
+        "TELEGRAM_API_BASE": f"http://127.0.0.1:{_port()}",  # nobody listens there
+        "SLOTBOT_TELEGRAM_DRIVER": "ptb",
+    }
+    line = refused(await asyncio.to_thread(slotbot, workdir, "serve", "--port", "0", env=env))
+    assert line.startswith(
+        f"slotbot: could not check the bot token with Telegram at {env['TELEGRAM_API_BASE']}"
+    )
+    assert "the-token" not in line
 
 
 def _port() -> int:
