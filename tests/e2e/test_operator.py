@@ -211,6 +211,7 @@ async def test_staff_reached_only_on_a_channel_not_configured_are_warned_at_star
         finally:
             serve.terminate()
             serve.wait(timeout=DEADLINE_S)
+    assert "listening" in log.read_text(), "a warning, not a refusal: " + log.read_text()
     warnings = [
         entry["message"]
         for entry in map(json.loads, log.read_text().splitlines())
