@@ -271,6 +271,16 @@ def test_a_missing_database_folder_is_named(workdir: Path) -> None:
     assert "does not exist" in line
 
 
+def test_a_postgresql_out_of_reach_is_named_without_its_password(workdir: Path) -> None:
+    port = _port()  # nobody listens there
+    url = f"postgresql://slot:db-PASSWORD-1@127.0.0.1:{port}/slotbot"
+    line = refused(slotbot(workdir, "bookings", env={"SLOTBOT_DATABASE_URL": url}))
+    assert line.startswith(
+        f"slotbot: cannot use the PostgreSQL database postgresql://slot@127.0.0.1:{port}/slotbot: "
+    )
+    assert "db-PASSWORD-1" not in line
+
+
 def _full(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`slotbot ARGS` with a disk that has no room left for the database to grow (tests/diskfull.py)."""
     return slotbot(workdir, *args, env=env, module="tests.diskfull")
