@@ -17,7 +17,6 @@ from typing import Any, Protocol, TextIO
 
 from aiohttp import web
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from bot.channels.base import CONSOLE, TELEGRAM, WHATSAPP, Inbound, Renderer, Sender
 from bot.config import Settings
@@ -28,6 +27,7 @@ from bot.runner import Runner
 from bot.web import TelegramHook, TwilioHook, make_app
 from bot.window import WhatsAppWindow
 from storage.db import Database, open_database
+from storage.health import Health, health
 from storage.jobs import Jobs
 from storage.migrate import ensure_schema
 from storage.outbox import Outbox
@@ -123,14 +123,12 @@ async def build(
 
         renderers[CONSOLE], senders[CONSOLE] = ConsoleRenderer(), ConsoleSender(console)
 
-    async def healthy() -> bool:
-        try:
-            async with db.reading() as conn:
-                await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            log.exception("health check: the database does not answer")
-            return False
+    async def healthy() -> Health:
+        report = await health(db, clock())
+        if not report.ok:
+            failed = {name: check.facts for name, check in report.checks.items() if not check.ok}
+            log.warning("health check failed: %s", failed)
+        return report
 
     app = make_app(healthy=healthy, telegram_hook=telegram_hook, twilio_hook=twilio_hook)
     return App(settings, db, store, runner, dispatcher, scheduler, app, telegram, closers)

@@ -1,4 +1,9 @@
-"""The `slotbot` command: `serve`, `chat`, `db upgrade`, `services`, `slots`, `bookings`, `jobs`."""
+"""The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
+`jobs`.
+
+What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
+start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.startup import CannotStart
+from storage.faults import explain, is_fault
 from storage.migrate import SchemaOutdated
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -26,8 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the business's config file (default: $SLOTBOT_CONFIG or ./config.yaml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "status"])
+    db = commands.add_parser("db", help="database schema, and backups: `db backup PATH`")
+    db.add_argument("action", choices=["upgrade", "status", "backup"])
+    where = "backup: the file to write, or a folder to write it in"
+    db.add_argument("path", nargs="?", type=Path, metavar="PATH", help=where)
     services = commands.add_parser("services", help="list the services on offer")
     services.add_argument("--json", action="store_true")
     slots = commands.add_parser("slots", help="free slots of a service, in the business's time zone")
@@ -83,8 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaOutdated as error:
         print(f"slotbot: {error}", file=sys.stderr)
         return 3
+    except CannotStart as error:
+        print(f"slotbot: {error}", file=sys.stderr)
+        return error.code
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if not is_fault(error):
+            raise
+        print(f"slotbot: {explain(settings.database_url, error)}", file=sys.stderr)
+        return 1
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
 from bot.app import open_store
 from bot.cli import now_utc, print_json, zone
 from bot.config import Settings
 from bot.console import chat as console_chat
 from storage.availability import Slot
+from storage.backup import BackupRefused, backup
 from storage.booking import Booking
 from storage.db import open_database
+from storage.health import write_probe
 from storage.jobs import Jobs, Listed
 from storage.migrate import current_revision, head_revision, upgrade
 
 
 async def db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "backup":
+        return await _backup(settings, args.path)
     database = open_database(settings.database_url)
     try:
         if args.action == "upgrade":
@@ -29,6 +35,20 @@ async def db(settings: Settings, args: argparse.Namespace) -> int:
         await database.dispose()
     state = "up to date" if current == head else f"needs `slotbot db upgrade` (latest is {head})"
     print(f"database schema at revision {current or 'none'}: {state}")
+    return 0
+
+
+async def _backup(settings: Settings, path: Path | None) -> int:
+    """A consistent copy of the SQLite file, safe while the bot runs; PostgreSQL's tools are named instead."""
+    if path is None:
+        print("slotbot: db backup needs a PATH, the file to write or a folder for it", file=sys.stderr)
+        return 2
+    try:
+        copied = await asyncio.to_thread(backup, settings.database_url, path, now_utc())
+    except BackupRefused as error:
+        print(f"slotbot: {error}", file=sys.stderr)
+        return 2
+    print(f"backed up {copied.source} to {copied.target} ({copied.pages} pages, {copied.size:,} bytes)")
     return 0
 
 
@@ -198,12 +218,14 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
         known = ", ".join(settings.business.languages)
         print(f"slotbot: language {args.lang!r} is not offered by this business ({known})", file=sys.stderr)
         return 2
+    async with open_store(settings) as store:  # a full disk or a read-only file: said now, not mid-booking
+        await write_probe(store.db, now_utc())
     return await console_chat(settings, now_utc, who=args.who, lang=args.lang)
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:
     """The README's first command: the bot on Telegram when a token is set, else the terminal chat."""
-    if settings.telegram.token or settings.twilio.account_sid:
+    if settings.telegram.token or settings.twilio.enabled:
         args.host = os.environ.get("SLOTBOT_HOST", "127.0.0.1")
         args.port = int(os.environ.get("SLOTBOT_PORT", "8080"))
         return await serve(settings, args)

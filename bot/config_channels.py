@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, PlainValidator, SecretStr, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SecretStr,
+    ValidationInfo,
+    model_validator,
+)
 
 from bot.config_section import Mistakes, Section, blank, known, mistake, shown, unknown_key
 from bot.config_values import Flag, Text, Url, secret, text, whole
@@ -71,6 +79,15 @@ def _together(keys: Mapping[str, object], what: str) -> None:
     mistakes.check()
 
 
+TWILIO_WEBHOOK_PATH = "/webhooks/twilio"
+
+
+def _twilio_base(url: str | None) -> str | None:
+    """The public address without the webhook's path: `https://host/webhooks/twilio` is taken as meaning
+    `https://host` (appending the path to it again made every signature check fail with 403)."""
+    return url.rstrip("/").removesuffix(TWILIO_WEBHOOK_PATH).rstrip("/") if url else url
+
+
 class TelegramSettings(Section):
     token: BotToken = None
     driver: Annotated[TelegramDriver, PlainValidator(_driver)] = "aiogram"
@@ -78,6 +95,24 @@ class TelegramSettings(Section):
     webhook_secret: WebhookSecret = None
     api_base: Url | None = None  # another Bot API server (a local one, or a fake in tests)
     messages_per_second: Annotated[int, whole(least=1)] = 30  # across all chats: Telegram's limit
+
+    @model_validator(mode="after")
+    def _webhook_needs(self) -> TelegramSettings:
+        """A webhook without its secret used to be dropped for long polling without a word."""
+        mistakes = Mistakes()
+        if self.webhook_url and not self.webhook_secret:
+            mistakes.add(
+                ("webhook_secret",),
+                "is missing; a webhook (webhook_url) needs it, so that requests can be told to come from "
+                "Telegram: set it to 1 to 256 of A-Z a-z 0-9 _ - (TELEGRAM_WEBHOOK_SECRET in the shipped "
+                "config.yaml), or leave webhook_url empty for long polling",
+            )
+        if self.webhook_url and not self.token:
+            mistakes.add(
+                ("token",), "is missing; a webhook (webhook_url) needs the bot's token (TELEGRAM_BOT_TOKEN)"
+            )
+        mistakes.check()
+        return self
 
 
 class TwilioSettings(Section):
@@ -87,7 +122,8 @@ class TwilioSettings(Section):
     auth_token: Key = None
     # The WhatsApp sender, e.g. "whatsapp:+14155238886".
     from_number: Text | None = Field(default=None, alias="from")
-    public_url: Url | None = None  # where Twilio reaches our webhook (also used to check its signatures)
+    # Where Twilio reaches us, https://host: it calls <public_url>/webhooks/twilio and signs that address.
+    public_url: Annotated[Url | None, AfterValidator(_twilio_base)] = None
     api_base: Url | None = None
     # CONTENT_KINDS -> Content SID ("HX…")
     content: Annotated[dict[str, str], PlainValidator(_content)] = Field(default_factory=dict)
@@ -99,7 +135,20 @@ class TwilioSettings(Section):
     def _all_or_none(self) -> TwilioSettings:
         given = {"account_sid": self.account_sid, "auth_token": self.auth_token, "from": self.from_number}
         _together(given, "WhatsApp through Twilio")
+        if self.enabled and not self.public_url:  # Twilio's messages would be answered 404, unlogged
+            mistakes = Mistakes()
+            mistakes.add(
+                ("public_url",),
+                "is missing; WhatsApp through Twilio needs the https:// address Twilio calls, e.g. "
+                "https://bot.example.com (SLOTBOT_PUBLIC_URL in the shipped config.yaml); Twilio posts to "
+                f"<public_url>{TWILIO_WEBHOOK_PATH}",
+            )
+            mistakes.check()
         return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.account_sid and self.auth_token and self.from_number)
 
 
 class LiqPaySettings(Section):

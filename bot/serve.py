@@ -15,10 +15,11 @@ import signal
 
 from aiohttp import web
 
-from bot import logs
-from bot.app import App, build, revealed
+from bot import logs, startup
+from bot.app import App, build, now_utc, revealed
 from bot.channels.telegram import feeder
 from bot.config import Settings
+from storage.health import write_probe
 
 log = logging.getLogger("slotbot.serve")
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -66,7 +67,13 @@ async def serve(settings: Settings, *, host: str, port: int) -> int:
         _password(settings.database_url),
     ]
     logs.configure(secrets)
+    startup.require_channel(settings)
     app = await build(settings)
+    try:
+        await _ready(app)
+    except BaseException:
+        await app.close()
+        raise
     # Everything made so far (modules, the libraries' models, the business) lives as long as the process:
     # out of the garbage collector's way, a full collection takes a fraction of the time. And a request's
     # objects live for its whole turn: collected young every 700 allocations, most of them survive into the
@@ -80,6 +87,17 @@ async def serve(settings: Settings, *, host: str, port: int) -> int:
         loop.add_signal_handler(sig, stop.set)
     await run(app, host=host, port=port, stop=stop)
     return 0
+
+
+async def _ready(app: App) -> None:
+    """Refuse to start (startup.CannotStart, or the database's own error for bot/cli.py to explain) rather
+    than say "listening" and fail later; warn of staff whom no notice can reach."""
+    await write_probe(app.db, now_utc())
+    if app.telegram is not None:
+        name = await startup.check_telegram(app.settings, app.telegram)
+        log.info("telegram: the token is the bot @%s's", name)
+    for line in startup.unreached(app.settings.business, app.dispatcher.senders):
+        log.warning("%s", line)
 
 
 def _password(url: str) -> str | None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.channels import telegram, whatsapp_twilio
 from bot.channels.base import Inbound
+
+if TYPE_CHECKING:
+    from storage.health import Health
 
 log = logging.getLogger("slotbot.web")
 
@@ -47,15 +50,16 @@ async def _no_500(
 
 def make_app(
     *,
-    healthy: Callable[[], Awaitable[bool]],
+    healthy: Callable[[], Awaitable[Health]],
     telegram_hook: TelegramHook | None = None,
     twilio_hook: TwilioHook | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_no_500], client_max_size=1024 * 1024)
 
     async def health(_: web.Request) -> web.Response:
-        ok = await healthy()
-        return web.json_response({"ok": ok}, status=200 if ok else 503)
+        # Each check of storage/health.py as JSON; 503 when one fails, so a load balancer looks elsewhere.
+        report = await healthy()
+        return web.json_response(report.json(), status=200 if report.ok else 503)
 
     app.router.add_get("/healthz", health)
     if telegram_hook is not None:

@@ -365,6 +365,15 @@ MISTAKES = [
     ({"business.day_first": "maybe"}, "business.day_first: must be true or false, got 'maybe'"),
     ({"telegram.driver": "pyrogram"}, "telegram.driver: must be aiogram or ptb"),
     (
+        {"telegram.webhook_url": "https://bot.example.com/webhooks/telegram"},
+        "telegram.webhook_secret: is missing",
+    ),
+    ({"telegram.webhook_url": "https://bot.example.com/webhooks/telegram"}, "telegram.token: is missing"),
+    (
+        {"twilio.account_sid": "AC1", "twilio.auth_token": "x", "twilio.from": "whatsapp:+14155238886"},
+        "twilio.public_url: is missing; WhatsApp through Twilio needs the https:// address Twilio calls",
+    ),
+    (
         {"telegram.webhook_url": "bot.example.com"},
         "telegram.webhook_url: must be a web address starting with https://",
     ),
@@ -657,10 +666,22 @@ def test_liqpay_addresses_default_to_liqpay_and_follow_the_environment() -> None
     )
 
 
+@pytest.mark.parametrize(
+    "given",
+    ["https://bot.example.com", "https://bot.example.com/", "https://bot.example.com/webhooks/twilio/"],
+)
+def test_a_public_url_ending_in_the_webhook_path_means_its_host(given: str) -> None:
+    loaded = load_settings(SHIPPED, {**ENVIRON, "SLOTBOT_PUBLIC_URL": given})
+    assert loaded.twilio.public_url == "https://bot.example.com"
+
+
 def test_channel_settings_built_in_code_take_plain_strings() -> None:
     telegram = TelegramSettings(token="1:x", webhook_secret="hook-SECRET")
     twilio = TwilioSettings(
-        account_sid="AC1", auth_token="twilio-SECRET", from_number="whatsapp:+14155238886"
+        account_sid="AC1",
+        auth_token="twilio-SECRET",
+        from_number="whatsapp:+14155238886",
+        public_url="https://bot.example.com",
     )
     assert revealed(telegram.token) == "1:x" and revealed(telegram.webhook_secret) == "hook-SECRET"
     assert revealed(twilio.auth_token) == "twilio-SECRET" and twilio.from_number == "whatsapp:+14155238886"
