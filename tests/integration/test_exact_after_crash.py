@@ -132,23 +132,6 @@ async def _talk(customer: Customer, *steps: str | Event) -> list[str]:
 BOOK = (Command("start", "en"), "Book a visit", "Haircut", "Anna", "Tue 24 Nov", "11:00")
 
 
-@pytest.fixture
-def labelled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The plain renderer's messages carry the options' labels too, so that the customer can tap by label."""
-    from tests import talk
-
-    original = talk.PlainRenderer.render
-
-    def render(self: talk.PlainRenderer, replies: list[Any], inbound: Inbound) -> list[Any]:
-        made = original(self, replies, inbound)
-        for message, reply in zip(made, replies, strict=True):
-            message.params["labels"] = [o.label for o in reply.options]
-        return made
-
-    monkeypatch.setattr(talk.PlainRenderer, "render", render)
-
-
-@pytest.mark.usefixtures("labelled")
 @pytest.mark.parametrize("point", ["hold", "confirm"])
 async def test_a_confirm_redelivered_after_a_crash_books_once(database: Database, point: str) -> None:
     business = _business()
@@ -171,7 +154,6 @@ async def test_a_confirm_redelivered_after_a_crash_books_once(database: Database
     assert await customer.send(confirm, restarted) == []  # and a third delivery is only a repeat
 
 
-@pytest.mark.usefixtures("labelled")
 async def test_a_move_redelivered_after_a_crash_moves_once(database: Database) -> None:
     business = _business()
     dying = DyingStore(Mortal(database), business)  # type: ignore[arg-type]
@@ -197,7 +179,6 @@ async def test_a_move_redelivered_after_a_crash_moves_once(database: Database) -
     assert len(await _staff_messages(database)) == staff_before + 2
 
 
-@pytest.mark.usefixtures("labelled")
 async def test_a_cancel_redelivered_after_a_crash_cancels_once(database: Database) -> None:
     business = _business()
     dying = DyingStore(Mortal(database), business)  # type: ignore[arg-type]

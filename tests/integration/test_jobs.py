@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import update
 
 from bot.channels.base import Inbound
@@ -81,21 +80,6 @@ async def _hold_colouring(runner: Runner) -> list[dict[str, Any]]:
             )
         sent = await receive(runner, Inbound("telegram", CHAT, event, dedup_id=str(number), language="en"))
     return [m.params for m in sent]
-
-
-@pytest.fixture(autouse=True)
-def labelled(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests import talk
-
-    original = talk.PlainRenderer.render
-
-    def render(self: talk.PlainRenderer, replies: list[Any], inbound: Inbound) -> list[Any]:
-        made = original(self, replies, inbound)
-        for message, reply in zip(made, replies, strict=True):
-            message.params["labels"] = [o.label for o in reply.options]
-        return made
-
-    monkeypatch.setattr(talk.PlainRenderer, "render", render)
 
 
 async def test_an_unpaid_hold_runs_out_and_the_customer_and_staff_are_told(database: Database) -> None:
