@@ -21,6 +21,7 @@ from storage.db import open_database
 from storage.health import write_probe
 from storage.jobs import Jobs, Listed
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.store import Customer
 
 
 async def db(settings: Settings, args: argparse.Namespace) -> int:
@@ -140,20 +141,25 @@ async def bookings(settings: Settings, args: argparse.Namespace) -> int:
     now = now_utc()
     async with open_store(settings) as store:
         found = await store.bookings() if args.all else await store.bookings(since=now, live_at=now)
+        who = await store.customers([b.customer_id for b in found if b.customer_id is not None])
     if args.json:
-        print_json([_booking_json(b, settings, now) for b in found])
+        print_json([_booking_json(b, settings, now, who.get(b.customer_id or 0)) for b in found])
         return 0
     if not found:
         print("no bookings" if args.all else "no upcoming bookings (--all shows past and cancelled ones)")
     for b in found:
+        customer = who.get(b.customer_id or 0)
+        name, phone = (customer.name or "?", customer.phone or "-") if customer else ("-", "-")
         print(
             f"{b.code}  {_local(b.start, settings):%Y-%m-%d %H:%M}  {b.service:<16} "
-            f"{b.specialist:<12} {b.state(now)}"
+            f"{b.specialist:<12} {b.state(now):<10} {name} {phone} ({b.channel or 'no chat'})"
         )
     return 0
 
 
-def _booking_json(b: Booking, settings: Settings, now: datetime) -> dict[str, object]:
+def _booking_json(
+    b: Booking, settings: Settings, now: datetime, customer: Customer | None
+) -> dict[str, object]:
     return {
         "id": b.id,
         "code": b.code,
@@ -166,6 +172,9 @@ def _booking_json(b: Booking, settings: Settings, now: datetime) -> dict[str, ob
         "paid": str(b.paid),
         "moves": b.moves,
         "customer_id": b.customer_id,
+        "customer": customer.name if customer else None,
+        "phone": customer.phone if customer else None,
+        "channel": b.channel,
     }
 
 

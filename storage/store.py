@@ -135,6 +135,12 @@ class Store:
 
         return await self.db.query(find)
 
+    async def customers(self, ids: Sequence[int]) -> dict[int, Customer]:
+        """The customers with these ids (who booked, for the operator)."""
+        query = select(customers).where(customers.c.id.in_(sorted(set(ids))))
+        rows = await self.db.query(lambda conn: conn.execute(query).all())
+        return {row.id: Customer(row.id, row.name, row.phone, row.language) for row in rows}
+
     async def customer_by_phone(self, phone: str) -> int | None:
         """The customer whose phone the platform proved to be `phone`; a typed number never finds anyone."""
         return await self.db.query(lambda conn: conn.execute(_PROVEN.params(phone=phone)).scalar())

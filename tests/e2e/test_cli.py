@@ -96,6 +96,14 @@ def test_a_scripted_chat_makes_a_booking_that_bookings_lists(workdir: Path) -> N
     assert "Booked!" in done.stdout
     [booking] = json.loads(slotbot(workdir, "bookings", "--json").stdout)
     assert booking["status"] == "confirmed"
+    # Who booked, and where from.
+    assert (booking["customer"], booking["phone"], booking["channel"]) == (
+        "Olha Petrenko",
+        "+380501234567",
+        "console",
+    )
+    listed = slotbot(workdir, "bookings").stdout
+    assert "Olha Petrenko +380501234567 (console)" in listed
     assert (workdir / "slotbot.db").exists()
 
 
