@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from bot.channels.base import TELEGRAM, WHATSAPP
+from bot.channels.telegram import TokenRefused
 from bot.config import Settings
 from storage.business import Business, Contact
+
+if TYPE_CHECKING:
+    from bot.app import TelegramDriver
 
 log = logging.getLogger("slotbot.startup")
 
@@ -44,28 +48,18 @@ def require_channel(settings: Settings) -> None:
     )
 
 
-@runtime_checkable
-class _HoldsBot(Protocol):
-    """Both drivers keep their library's Bot here; both Bots have get_me()."""
-
-    bot: Any
-
-
-async def check_telegram(settings: Settings, driver: object) -> str | None:
+async def check_telegram(settings: Settings, driver: TelegramDriver) -> str:
     """The bot's @username, from getMe through the driver; CannotStart if Telegram refuses the token."""
-    if not isinstance(driver, _HoldsBot):
-        return None
     try:
-        me = await driver.bot.get_me()
+        return await driver.me()
     except Exception as error:
         raise _telegram_problem(settings, error) from None
-    return str(me.username)
 
 
 def _telegram_problem(settings: Settings, error: Exception) -> CannotStart:
     token = settings.telegram.token
     said = str(error).replace(token.get_secret_value(), "[redacted]") if token else str(error)
-    if _refused(settings.telegram.driver, error):
+    if isinstance(error, TokenRefused):
         return CannotStart(
             f"Telegram refused the bot token ({said}): set TELEGRAM_BOT_TOKEN (telegram.token) to the token "
             "@BotFather gave for this bot",
@@ -76,17 +70,6 @@ def _telegram_problem(settings: Settings, error: Exception) -> CannotStart:
         f"could not check the bot token with Telegram at {where} ({type(error).__name__}: {said}); "
         "check the network, or telegram.api_base (TELEGRAM_API_BASE)"
     )
-
-
-def _refused(driver: str, error: Exception) -> bool:
-    """The library's word for a token Telegram does not know (401, or 404 for a malformed one)."""
-    if driver == "ptb":
-        from telegram.error import InvalidToken
-
-        return isinstance(error, InvalidToken)
-    from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
-
-    return isinstance(error, TelegramUnauthorizedError | TelegramNotFound)
 
 
 def unreached(business: Business, channels: Collection[str]) -> list[str]:

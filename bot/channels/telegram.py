@@ -37,6 +37,10 @@ _NUMERIC_ID = re.compile(r"-?\d+")
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+class TokenRefused(Exception):
+    """Telegram does not know the bot token (401, or 404 for a malformed one): nothing will work."""
+
+
 # ---- updates → Inbound -----------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramEntityTooLarge,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -33,6 +34,7 @@ from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TRANSIENT_PAUSE,
     Feed,
+    TokenRefused,
     command_menus,
     inbound_from_update,
     not_modified,
@@ -77,6 +79,14 @@ class AiogramTelegram:
             raise ValueError("a Telegram bot token is needed")
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
         self.bot = Bot(token, session=_session(api_base))
+
+    async def me(self) -> str:
+        """The bot's @username (getMe): the token is one Telegram knows, or TokenRefused."""
+        try:
+            user = await self.bot.get_me()
+        except (TelegramUnauthorizedError, TelegramNotFound) as error:
+            raise TokenRefused(str(error)) from None
+        return user.username or ""
 
     async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""

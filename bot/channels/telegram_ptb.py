@@ -25,6 +25,7 @@ from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TRANSIENT_PAUSE,
     Feed,
+    TokenRefused,
     command_menus,
     inbound_from_update,
     not_modified,
@@ -70,6 +71,14 @@ class PtbTelegram:
             request=self._requests[0],
             get_updates_request=self._requests[1],
         )
+
+    async def me(self) -> str:
+        """The bot's @username (getMe): the token is one Telegram knows, or TokenRefused."""
+        try:
+            user = await self.bot.get_me()
+        except InvalidToken as error:
+            raise TokenRefused(str(error)) from None
+        return user.username or ""
 
     async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
