@@ -28,6 +28,9 @@ from storage.attempt import Report
 API_VERSION = 3
 LANGUAGES = ("uk", "en")  # the checkout's languages (openapi.json's `language` enum); others get English
 EXPIRED_DATE = "%Y-%m-%d %H:%M:%S"  # `expired_date`, in UTC
+# LiqPay stops taking the payment this long before the hold expires, so that one begun in time has a moment
+# to finish; one that still ends after the hold is a late payment (taken back if free, else refunded).
+PAY_BY_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ class Order:
     description: str  # names the service and the time
     pay_by: datetime  # aware; LiqPay's `expired_date`: a moment before the hold expires
     language: str  # the customer's; LiqPay's page speaks LANGUAGES
+
+
+def pay_by(hold_expires: datetime) -> datetime:
+    """The checkout's `expired_date` for a hold that expires at `hold_expires`."""
+    return hold_expires - PAY_BY_MARGIN
 
 
 @dataclass(frozen=True)

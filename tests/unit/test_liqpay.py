@@ -21,6 +21,7 @@ from payments.liqpay import (
     Order,
     checkout,
     encode,
+    pay_by,
     sign,
     verify_callback,
 )
@@ -164,6 +165,12 @@ def test_test_mode_adds_sandbox_and_urls_left_out_are_not_sent() -> None:
     assert params["sandbox"] == 1 and "server_url" not in params and "result_url" not in params
     assert link.url.startswith("http://127.0.0.1:9/api/3/checkout?")
     assert "sandbox" not in decoded(checkout(ACCOUNT, ORDER).data)
+
+
+def test_liqpay_stops_taking_the_payment_a_minute_before_the_hold_expires() -> None:
+    hold_expires = datetime(2026, 11, 23, 10, 30, tzinfo=KYIV)
+    link = checkout(ACCOUNT, Order("X-1", Decimal(1), "UAH", "x", pay_by(hold_expires), "uk"))
+    assert decoded(link.data)["expired_date"] == "2026-11-23 08:29:00"
 
 
 def test_pay_by_must_be_aware() -> None:
