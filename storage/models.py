@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 
@@ -252,4 +253,36 @@ effects = Table(
     Column("booking_id", Integer, nullable=True),
     Column("customer_id", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per payment attempt (LiqPay's order): the money it brought in and gave back, and every document
+# LiqPay sent about it, as received, for audit. A booking may have several (a failed one, then another);
+# its own `paid` is what they keep in all. The checks make "never refund more than was paid" the database's.
+PAYMENT_STATES = ("open", "paid", "failed", "refunded")
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", String(64), nullable=False, unique=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("amount", Numeric(10, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("status", String(32), nullable=True),  # LiqPay's last status recorded
+    Column("payment_id", BigInteger, nullable=True),
+    Column("paid", Numeric(10, 2), nullable=False, server_default="0"),
+    Column("paid_at", UTCDateTime, nullable=True),
+    Column("refund_wanted", Numeric(10, 2), nullable=False, server_default="0"),
+    Column("refunded", Numeric(10, 2), nullable=False, server_default="0"),
+    Column("refunded_at", UTCDateTime, nullable=True),
+    Column("pay_by", UTCDateTime, nullable=True),  # the checkout's expired_date
+    Column("received", Text, nullable=False, server_default=""),  # one JSON line per document received
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"state IN {PAYMENT_STATES!r}", name="payment_state"),
+    CheckConstraint("amount > 0 AND paid >= 0", name="money_positive"),
+    CheckConstraint("refunded <= paid AND refund_wanted <= paid", name="refund_within_paid"),
+    UniqueConstraint("booking_id", "attempt"),
+    Index("ix_payments_booking_id", "booking_id"),
 )

@@ -28,7 +28,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 TABLES = (
-    "claims, jobs, effects, bookings, customers, conversations, resource_versions, "
+    "claims, jobs, effects, payments, bookings, customers, conversations, resource_versions, "
     "inbound, identities, outbox"
 )
 
