@@ -12,7 +12,15 @@ HEAVY = ("sqlalchemy", "aiosqlite", "asyncpg", "aiogram", "telegram", "twilio", 
 
 
 @pytest.mark.parametrize(
-    "module", ["conversations.flow", "conversations.diagram", "storage.booking", "storage.availability"]
+    "module",
+    [
+        "conversations.flow",
+        "conversations.diagram",
+        "storage.booking",
+        "storage.availability",
+        "storage.attempt",
+        "payments.prepayment",
+    ],
 )
 def test_the_pure_core_imports_no_database_or_framework(module: str) -> None:
     probe = (
