@@ -40,6 +40,11 @@ from conversations import lexicon
 from storage.business import Service
 
 INTENTS = ("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language", "hello")
+# Characters of a message that are read. A booking request is a sentence or two; a platform allows a message
+# of 1,600 (WhatsApp) or 4,096 (Telegram) characters, and reading all of that costs tens of milliseconds on
+# the event loop, in which every other chat waits. Reading the beginning keeps any message to a millisecond
+# or two (bench/understand_bench.py --long).
+READ_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ def understand(
     Without `fallback`, only our own rules read days and times: for a reply that is expected to be a name or
     a phone number, where dateparser would spend milliseconds failing on every name.
     """
+    text = text[:READ_LIMIT]
     reading = _read_when(fold(text), now, day_first)
     intent, intent_spans = _find_intent(reading.text)
     left = _blank(reading.text, intent_spans)
@@ -89,6 +95,7 @@ def understand(
 
 def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -> TimeWish | None:
     """The day/time wish in a message, or None. Same rules as understand(), without intents and services."""
+    text = text[:READ_LIMIT]
     reading = _read_when(fold(text), now, day_first)
     wish = reading.wish()
     if wish is None:
@@ -98,7 +105,7 @@ def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -
 
 def match_service(text: str, services: Sequence[Service]) -> str | None:
     """The service a message names, in any language, despite typos and inflections; None if unclear."""
-    return _find_service(fold(text), services)[0]
+    return _find_service(fold(text[:READ_LIMIT]), services)[0]
 
 
 def nearest_day(wish: TimeWish, now: datetime) -> date | None:
@@ -538,9 +545,14 @@ def _find_service(folded: str, services: Sequence[Service]) -> tuple[str | None,
     if not services:
         return None, []
     index = _service_words(tuple((service.id, service.names()) for service in services))
-    tokens = _tokens(folded)
+    spans_of: dict[str, list[tuple[int, int]]] = {}
+    for token, span in _tokens(folded):
+        spans_of.setdefault(token, []).append(span)  # a word said twice is compared once
     vocabulary = {word for _, names in index for words in names for word in words}
-    hits = {word: [span for token, span in tokens if _same_word(token, word)] for word in vocabulary}
+    hits = {
+        word: [span for token, spans in spans_of.items() if _same_word(token, word) for span in spans]
+        for word in vocabulary
+    }
     best: dict[str, tuple[tuple[float, int], list[tuple[int, int]]]] = {}
     for service_id, names in index:
         for words in names:
