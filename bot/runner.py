@@ -30,7 +30,7 @@ from conversations import events as ev
 from conversations.flow import recover, step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
-from conversations.view import BookingsMiss, View, ViewMiss
+from conversations.view import BookingsMiss, View, ViewMiss, window_days
 from storage import identities, outbox
 from storage.booking import Outcome
 from storage.sessions import Duplicate, Lease, Sessions
@@ -351,7 +351,7 @@ class Runner:
 
     async def _wider(self, view: View, day: date, now: datetime) -> View | None:
         """The view with enough days to answer about `day`; None if it has all the window already."""
-        window = self.business.rules.max_advance_days + 1
+        window = window_days(self.business) + 1  # a service's own window may be longer than the rules'
         days = min(max((day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
         if view.last_day >= view.first_day + timedelta(days=days - 1):
             return None
