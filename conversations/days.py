@@ -77,8 +77,8 @@ def choose_day(turn: Turn, form: Form, day: date) -> State:
 
 def show_time(turn: Turn, form: Form) -> State:
     draft = turn.session.draft
-    if draft.day is None:
-        return show_day(turn, form)
+    if draft.day is None:  # the nearest times to a wish were offered, not a day's
+        return offer_again(turn, form)
     slots = _fitting(turn, turn.view.slots(service_id(turn), draft.day, draft.specialist))
     if not slots:
         turn.say("no_times_that_day", day=turn.day_name(draft.day))
@@ -91,7 +91,7 @@ def show_time(turn: Turn, form: Form) -> State:
 
 
 def choose_time(turn: Turn, form: Form, minutes: int) -> State:
-    start = datetime.fromtimestamp(minutes * 60, tz=turn.now.tzinfo).astimezone(turn.zone)
+    start = _at_minutes(turn, minutes)
     slot = slot_at(turn, start)
     if slot is None:
         turn.say("time_gone", when=turn.when(start))
@@ -129,9 +129,22 @@ def offer_nearest(turn: Turn, form: Form, wanted: datetime) -> State:
     nearest = sorted(
         sorted(found, key=lambda s: abs((s.start - wanted).total_seconds()))[:NEAREST_SHOWN], key=_start
     )
+    return _offer(turn, form, nearest)
+
+
+def offer_again(turn: Turn, form: Form) -> State:
+    """The times offered last, those still free, asked again (after help, a greeting, words not understood);
+    the days, if none is."""
+    offered = [option.partition("|")[2] for option in turn.session.offer]
+    minutes = [int(action[2:]) for action in offered if action.startswith("t:") and action[2:].isdecimal()]
+    slots = [slot for m in minutes if (slot := slot_at(turn, _at_minutes(turn, m))) is not None]
+    return _offer(turn, form, slots) if slots else show_day(turn, form)
+
+
+def _offer(turn: Turn, form: Form, slots: list[Slot]) -> State:
     options = [
         (f"t:{_minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
-        for s in nearest
+        for s in slots
     ]
     options.append(("m:otherday", turn.t("other_day")))
     turn.ask(turn.t("nearest_times"), options)
@@ -196,6 +209,11 @@ def _time_label(turn: Turn, slot: Slot) -> str:
 
 def _minutes(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
+
+
+def _at_minutes(turn: Turn, minutes: int) -> datetime:
+    """The local moment a time button's minutes since the epoch stand for."""
+    return datetime.fromtimestamp(minutes * 60, tz=turn.now.tzinfo).astimezone(turn.zone)
 
 
 def _start(slot: Slot) -> datetime:
