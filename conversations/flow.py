@@ -162,7 +162,10 @@ def step(
     trigger, arg = _trigger(turn, event)
     row = row_for(session.state, trigger) or row_for(session.state, OTHER)
     assert row is not None  # (ANY, OTHER) answers everything
-    after = row.handler(turn, arg)
+    try:
+        after = row.handler(turn, arg)
+    except manage.BookingGone:
+        return _gone(session, now, view)
     _check(session.state, trigger, row, turn.session.state, after)
     turn.session = turn.session.go(after)
     return turn.session, turn.replies, turn.effects
@@ -180,6 +183,14 @@ def recover(session: Session, now: datetime, view: View) -> tuple[Session, list[
     menu, the draft dropped, nothing done. What the runner saves instead of a 5xx redelivered forever."""
     turn = Turn(replace(session, draft=Draft()), now, view)
     turn.say("something_went_wrong")
+    after = menu.show_menu(turn)
+    return turn.session.go(after), turn.replies, []
+
+
+def _gone(session: Session, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
+    """The booking the customer was asked about has ended meanwhile: say so, and the menu."""
+    turn = Turn(replace(session, draft=Draft()), now, view)
+    turn.say("booking_gone")
     after = menu.show_menu(turn)
     return turn.session.go(after), turn.replies, []
 
