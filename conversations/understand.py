@@ -693,7 +693,8 @@ _UNITS = re.compile(_words(lexicon.NOT_TIME_UNITS))
 def _fallback(rest: str, lang: str, now: datetime) -> TimeWish | None:
     """dateparser on what the rules left, kept only if it is a plain day or a day and time, within a year."""
     rest = " ".join(rest.split())
-    if not _WORDY.search(_UNITS.sub(" ", fold(rest))):
+    # A word of letters: "¼৴୲" is word characters to a regex, and dateparser makes a date of it.
+    if not any(word[0].isalpha() for word in _WORDY.finditer(_UNITS.sub(" ", fold(rest)))):
         return None
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now, "RETURN_TIME_AS_PERIOD": True}
     data = DateDataParser(languages=[lang], settings=settings).get_date_data(rest)
