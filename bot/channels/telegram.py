@@ -185,6 +185,8 @@ class TelegramRenderer:
             calls.append(_call(inbound, "answerCallbackQuery", {"callback_query_id": inbound.callback_id}))
         # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
         pressed_on = inbound.message_id if inbound.callback_id is not None else None
+        if pressed_on is not None and not pressed_on.isdecimal():
+            pressed_on = None  # no message to edit (the adapter gives none such): the reply is sent anew
         for params in _messages(joined(replies, TELEGRAM_TEXT_LIMIT)):
             if pressed_on is not None:
                 edited = {"chat_id": chat, "message_id": int(pressed_on), **params}

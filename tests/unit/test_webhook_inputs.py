@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 import pytest
 from multidict import MultiDict
 
-from bot.channels.base import TELEGRAM, Outgoing
-from bot.channels.telegram import inbound_from_update, unsendable
+from bot.channels.base import TELEGRAM, Inbound, Outgoing
+from bot.channels.telegram import TelegramRenderer, inbound_from_update, unsendable
 from bot.channels.whatsapp_twilio import inbound_from_form
-from conversations.events import Text
-from conversations.replies import TELEGRAM_TEXT_LIMIT, WHATSAPP_TEXT_LIMIT
+from conversations.events import Choice, Text
+from conversations.replies import TELEGRAM_TEXT_LIMIT, WHATSAPP_TEXT_LIMIT, Reply
 from conversations.session import loads
 from storage.outbox import Outbox
 from storage.sessions import Sessions
@@ -194,6 +194,12 @@ async def test_the_telegram_senders_never_call_without_a_valid_chat_id(driver: s
             await telegram.close()
         assert not delivery.ok and delivery.retry_after is None and "chat id" in (delivery.error or "")
         assert tg.calls_to("sendMessage") == []
+
+
+def test_a_pressed_button_on_no_message_we_can_name_is_answered_with_a_new_message() -> None:
+    pressed = Inbound(TELEGRAM, str(CHAT), Choice("x"), "1", message_id="abc", callback_id="cb")
+    calls = TelegramRenderer().render([Reply("Hello")], pressed)
+    assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"]
 
 
 def test_a_call_about_a_chat_needs_its_numeric_id() -> None:
