@@ -59,12 +59,17 @@ async def _no_500(
         return refused
     except ConnectionResetError:
         if request.transport is not None and not request.transport.is_closing():
-            raise  # not the client: something of ours (a database connection) was reset
+            return _unavailable(request)  # not the client: something of ours (a database connection)
         log.info("%s %s: the client went away before sending its request", request.method, request.path)
         return web.Response(status=400)
     except Exception:
-        log.exception("%s %s failed; asking the sender to try again", request.method, request.path)
-        return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+        return _unavailable(request)
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    """A failure on our side: a 503, so that the platform delivers the message again later."""
+    log.exception("%s %s failed; asking the sender to try again", request.method, request.path)
+    return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
 
 
 class _BrokenRequestInOneLine(logging.Filter):

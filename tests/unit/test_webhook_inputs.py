@@ -16,11 +16,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from multidict import MultiDict
 
 from bot.channels.base import TELEGRAM, Inbound, Outgoing
-from bot.channels.telegram import TelegramRenderer, inbound_from_update, unsendable
+from bot.channels.telegram import SECRET_HEADER, TelegramRenderer, inbound_from_update, unsendable
 from bot.channels.whatsapp_twilio import inbound_from_form
+from bot.web import TelegramHook, make_app
 from conversations.events import Choice, Text
 from conversations.replies import TELEGRAM_TEXT_LIMIT, WHATSAPP_TEXT_LIMIT, Reply
 from conversations.session import loads
@@ -28,7 +30,7 @@ from storage.outbox import Outbox
 from storage.sessions import Sessions
 from tests.fakes.telegram_api import FakeTelegram, callback_update, message_update
 from tests.fakes.twilio_api import inbound_form
-from tests.unit.hooks import FORM, Served, serving, signed
+from tests.unit.hooks import FORM, SECRET, Served, serving, signed
 
 CHAT = 380501234
 CUSTOMER = "+380501234567"
@@ -250,3 +252,21 @@ async def test_a_name_with_a_lone_surrogate_is_stored_not_a_503(served: Served) 
 def test_whatsapp_text_is_read_up_to_whatsapps_limit() -> None:
     inbound = inbound_from_form(MultiDict(inbound_form(CUSTOMER, "b" * 5000)))
     assert inbound is not None and inbound.event == Text("b" * WHATSAPP_TEXT_LIMIT)
+
+
+# ---- what is still a 503: a failure on our side ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("failure", [ConnectionError("database is away"), ConnectionResetError("reset")])
+async def test_our_own_failure_is_still_a_503_so_the_platform_delivers_again(failure: Exception) -> None:
+    async def handle(_: Any) -> None:
+        raise failure
+
+    async def healthy() -> bool:
+        return True
+
+    app = make_app(healthy=healthy, telegram_hook=TelegramHook(SECRET, handle))
+    async with TestClient(TestServer(app)) as client:
+        update = message_update(CHAT, "hi")
+        response = await client.post("/webhooks/telegram", json=update, headers={SECRET_HEADER: SECRET})
+        assert response.status == 503
