@@ -12,8 +12,10 @@ import pytest
 from conversations.events import Choice, Command
 from conversations.session import Session, State
 from conversations.texts import text
+from conversations.understand import READ_LIMIT, understand
 from tests.sample import KYIV, NOW, at, salon
 from tests.unit.chatter import Chatter, booking
+from tests.unit.understand_cases import SERVICES
 from tests.unit.world import World
 
 
@@ -158,3 +160,19 @@ def test_a_booking_that_ended_while_the_customer_was_asked_about_it_is_gone_not_
     replies = w.send(Choice(next(o for o in w.options() if o.endswith("m:yescancel"))))
     assert replies[0].text == text("en", "booking_gone") and w.session.state == State.START
     assert not w.effects
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "haircut tomorrow at 3 " + "please " * 700,
+        "after 5 " * 625,  # dateparser took 40 ms on this, on the event loop every chat shares
+        "manicur " * 625,  # a near-miss of a service name, compared again for every time it was said
+        "a" * 5000,
+    ],
+)
+def test_a_5000_character_message_is_understood_from_its_first_256_characters(message: str) -> None:
+    now = NOW.astimezone(KYIV)
+    assert READ_LIMIT == 256
+    read = understand(message, lang="en", now=now, services=SERVICES)
+    assert read == understand(message[:READ_LIMIT], lang="en", now=now, services=SERVICES)
