@@ -30,7 +30,7 @@ from conversations import events as ev
 from conversations.flow import recover, step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
-from conversations.view import BookingsMiss, View, ViewMiss
+from conversations.view import BookingsMiss, View, ViewMiss, window_days
 from storage import identities, outbox
 from storage.booking import Outcome
 from storage.sessions import Duplicate, Lease, Sessions
@@ -117,9 +117,6 @@ class Runner:
         self._sessions: dict[str, tuple[int, Session]] = {}
         self._trust_kept = store.db.one_process
         self._zone = ZoneInfo(self.business.timezone)
-        # The widest a conversation's calendar may need to be: the longest booking window of any service.
-        business = self.business
-        self._window = max((business.window_for(s) for s in business.services), default=0) + 1
 
     async def enter(self, inbound: Inbound) -> Turned:
         """Handle one event of one conversation: drop a repeat of an event already handled, run the step and
@@ -360,7 +357,7 @@ class Runner:
 
     async def _wider(self, view: View, day: date, now: datetime) -> View | None:
         """The view with enough days to answer about `day`; None if it has all the window already."""
-        window = self._window
+        window = window_days(self.business) + 1  # a service's own window may be longer than the rules'
         days = min(max((day - view.first_day).days + SNAPSHOT_DAYS, SNAPSHOT_DAYS), window)
         if view.last_day >= view.first_day + timedelta(days=days - 1):
             return None

@@ -1,7 +1,9 @@
 """The one HTTP server: /webhooks/telegram, /webhooks/twilio and /healthz.
 
-A malformed or forged webhook gets a 4xx from its channel's handler and a log line; an unexpected failure on
-our side (the database away) gets a 503, so that the platform delivers the message again later.
+A malformed or forged webhook gets a 4xx from its channel's handler and a log line (so does a request whose
+body cannot be read as sent, and one aiohttp cannot parse at all); an authenticated one that makes no sense
+is acknowledged and ignored; an unexpected failure on our side (the database away) gets a 503, so that the
+platform delivers the message again later.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.log import server_logger
+from aiohttp.web_protocol import RequestPayloadError
 
 from bot.channels import telegram, whatsapp_twilio
 from bot.channels.base import Inbound
@@ -41,11 +46,56 @@ async def _no_500(
 ) -> web.StreamResponse:
     try:
         return await handler(request)
-    except web.HTTPException:
+    except web.HTTPException as answer:
+        if answer.status >= 400:  # no such path, or a body too large: one line, no traceback
+            log.warning("%s %s: %s for %s", request.method, request.path, answer.status, request.remote)
         raise
+    except (HttpProcessingError, RequestPayloadError) as error:
+        # The body is not what its headers say (a gzip that is not, a broken chunk): the sender's mistake.
+        where = f"{request.method} {request.path}"
+        log.warning("%s: refused a request from %s: %s", where, request.remote, _line(error))
+        # The rest of the body is as unreadable: aiohttp would read it after our answer, and fail again with
+        # a traceback of its own. End it here, and the connection after the answer.
+        request.content.feed_eof()
+        refused = web.Response(status=400)
+        refused.force_close()
+        return refused
+    except ConnectionResetError:
+        if request.transport is not None and not request.transport.is_closing():
+            return _unavailable(request)  # not the client: something of ours (a database connection)
+        log.info("%s %s: the client went away before sending its request", request.method, request.path)
+        return web.Response(status=400)
     except Exception:
-        log.exception("%s %s failed; asking the sender to try again", request.method, request.path)
-        return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+        return _unavailable(request)
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    """A failure on our side: a 503, so that the platform delivers the message again later."""
+    log.exception("%s %s failed; asking the sender to try again", request.method, request.path)
+    return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+
+
+class _BrokenRequestInOneLine(logging.Filter):
+    """aiohttp logs a request it cannot parse (a header line without a colon, a broken chunk) as an error
+    with a traceback; it answers 400 itself. A client's mistake is one warning line. A body it cannot
+    decode while draining it after our answer (a 403 that never read it) is not logged again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, RequestPayloadError):
+            return False  # the request was answered, and logged if refused
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {_line(error)}", None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_ONE_LINE = _BrokenRequestInOneLine()
+
+
+def _line(error: BaseException) -> str:
+    return " ".join(str(error).split())  # aiohttp's messages quote the bytes on lines of their own
 
 
 def make_app(
@@ -55,6 +105,8 @@ def make_app(
     twilio_hook: TwilioHook | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_no_500], client_max_size=1024 * 1024)
+    if _ONE_LINE not in server_logger.filters:
+        server_logger.addFilter(_ONE_LINE)
 
     async def health(_: web.Request) -> web.Response:
         # Each check of storage/health.py as JSON; 503 when one fails, so a load balancer looks elsewhere.

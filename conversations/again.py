@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conversations import manage
+from conversations import days, manage
 from conversations.booking import BOOKING
 from conversations.effects import SaveCustomer
 from conversations.events import ContactShared
@@ -45,6 +45,8 @@ def present(turn: Turn, _: Any = None) -> State:
     """The current state's question again."""
     state = turn.session.state
     form = form_of(state)
+    if form is not None and turn.session.draft.nearest and state == form.state_of("time"):
+        return days.offer_again(turn, form)  # the nearest times to their wish, those still free
     if form is not None:
         return form.again(turn, state)
     return QUESTIONS.get(state, show_menu)(turn)

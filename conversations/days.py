@@ -86,8 +86,8 @@ def choose_day(turn: Turn, form: Form, day: date) -> State:
 def show_time(turn: Turn, form: Form, after: int | None = None) -> State:
     """The free times of the day in the draft, a page at a time from `after` (epoch minutes)."""
     draft = turn.session.draft
-    if draft.day is None:
-        return show_day(turn, form)
+    if draft.day is None:  # the nearest times to a wish were offered, not a day's
+        return offer_again(turn, form)
     if draft.at is not None:  # a time asked for before the service (or the booking) was known
         return wish(turn, form, TimeWish(draft.day, draft.at, draft.earliest, draft.latest))
     slots = _fitting(turn, turn.view.slots(service_id(turn), draft.day, draft.specialist))
@@ -100,6 +100,7 @@ def show_time(turn: Turn, form: Form, after: int | None = None) -> State:
     elif len(page) < len(slots):
         options.append((f"tl:{minutes(slots[0].start)}", turn.t("earlier_times")))
     options.append(("m:otherday", turn.t("other_day")))
+    turn.session = turn.session.with_draft(nearest=False)
     turn.ask(_times_heading(turn, draft.day), options)
     return form.state_of("time")
 
@@ -130,7 +131,7 @@ def _none_that_day(turn: Turn, form: Form, day: date) -> State:
 
 
 def choose_time(turn: Turn, form: Form, minutes: int) -> State:
-    start = datetime.fromtimestamp(minutes * 60, tz=turn.now.tzinfo).astimezone(turn.zone)
+    start = _at_minutes(turn, minutes)
     slot = slot_at(turn, start)
     if slot is None:
         turn.say("time_gone", when=turn.when(start))
@@ -155,7 +156,7 @@ def offer_nearest(turn: Turn, form: Form, wanted: datetime) -> State:
     """The free times nearest to `wanted`: a few that day, then on the next days within the customer's wish
     ("after 5"), near the same time of day. The day stays on screen: a time typed next is on it."""
     day = turn.local(wanted).date()
-    turn.session = turn.session.with_draft(day=day, start=None)
+    turn.session = turn.session.with_draft(day=day, start=None, nearest=True)
     same_day = _nearest(turn.view.slots(service_id(turn), day, turn.session.draft.specialist), wanted)
     next_days = _on_next_days(turn, day, wanted)
     same_day = same_day[: max(NEAREST_SAME_DAY, NEAREST_SHOWN - len(next_days))]
@@ -163,9 +164,22 @@ def offer_nearest(turn: Turn, form: Form, wanted: datetime) -> State:
     if not nearest:
         turn.say("no_free_days", service=turn.service_name(service_id(turn)))
         return form.give_up(turn)
+    return _offer(turn, form, nearest)
+
+
+def offer_again(turn: Turn, form: Form) -> State:
+    """The times offered last, those still free, asked again (after help, a greeting, words not understood);
+    the days, if none is."""
+    offered = [option.partition("|")[2] for option in turn.session.offer]
+    starts = [int(action[2:]) for action in offered if action.startswith("t:") and action[2:].isdecimal()]
+    slots = [slot for m in starts if (slot := slot_at(turn, _at_minutes(turn, m))) is not None]
+    return _offer(turn, form, slots) if slots else show_day(turn, form)
+
+
+def _offer(turn: Turn, form: Form, slots: list[Slot]) -> State:
     options = [
         (f"t:{minutes(s.start)}", f"{turn.day_name(turn.local(s.start).date())} {_time_label(turn, s)}")
-        for s in nearest
+        for s in slots
     ]
     options.append(("m:otherday", turn.t("other_day")))
     turn.understood = ""  # what was asked is said just before: "… is not available"
@@ -327,6 +341,11 @@ def _time_label(turn: Turn, slot: Slot) -> str:
 def minutes(moment: datetime) -> int:
     """A moment as a button carries it: epoch minutes."""
     return int(moment.timestamp()) // 60
+
+
+def _at_minutes(turn: Turn, minutes: int) -> datetime:
+    """The local moment a time button's minutes since the epoch stand for."""
+    return datetime.fromtimestamp(minutes * 60, tz=turn.now.tzinfo).astimezone(turn.zone)
 
 
 def _start(slot: Slot) -> datetime:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -170,7 +170,10 @@ def step(
     trigger, arg = _trigger(turn, event)
     row = row_for(session.state, trigger) or row_for(session.state, OTHER)
     assert row is not None  # (ANY, OTHER) answers everything
-    after = row.handler(turn, arg)
+    try:
+        after = row.handler(turn, arg)
+    except manage.BookingGone:
+        return _gone(session, now, view)
     _check(session.state, trigger, row, turn.session.state, after)
     turn.session = turn.session.go(after)
     return turn.session, turn.replies, turn.effects
@@ -192,6 +195,14 @@ def recover(session: Session, now: datetime, view: View) -> tuple[Session, list[
     return turn.session.go(after), turn.replies, []
 
 
+def _gone(session: Session, now: datetime, view: View) -> tuple[Session, list[Reply], list[Effect]]:
+    """The booking the customer was asked about has ended meanwhile: say so, and the menu."""
+    turn = Turn(replace(session, draft=Draft()), now, view)
+    turn.say("booking_gone")
+    after = menu.show_menu(turn)
+    return turn.session.go(after), turn.replies, []
+
+
 # ---------------------------------------------------------------- what an event is called in the table
 
 
@@ -203,9 +214,9 @@ def _trigger(turn: Turn, event: Event) -> tuple[str, Any]:
             return _text_trigger(turn, event.text)
         event = Choice(picked)
     if isinstance(event, Choice):
-        seq, _, action = event.option.partition("|")
-        if seq != str(session.seq):
+        if not _current(turn, event.option):
             return "stale", None
+        action = event.option.partition("|")[2]
         name, _, arg = action.partition(":")
         return (action, None) if name == "m" else (name, arg)
     if isinstance(event, Command):
@@ -216,9 +227,27 @@ def _trigger(turn: Turn, event: Event) -> tuple[str, Any]:
 def _typed_choice(session: Session, text: str) -> str | None:
     """A number, or an option's label, typed in answer to the last options (WhatsApp, console)."""
     typed = text.strip().rstrip(".)")
-    if typed.isdigit() and 1 <= int(typed) <= len(session.offer):
+    # Decimal digits of any script int() reads ("7", "٧"); "²" and "①" are digits to isdigit(), not to int().
+    if typed.isdecimal() and len(typed) <= 3 and 1 <= int(typed) <= len(session.offer):
         return session.offer[int(typed) - 1]
     return None
+
+
+def _current(turn: Turn, option: str) -> bool:
+    """Whether a pressed button is one of the last message's, about a day that has not passed. Anything else
+    (an older message's button, data we never sent, yesterday's times pressed today) is stale: the question
+    is asked again, and the button's data is never read."""
+    if option not in turn.session.offer:
+        return False
+    name, _, arg = option.partition("|")[2].partition(":")
+    try:
+        if name in ("day", "more"):
+            return _date(arg) >= turn.today()
+        if name == "t":
+            return turn.local(datetime.fromtimestamp(int(arg) * 60, UTC)).date() >= turn.today()
+    except (ValueError, OverflowError, OSError):
+        return False  # a session stored by a version that wrote these differently
+    return True
 
 
 def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:

@@ -76,9 +76,15 @@ def show_booking_again(turn: Turn) -> State:
     return show_booking(turn)
 
 
+class BookingGone(Exception):
+    """The booking a question is about is no longer among the customer's: its time has passed since the
+    question was asked. `flow.step` says so and shows the menu."""
+
+
 def current(turn: Turn) -> Booking:
     booking = turn.view.booking(turn.session.draft.booking_id)
-    assert booking is not None
+    if booking is None:
+        raise BookingGone(turn.session.draft.booking_id)
     return booking
 
 

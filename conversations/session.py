@@ -55,6 +55,7 @@ class Draft:
     latest: time | None = None
     at: time | None = None  # a time asked for before it could be looked up (the service not chosen yet)
     from_day: date | None = None  # "next week": the days offered start here
+    nearest: bool = False  # the times on screen are the nearest to a wish, not a day's page
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def loads(data: str) -> Session:
         latest=time.fromisoformat(d["latest"]) if d.get("latest") else None,
         at=time.fromisoformat(d["at"]) if d.get("at") else None,
         from_day=date.fromisoformat(d["from_day"]) if d.get("from_day") else None,
+        nearest=bool(d.get("nearest", False)),
     )
     fields = {
         k: raw[k]

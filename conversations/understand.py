@@ -43,6 +43,11 @@ INTENTS = (
     *("book", "reschedule", "cancel", "my_bookings", "help", "restart", "yes", "no", "language", "hello"),
     "back",
 )
+# Characters of a message that are read. A booking request is a sentence or two; a platform allows a message
+# of 1,600 (WhatsApp) or 4,096 (Telegram) characters, and reading all of that costs tens of milliseconds on
+# the event loop, in which every other chat waits. Reading the beginning keeps any message to a millisecond
+# or two (bench/understand_bench.py --long).
+READ_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ def understand(
     Without `fallback`, only our own rules read days and times: for a reply that is expected to be a name or
     a phone number, where dateparser would spend milliseconds failing on every name.
     """
+    text = text[:READ_LIMIT]
     reading = _read_when(fold(text), now, day_first)
     intent, intent_spans = _find_intent(reading.text, services)
     left = _blank(reading.text, intent_spans)
@@ -108,6 +114,7 @@ def understand(
 
 def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -> TimeWish | None:
     """The day/time wish in a message, or None. Same rules as understand(), without intents and services."""
+    text = text[:READ_LIMIT]
     reading = _read_when(fold(text), now, day_first)
     wish = reading.wish()
     if wish is None:
@@ -117,7 +124,7 @@ def parse_when(text: str, *, lang: str, now: datetime, day_first: bool = True) -
 
 def match_service(text: str, services: Sequence[Service]) -> str | None:
     """The service a message names, in any language, despite typos and inflections; None if unclear."""
-    found = _find_service(fold(text), services)[0]
+    found = _find_service(fold(text[:READ_LIMIT]), services)[0]
     return found[0] if len(found) == 1 else None
 
 
@@ -847,7 +854,8 @@ _UNITS = re.compile(_words(lexicon.NOT_TIME_UNITS))
 def _fallback(rest: str, lang: str, now: datetime) -> TimeWish | None:
     """dateparser on what the rules left, kept only if it is a plain day or a day and time, within a year."""
     rest = " ".join(rest.split())
-    if not _WORDY.search(_UNITS.sub(" ", fold(rest))):
+    # A word of letters: "¼৴୲" is word characters to a regex, and dateparser makes a date of it.
+    if not any(word[0].isalpha() for word in _WORDY.finditer(_UNITS.sub(" ", fold(rest)))):
         return None
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now, "RETURN_TIME_AS_PERIOD": True}
     data = DateDataParser(languages=[lang], settings=settings).get_date_data(rest)

@@ -1,15 +1,18 @@
 """The read-only view of the store a conversation step sees: free slots and the customer's bookings.
 
 Built by the runner from a snapshot of live claims over a range of days, so that `step` can ask for slots
-synchronously. Asking for a day outside the snapshot raises `ViewMiss`; the runner then loads a wider
-snapshot and runs the (pure) step again.
+synchronously. Asking for a bookable day outside the snapshot raises `ViewMiss`; the runner then loads a wider
+snapshot and runs the (pure) step again. A day that is not bookable (before today, or past the longest
+booking window) has no free time, and needs no snapshot: a step asking about it, whatever a customer typed
+or pressed, gets an answer instead of an error the runner could not resolve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from storage.availability import Busy, Slot, free_slots, free_starts
 from storage.booking import Booking
@@ -20,6 +23,11 @@ class ViewMiss(Exception):
     def __init__(self, day: date) -> None:
         super().__init__(f"no snapshot for {day}")
         self.day = day
+
+
+def window_days(business: Business) -> int:
+    """How many days after today the business takes bookings for, in its longest booking window."""
+    return max([business.rules.max_advance_days, *map(business.window_for, business.services)])
 
 
 class BookingsMiss(Exception):
@@ -40,7 +48,8 @@ class View:
     def slots(self, service: str, day: date, specialist: str | None = None) -> list[Slot]:
         """Free slots of `service` on local `day`; specialist None or "*" means anyone."""
         if not self.first_day <= day <= self.last_day:
-            raise ViewMiss(day)
+            self._miss(day)
+            return []
         who = None if specialist in (None, "*") else specialist
         key = (service, day, who)
         if key not in self._cache:
@@ -54,7 +63,8 @@ class View:
         """Whether `service` has a free start on local `day` that `fits` (epoch seconds -> bool): the same
         answer as looking through `slots`, without making them."""
         if not self.first_day <= day <= self.last_day:
-            raise ViewMiss(day)
+            self._miss(day)
+            return False
         who = None if specialist in (None, "*") else specialist
         key = (service, day, who)
         if key in self._cache:
@@ -66,6 +76,13 @@ class View:
                 self.business, chosen, now=self.now, start_day=day, days=1, specialist=who, busy=self.busy
             )
         return any(fits(start) for start in starts)
+
+    def _miss(self, day: date) -> None:
+        """Raise ViewMiss for a bookable day outside the snapshot; a day before today or past the longest
+        booking window has nothing free, which the caller says without a snapshot."""
+        today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
+        if today <= day <= today + timedelta(days=window_days(self.business)):
+            raise ViewMiss(day)
 
     def live_bookings(self) -> list[Booking]:
         return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]

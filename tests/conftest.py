@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from storage.db import Database, open_database
@@ -103,3 +104,9 @@ async def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path)
         await db.transaction(lambda conn: conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")))
     yield db
     await db.dispose()
+
+
+# Property tests (hypothesis): a quick default, and HYPOTHESIS_PROFILE=long for a thorough run.
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", parent=settings.get_profile("default"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -31,6 +31,7 @@ NOT_MODIFIED = "message is not modified"
 TRANSIENT_PAUSE = 5.0  # seconds before retrying after a network error or a 5xx
 SHORT_LABEL = 6  # characters: labels this short (times, day numbers) share a row
 SHORT_PER_ROW = 4
+CHAT_METHODS = ("sendMessage", "editMessageText")  # the calls the renderer makes that name a chat
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 _NUMERIC_ID = re.compile(r"-?\d+")
 
@@ -44,46 +45,111 @@ class TokenRefused(Exception):
 # ---- updates → Inbound -----------------------------------------------------------------------------------
 
 
+MAX_ID = 2**52  # Telegram's chat and user ids have at most 52 significant bits
+
+
+class _Unusable(Exception):
+    """An update of a shape Telegram does not send: nothing in it can be answered."""
+
+
 def inbound_from_update(update: dict[str, Any]) -> Inbound | None:
-    """The customer's text, command or button press in a Bot API Update; None for anything else."""
-    if "message" in update:
-        return _from_message(update["update_id"], update["message"])
-    if "callback_query" in update:
-        return _from_callback(update["update_id"], update["callback_query"])
+    """The customer's text, command or button press in a Bot API Update; None for anything else.
+
+    An update of a shape Telegram does not send (a `message` that is a string, a `chat` without a numeric
+    id, a missing `message_id` or `from`, text that is not a string...) is None too, with one log line:
+    there is nobody to answer, and the webhook acknowledges it so that it is not delivered again."""
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    try:
+        if not (isinstance(update_id, int) and _is_id(update_id, low=0) and update_id >= 0):
+            raise _Unusable("no update_id")
+        if "message" in update:
+            return _from_message(update_id, _object(update["message"], "message"))
+        if "callback_query" in update:
+            return _from_callback(update_id, _object(update["callback_query"], "callback_query"))
+    except _Unusable as unusable:
+        log.warning("telegram update %.20r ignored: %s", update_id, unusable)
     return None  # edited messages, channel posts, reactions...: nothing the conversation answers
 
 
 def _from_message(update_id: int, message: dict[str, Any]) -> Inbound | None:
-    said = message.get("text")
-    if not isinstance(said, str):
+    if "text" not in message:
         return None  # stickers, photos, voice, service messages
-    sender = message.get("from") or {}
+    said = message["text"]
+    if not isinstance(said, str):
+        raise _Unusable("message.text is not a string")
+    sender = _sender(message)
     language = _language(sender)
     return Inbound(
         channel=TELEGRAM,
-        chat_id=str(message["chat"]["id"]),
-        event=_command_or_text(said, language),
+        chat_id=_chat_id(message),
+        event=_command_or_text(_clean(said)[:TELEGRAM_TEXT_LIMIT], language),
         dedup_id=str(update_id),
-        name=sender.get("first_name"),
+        name=_name(sender),
         language=language,
     )
 
 
 def _from_callback(update_id: int, query: dict[str, Any]) -> Inbound | None:
     message, data = query.get("message"), query.get("data")
-    if not isinstance(message, dict) or not isinstance(data, str):
+    if message is not None:
+        message = _object(message, "callback_query.message")
+    if message is None or data is None:
         return None  # a button on an inline-mode message, or a game: not ours
-    sender = query.get("from") or {}
+    if not isinstance(data, str) or not 1 <= len(data.encode("utf-8", "replace")) <= CALLBACK_DATA_LIMIT:
+        raise _Unusable("callback_query.data is not 1-64 bytes of text")
+    query_id, message_id = query.get("id"), message.get("message_id")
+    if not isinstance(query_id, str) or not query_id:
+        raise _Unusable("callback_query.id is not a string")
+    if not _is_id(message_id, low=1):
+        raise _Unusable("callback_query.message.message_id is not a message id")
+    sender = _sender(query)
     return Inbound(
         channel=TELEGRAM,
-        chat_id=str(message["chat"]["id"]),
-        event=Choice(data),
+        chat_id=_chat_id(message),
+        event=Choice(_clean(data)),
         dedup_id=str(update_id),
-        name=sender.get("first_name"),
+        name=_name(sender),
         language=_language(sender),
-        message_id=str(message["message_id"]),
-        callback_id=str(query["id"]),
+        message_id=str(message_id),
+        callback_id=query_id,
     )
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Unusable(f"{what} is not an object")
+    return value
+
+
+def _is_id(value: Any, *, low: int) -> bool:
+    """An integer id (not a bool, not a float) within Telegram's range."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= abs(value) < MAX_ID
+
+
+def _chat_id(message: dict[str, Any]) -> str:
+    # Replies go to this chat: a chat id that is not a number would have the senders call without one.
+    chat_id = _object(message.get("chat"), "chat").get("id")
+    if not _is_id(chat_id, low=1):
+        raise _Unusable("chat.id is not a chat id")
+    return str(chat_id)
+
+
+def _sender(holder: dict[str, Any]) -> dict[str, Any]:
+    sender = holder.get("from")
+    if not isinstance(sender, dict) or not _is_id(sender.get("id"), low=1):
+        raise _Unusable("from is not a user")
+    return sender
+
+
+def _name(user: dict[str, Any]) -> str | None:
+    name = user.get("first_name")
+    return _clean(name)[:64] if isinstance(name, str) and name else None
+
+
+def _clean(said: str) -> str:
+    """The text with any lone surrogate (which JSON's "\\ud800" makes, and Telegram never sends) replaced:
+    such a string cannot be encoded, so storing it (a name, a session) would fail on every delivery."""
+    return said if said.isascii() else said.encode("utf-8", "replace").decode("utf-8")
 
 
 def _command_or_text(said: str, language: str | None) -> Event:
@@ -98,7 +164,9 @@ def _command_or_text(said: str, language: str | None) -> Event:
 def _language(user: dict[str, Any]) -> str | None:
     code = user.get("language_code")
     # Telegram sends IETF tags such as "pt-br"; the catalogues are keyed by the two-letter language.
-    return code[:2].lower() if isinstance(code, str) and len(code) >= 2 else None
+    if isinstance(code, str) and len(code) >= 2 and code[:2].isascii() and code[:2].isalpha():
+        return code[:2].lower()
+    return None
 
 
 # ---- replies → Bot API calls -----------------------------------------------------------------------------
@@ -121,6 +189,8 @@ class TelegramRenderer:
             calls.append(_call(inbound, "answerCallbackQuery", {"callback_query_id": inbound.callback_id}))
         # The first reply to a pressed button replaces the message that had it: old buttons don't linger.
         pressed_on = inbound.message_id if inbound.callback_id is not None else None
+        if pressed_on is not None and not pressed_on.isdecimal():
+            pressed_on = None  # no message to edit (the adapter gives none such): the reply is sent anew
         for params in _messages(joined(replies, TELEGRAM_TEXT_LIMIT)):
             if pressed_on is not None and not _under_the_chat(params):
                 edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
@@ -231,9 +301,10 @@ async def webhook(
     Telegram deliver the update again (the runner drops the repeat by update_id once one succeeds). A
     pressed button is answered in that 200 (a Bot API call Telegram makes for us), also on a redelivery:
     the spinner stops without a call of our own, and should Telegram lose the answer, it only times out."""
-    given = request.headers.get(SECRET_HEADER, "")
+    # Header bytes that are not UTF-8 come as lone surrogates ("surrogateescape"): compared as the bytes sent.
+    given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
     # With no secret configured anyone who finds the URL could post updates: refuse rather than trust them.
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not secret or not hmac.compare_digest(given, secret.encode()):
         log.warning("telegram webhook: refused a request from %s: wrong or missing secret", request.remote)
         return web.Response(status=403)
     update = _update(await request.read())
@@ -255,7 +326,7 @@ def _answer(update: dict[str, Any]) -> dict[str, Any]:
 def _update(body: bytes) -> dict[str, Any] | None:
     try:
         update = json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python recurses
         return None
     if not isinstance(update, dict):
         return None
@@ -320,6 +391,19 @@ async def _feed_one(feed: Feed, update: dict[str, Any]) -> None:
         await feed(update)
     except Exception:
         log.exception("telegram update %s could not be handled; skipped", update.get("update_id"))
+
+
+def unsendable(message: Outgoing) -> str | None:
+    """Why a call must not be made, or None: a call about a chat must name one by its numeric id. The
+    senders refuse anything else without calling (a forged update with a chat id of "" once had aiogram
+    call sendMessage with no chat_id); the adapter gives no such chat to the runner any more, but the
+    outbox may still hold calls queued before."""
+    if "chat_id" not in message.params and message.method not in CHAT_METHODS:
+        return None
+    chat_id = message.params.get("chat_id")
+    if _is_id(chat_id, low=1):
+        return None
+    return f"{message.method} without a valid chat id ({chat_id!r:.24})"
 
 
 def sent_anew(message: Outgoing) -> Outgoing | None:

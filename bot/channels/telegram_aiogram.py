@@ -40,6 +40,7 @@ from bot.channels.telegram import (
     not_modified,
     poll_updates,
     sent_anew,
+    unsendable,
 )
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,10 @@ class AiogramSender:
         self.bot = bot
 
     async def send(self, message: Outgoing) -> Delivery:
+        refused = unsendable(message)
+        if refused is not None:
+            log.warning("telegram: not sent: %s", refused)
+            return Delivery(ok=False, error=refused)
         try:
             await self.bot(_method(message))
         except TelegramRetryAfter as error:

@@ -31,6 +31,7 @@ from bot.channels.telegram import (
     not_modified,
     poll_updates,
     sent_anew,
+    unsendable,
 )
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,10 @@ class PtbSender:
         _quiet()
 
     async def send(self, message: Outgoing) -> Delivery:
+        refused = unsendable(message)
+        if refused is not None:
+            log.warning("telegram: not sent: %s", refused)
+            return Delivery(ok=False, error=refused)
         try:
             await self.bot.do_api_request(message.method, api_kwargs=dict(message.params))
         except RetryAfter as error:

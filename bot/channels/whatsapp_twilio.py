@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
@@ -40,6 +40,10 @@ from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, joined, split_text
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FIELDS = 200  # a WhatsApp message with ten media has about sixty
+OPTION_ID_LIMIT = 256  # characters of a tapped button's payload: ours are a few dozen
+_MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SESSION_WINDOW = timedelta(hours=24)
 TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking_moved", "staff_notification")
@@ -64,8 +68,8 @@ def verify_signature(auth_token: str, public_url: str, params: Params, signature
     The algorithm is the twilio library's (sorted keys, a repeated key's values sorted too); the comparison
     is constant-time. Twilio signs the URL sometimes with the default port and sometimes without, so both
     spellings are accepted, as the library's own `validate` does."""
-    if not auth_token or not signature:
-        return False
+    if not auth_token or not signature or not signature.isascii():
+        return False  # a signature is base64: a header with other bytes in it is no signature
     # The library reads a repeated key's values through `getall`, which a list of pairs lacks.
     form = MultiDict(params) if isinstance(params, Sequence) else params
     validator = RequestValidator(auth_token)
@@ -88,12 +92,15 @@ def inbound_from_form(form: Mapping[str, str]) -> Inbound | None:
     phone = _whatsapp_number(form.get("From", ""))
     if phone is None or "MessageStatus" in form:  # status callbacks are not the customer speaking
         return None
+    sid = form.get("MessageSid") or None
+    if sid is not None and not _MESSAGE_SID.fullmatch(sid):
+        return None  # not one of Twilio's ids ("SM" and 32 hex digits): it could not be told apart again
     return Inbound(
         channel=WHATSAPP,
         chat_id=phone,
         event=_event(form),
-        dedup_id=form.get("MessageSid") or None,
-        name=form.get("ProfileName") or None,
+        dedup_id=sid,
+        name=(form.get("ProfileName") or "")[:64] or None,
         phone=phone,  # WhatsApp has verified the number it delivers from
     )
 
@@ -105,10 +112,10 @@ def _whatsapp_number(sender: str) -> str | None:
 
 def _event(form: Mapping[str, str]) -> Event:
     if form.get("ButtonPayload"):
-        return Choice(form["ButtonPayload"])
+        return Choice(form["ButtonPayload"][:OPTION_ID_LIMIT])
     if form.get("ListId"):
-        return Choice(form["ListId"])
-    return Text(form.get("Body", ""))
+        return Choice(form["ListId"][:OPTION_ID_LIMIT])
+    return Text(form.get("Body", "")[:WHATSAPP_TEXT_LIMIT])  # WhatsApp's own limit: no more is read
 
 
 async def webhook(
@@ -121,10 +128,13 @@ async def webhook(
     """Twilio's incoming-message webhook: check the signature, feed the message, answer with empty TwiML.
 
     `public_url` is the URL configured in Twilio, never `request.url`: behind a proxy or tunnel the URL we
-    see differs from the one Twilio signed. Replies go out later through the REST API, not in the TwiML."""
-    # Every field counts for the signature, a repeated one too; Twilio posts no files.
-    pairs = [(key, value) for key, value in (await request.post()).items() if isinstance(value, str)]
-    params = MultiDict(pairs)
+    see differs from the one Twilio signed. Replies go out later through the REST API, not in the TwiML.
+    A body that is not a form gets a 400 and a forged one a 403, each with a log line; a signed form that is
+    no WhatsApp message we can answer is acknowledged and ignored (a status callback, an SMS)."""
+    pairs = await _form(request)
+    if pairs is None:
+        log.warning("twilio webhook: refused a request from %s: not a URL-encoded form", request.remote)
+        return web.Response(status=400, text="not a form")
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not verify_signature(auth_token, public_url, pairs, signature):
         log.warning(
@@ -133,14 +143,32 @@ async def webhook(
             "wrong" if signature else "missing",
         )
         return web.Response(status=403, text="invalid signature")
+    params = MultiDict(pairs)
     if "MessageStatus" in params:
         return _twiml()  # a status callback sent to this URL: acknowledged, nothing to say
     inbound = inbound_from_form(params) if params.get("MessageSid") else None
     if inbound is None:
-        log.warning("twilio webhook: not a WhatsApp message (fields: %s)", ", ".join(sorted(params)))
-        return web.Response(status=400, text="not a WhatsApp message")
+        log.warning("twilio webhook: not a WhatsApp message (fields: %.200s)", ", ".join(sorted(params)))
+        return _twiml()
     await feed(inbound)
     return _twiml()
+
+
+async def _form(request: web.Request) -> list[tuple[str, str]] | None:
+    """The fields of the URL-encoded UTF-8 form Twilio posts, in order, a repeated one as often as sent
+    (every field counts for the signature); None for any other body. Read here rather than with
+    `request.post()`, which takes multipart bodies and any charset, and raises on what it cannot read."""
+    if request.content_type != FORM_TYPE or request.charset not in (None, "utf-8", "UTF-8"):
+        return None
+    try:
+        return parse_qsl(
+            (await request.read()).decode("utf-8"),
+            keep_blank_values=True,
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except ValueError:  # not UTF-8, a %-escape that is not, or too many fields
+        return None
 
 
 def _twiml() -> web.Response:

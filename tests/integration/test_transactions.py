@@ -155,5 +155,7 @@ async def test_checkpoints_keep_the_write_ahead_log_from_growing(
         )
         if n % 5 == 4:
             await asyncio.get_running_loop().run_in_executor(None, barrier)
-    assert max(sizes) < 1_500_000  # without the checkpoints, over 6 MB
+    # The log holds at most the migrations' pages and about five groups (1.2-1.6 MB as the schema grows);
+    # without the checkpoints it passes 6 MB.
+    assert max(sizes) < 2_000_000
     await database.dispose()

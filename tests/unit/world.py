@@ -1,0 +1,139 @@
+"""A customer's conversation in a world that moves on its own, for property tests of the pure flow.
+
+Like tests/unit/chatter.py it answers the effects a step asks for the way the store would, but the world
+also changes under the customer between messages: time passes (offered days go by, holds run out), someone
+else takes a time, staff cancel a booking, the store refuses a change, a hold's expiry job comes due. The
+view `step` gets is the widest the runner can build (today to the end of the longest booking window, the
+customer's bookings loaded), so any exception out of `step` is a bug: the runner would have nothing to load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from conversations import effects as fx
+from conversations import events as ev
+from conversations.flow import step
+from conversations.replies import Reply
+from conversations.session import Session
+from conversations.view import View, window_days
+from storage.availability import claims_for
+from storage.booking import Booking
+from storage.business import Business
+
+
+@dataclass
+class World:
+    business: Business
+    now: datetime
+    session: Session = field(default_factory=Session)
+    bookings: list[Booking] = field(default_factory=list)
+    busy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    refuse: str | None = None  # the store refuses the next change with this reason
+    last: list[Reply] = field(default_factory=list)  # the replies to the last customer event
+    offered: list[str] = field(default_factory=list)  # every option id ever sent, oldest first
+    effects: list[fx.Effect] = field(default_factory=list)
+
+    def view(self) -> View:
+        today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
+        live = tuple(b for b in self.bookings if b.end > self.now)  # as the runner reads them: since now
+        last = today + timedelta(days=window_days(self.business))
+        return View(self.business, self.now, today, last, self.busy, live)
+
+    def send(self, event: ev.Event) -> list[Reply]:
+        """`event` and the results of the effects it leads to, as the runner steps through them."""
+        replies: list[Reply] = []
+        pending = [event]
+        for _ in range(8):  # the runner's MAX_STEPS
+            if not pending:
+                break
+            self.session, said, effects = step(self.session, pending.pop(0), self.now, self.view())
+            replies += said
+            self.effects += effects
+            pending += [result for effect in effects if (result := self._answer(effect)) is not None]
+        self.offered += [option.id for reply in replies for option in reply.options]
+        self.last = replies
+        return replies
+
+    def options(self) -> list[str]:
+        return [option.id for reply in self.last for option in reply.options]
+
+    # ------------------------------------------------------------ the world moving on
+
+    def wait(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+    def occupy(self, start: datetime) -> None:
+        """Someone else books every specialist at `start` for every service: that time is gone."""
+        for service in self.business.services:
+            for specialist in service.staff:
+                for resource, lo, hi in claims_for(self.business, service, specialist, start):
+                    self.busy.setdefault(resource, []).append((lo, hi))
+                    self.busy[resource].sort()
+
+    def staff_cancel(self, index: int) -> None:
+        if self.bookings:
+            gone = self.bookings[index % len(self.bookings)]
+            self._swap(replace(gone, status="cancelled"))
+
+    def hold_due(self, index: int) -> list[Reply]:
+        """The expiry job of one of the customer's bookings comes due, whatever its state."""
+        if not self.bookings:
+            return []
+        return self.send(ev.HoldDue(self.bookings[index % len(self.bookings)]))
+
+    # ------------------------------------------------------------ the store
+
+    def _answer(self, effect: fx.Effect) -> ev.Event | None:
+        if isinstance(effect, fx.SaveCustomer):
+            self.session = replace(self.session, customer_id=1)
+            return None
+        if isinstance(effect, fx.RequestPrepayment):
+            return None
+        reason, self.refuse = self.refuse, None
+        if isinstance(effect, fx.HoldSlot):
+            return ev.HoldFailed(reason) if reason else ev.Held(self._hold(effect))
+        found = next((b for b in self.bookings if b.id == getattr(effect, "booking_id", None)), None)
+        if reason or found is None:
+            return ev.Refused(reason or "not_found")
+        if isinstance(effect, fx.ConfirmBooking):
+            return ev.Confirmed(self._swap(replace(found, status="confirmed")))
+        if isinstance(effect, fx.CancelBooking):
+            return ev.Cancelled(self._swap(replace(found, status="cancelled")))
+        if isinstance(effect, fx.MoveBooking):
+            moved = replace(found, start=effect.start, end=effect.start + (found.end - found.start))
+            return ev.Moved(self._swap(replace(moved, moves=found.moves + 1)))
+        if isinstance(effect, fx.ExpireHold):
+            if found.state(self.now) != "expired":
+                return ev.Refused(found.status)
+            return ev.Expired(self._swap(replace(found, status="expired")))
+        raise AssertionError(f"an effect the world does not know: {effect!r}")
+
+    def _hold(self, effect: fx.HoldSlot) -> Booking:
+        service = self.business.service(effect.service)
+        rules = self.business.rules
+        minutes = rules.payment_hold_minutes if service.prepayment > 0 else rules.hold_minutes
+        made = Booking(
+            id=len(self.bookings) + 1,
+            code=f"CODE{len(self.bookings) + 1:04d}",
+            service=service.id,
+            specialist=effect.specialist or service.staff[0],
+            customer_id=self.session.customer_id,
+            start=effect.start,
+            end=effect.start + timedelta(minutes=service.duration),
+            status="held",
+            expires_at=self.now + timedelta(minutes=minutes),
+            moves=0,
+            price=service.price,
+            paid=Decimal(0),
+            created_at=self.now,
+        )
+        self.bookings.append(made)
+        return made
+
+    def _swap(self, new: Booking) -> Booking:
+        self.bookings = [new if b.id == new.id else b for b in self.bookings]
+        return new
