@@ -18,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.base import TELEGRAM, Inbound, Outgoing
-from conversations.events import Choice, Command, Event, Text
+from conversations import phones
+from conversations.events import Choice, Command, ContactShared, Event, Text
 from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, joined, split_text
 from conversations.texts import LANGUAGES, text
 
@@ -72,17 +73,21 @@ def inbound_from_update(update: dict[str, Any]) -> Inbound | None:
 
 
 def _from_message(update_id: int, message: dict[str, Any]) -> Inbound | None:
-    if "text" not in message:
+    if "contact" in message:
+        event: Event = _contact(_object(message["contact"], "message.contact"), _sender(message))
+    elif "text" in message:
+        said = message["text"]
+        if not isinstance(said, str):
+            raise _Unusable("message.text is not a string")
+        event = _command_or_text(_clean(said)[:TELEGRAM_TEXT_LIMIT], _language(_sender(message)))
+    else:
         return None  # stickers, photos, voice, service messages
-    said = message["text"]
-    if not isinstance(said, str):
-        raise _Unusable("message.text is not a string")
     sender = _sender(message)
     language = _language(sender)
     return Inbound(
         channel=TELEGRAM,
         chat_id=_chat_id(message),
-        event=_command_or_text(_clean(said)[:TELEGRAM_TEXT_LIMIT], language),
+        event=event,
         dedup_id=str(update_id),
         name=_name(sender),
         language=language,
@@ -113,6 +118,18 @@ def _from_callback(update_id: int, query: dict[str, Any]) -> Inbound | None:
         message_id=str(message_id),
         callback_id=query_id,
     )
+
+
+def _contact(contact: dict[str, Any], sender: dict[str, Any]) -> Event:
+    """A contact sent in the chat: the sender's own (its user_id is theirs: Telegram's proof of the number,
+    what the share-my-number button sends) or anyone else's, which is only a number."""
+    raw = contact.get("phone_number")
+    if not isinstance(raw, str) or not raw.strip():
+        raise _Unusable("contact.phone_number is not text")
+    phone = phones.normalise(raw if raw.strip().startswith("+") else f"+{raw.strip()}")
+    if phone is None:
+        return Text(_clean(raw)[:TELEGRAM_TEXT_LIMIT])  # read as if typed: "that doesn't look like a phone"
+    return ContactShared(phone, own=contact.get("user_id") == sender["id"])
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:

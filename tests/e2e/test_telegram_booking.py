@@ -3,24 +3,19 @@ against the fake Bot API that checks every request against the official spec."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.app import App as Service
-from bot.app import build
-from bot.config import Settings, TelegramSettings
-from bot.serve import run
 from storage.outbox import Outbox
 from tests.fakes.telegram_api import FakeTelegram
-from tests.sample import NOW, at, salon
-from tests.waiting import DEADLINE_S, finished, until
+from tests.sample import at
+from tests.waiting import DEADLINE_S, until
 
 TOKEN = "123456:TEST-token_for-the-fake"
 SECRET = "s3cret-Token_for-webhooks"
@@ -70,56 +65,6 @@ class Customer:
 
     def last_text(self) -> str:
         return [m for m in self.tg.sent if m["chat"]["id"] == CHAT][-1]["text"]
-
-
-@pytest.fixture(params=["aiogram", "ptb"])
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=["webhook", "polling"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def running(driver: str, mode: str, tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, Service, str]]:
-    async with FakeTelegram(TOKEN) as tg:
-        webhook = mode == "webhook"
-        settings = Settings(
-            business=salon(),
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-            telegram=TelegramSettings(
-                token=TOKEN,
-                driver=driver,  # type: ignore[arg-type]
-                webhook_url="https://bot.example.com/webhooks/telegram" if webhook else None,
-                webhook_secret=SECRET if webhook else None,
-                api_base=tg.base_url,
-            ),
-        )
-        service = await build(settings, clock=lambda: NOW)
-        port, stop = _port(), asyncio.Event()
-        task = asyncio.create_task(run(service, host="127.0.0.1", port=port, stop=stop))
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
-
-            async def healthy() -> bool:
-                try:
-                    return (await client.get(f"{url}/healthz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await until(healthy, "serve to answer /healthz")
-        # It listens before it has set up Telegram: Telegram sends nothing before the webhook is set.
-        if webhook:
-            await until(lambda: bool(tg.webhook.url), "serve to set its webhook")
-        else:
-            await until(lambda: tg.long_polling, "serve to poll")
-        try:
-            yield tg, service, url
-        finally:
-            stop.set()
-            await finished(task, "serve to stop")
 
 
 async def test_a_complete_booking_over_telegram(

@@ -81,3 +81,25 @@ def test_a_whatsapp_customer_is_saved_when_they_book() -> None:
     assert chatter.effects.index(saved[0]) < next(
         i for i, e in enumerate(chatter.effects) if isinstance(e, fx.HoldSlot)
     )
+
+
+def test_a_telegram_contact_is_the_senders_own_only_when_its_user_id_is_theirs() -> None:
+    from bot.channels.telegram import inbound_from_update
+
+    def update(user_id: int | None, phone: str = "380501234567") -> dict[str, object]:
+        contact: dict[str, object] = {"phone_number": phone, "first_name": "Olha"}
+        if user_id is not None:
+            contact["user_id"] = user_id
+        message = {"message_id": 5, "date": 1, "chat": {"id": 42, "type": "private"}, "contact": contact}
+        message["from"] = {"id": 42, "is_bot": False, "first_name": "Olha"}
+        return {"update_id": 9, "message": message}
+
+    def event(u: dict[str, object]) -> object:
+        inbound = inbound_from_update(u)
+        assert inbound is not None
+        return inbound.event
+
+    assert event(update(42)) == ContactShared(PHONE, own=True)
+    assert event(update(43)) == ContactShared(PHONE, own=False)  # forwarded from someone else
+    assert event(update(None)) == ContactShared(PHONE, own=False)  # a contact with no Telegram account
+    assert event(update(42, "+380 50 123 45 67")) == ContactShared(PHONE, own=True)
