@@ -1,5 +1,5 @@
 """The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
-`jobs`.
+`jobs`, `prepayment`.
 
 What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
 start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
@@ -63,7 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
+    _payment_commands(commands)
     return parser
+
+
+def _payment_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    day = "YYYY-MM-DD"
+    prepayment = commands.add_parser("prepayment", help="what a booking would ask to prepay, and why")
+    prepayment.add_argument("--service", required=True, metavar="ID")
+    prepayment.add_argument("--phone", required=True, metavar="PHONE", help="the customer's phone number")
+    prepayment.add_argument("--date", type=_date, metavar=day, help="the visit's day (default: today)")
+    prepayment.add_argument("--json", action="store_true")
 
 
 def _date(value: str) -> date:
@@ -116,7 +126,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import cli_commands
+    from bot import cli_commands, cli_prepayment
 
     return {
         "db": cli_commands.db,
@@ -127,6 +137,7 @@ def _commands() -> dict[str, Command]:
         "chat": cli_commands.chat,
         "start": cli_commands.start,
         "serve": cli_commands.serve,
+        "prepayment": cli_prepayment.prepayment,
     }
 
 
@@ -136,6 +147,12 @@ def now_utc() -> datetime:
 
 def zone(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.business.timezone)
+
+
+def unknown(kind: str, value: str, known: list[str]) -> int:
+    """A name the business does not have, said with the ones it has; the status of a usage error."""
+    print(f"slotbot: unknown {kind} {value!r}; known: {', '.join(known)}", file=sys.stderr)
+    return 2
 
 
 def print_json(data: Any) -> None:
