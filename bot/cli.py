@@ -1,5 +1,5 @@
 """The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
-`jobs`, `prepayment`.
+`jobs`, `prepayment`, `report prepayments`.
 
 What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
 start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.startup import CannotStart
+from storage.attempt import STATES
 from storage.faults import explain, is_fault
 from storage.migrate import SchemaOutdated
 
@@ -74,6 +75,14 @@ def _payment_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     prepayment.add_argument("--phone", required=True, metavar="PHONE", help="the customer's phone number")
     prepayment.add_argument("--date", type=_date, metavar=day, help="the visit's day (default: today)")
     prepayment.add_argument("--json", action="store_true")
+    report = commands.add_parser("report", help="reports for the operator: `report prepayments`")
+    report.add_argument("what", choices=["prepayments"])
+    started = "payment attempts started on or {} this day, in the business's time zone"
+    report.add_argument("--from", dest="since", type=_date, metavar=day, help=started.format("after"))
+    report.add_argument("--to", dest="until", type=_date, metavar=day, help=started.format("before"))
+    states = ", ".join(STATES)
+    report.add_argument("--status", action="append", type=_state, metavar="S", help=f"{states} (repeatable)")
+    report.add_argument("--csv", type=Path, metavar="FILE", help="also write the report to FILE as CSV")
 
 
 def _date(value: str) -> date:
@@ -81,6 +90,12 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _state(value: str) -> str:
+    if value not in STATES:
+        raise argparse.ArgumentTypeError(f"status must be one of {', '.join(STATES)}, got {value!r}")
+    return value
 
 
 def _days(value: str) -> int:
@@ -126,7 +141,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import cli_commands, cli_prepayment
+    from bot import cli_commands, cli_prepayment, cli_report
 
     return {
         "db": cli_commands.db,
@@ -138,6 +153,7 @@ def _commands() -> dict[str, Command]:
         "start": cli_commands.start,
         "serve": cli_commands.serve,
         "prepayment": cli_prepayment.prepayment,
+        "report": cli_report.report,
     }
 
 

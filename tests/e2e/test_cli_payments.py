@@ -1,21 +1,26 @@
-"""`slotbot prepayment` as an operator runs it: on the shipped config.yaml
+"""`slotbot prepayment` and `slotbot report prepayments` as an operator runs them: on the shipped config.yaml
 with prepayment rules, a period and exemptions added, and a fresh SQLite file that the test fills through
-the store (bookings, past visits) before the command reads it."""
+the store (bookings, past visits, payment attempts) before the command reads it."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from bot.app import open_store
 from bot.config import Settings, load_settings
+from storage import payments
+from storage.attempt import Report, Verdict
 from storage.store import Store
 from tests.e2e.test_cli import ROOT, slotbot
 
@@ -145,4 +150,109 @@ def test_the_decision_in_words(workdir: Path) -> None:
 def test_prepayment_mistakes_get_a_clear_message(workdir: Path, args: tuple[str, ...], message: str) -> None:
     done = slotbot(workdir, "prepayment", *args)
     assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- slotbot report prepayments
+
+
+async def attempts(workdir: Path) -> list[str]:
+    """Two bookings a week ahead; Olha's first attempt fails and her second is paid, Jean's is still open."""
+    async with open_store(settings(workdir)) as store:
+        now = datetime.now(UTC)
+        booked = []
+        for name in ("Ольга Петренко", "Jean Dupont"):
+            week = await store.slots("colouring", now=now, start_day=now.date() + timedelta(days=7), days=7)
+            slot = week[0]
+            customer = await store.add_customer(now=now, name=name, phone=REGULAR, proven=True)
+            held = await store.hold(service="colouring", start=slot.start, now=now, customer_id=customer)
+            assert held.booking is not None, held.reason
+            booked.append(held.booking.id)
+        failed = await _attempt(store, booked[0], now)
+        await _tell(store, Report(failed, "failure", Verdict.FAILED, raw="{}"), now)
+        still_open = await _attempt(store, booked[1], now + timedelta(seconds=1))
+        paid = await _attempt(store, booked[0], now + timedelta(seconds=2))
+        said = Report(paid, "success", Verdict.PAID, Decimal(500), "UAH", raw='{"status": "success"}')
+        await _tell(store, said, now + timedelta(seconds=3))
+        return [failed, still_open, paid]
+
+
+async def _attempt(store: Store, booking_id: int, now: datetime) -> str:
+    pay_by = now + timedelta(minutes=30)
+    work = lambda conn: payments.start(conn, booking_id, Decimal(500), "UAH", pay_by, now)  # noqa: E731
+    return str((await store.db.transaction(work)).order_id)
+
+
+async def _tell(store: Store, report: Report, now: datetime) -> None:
+    await store.db.transaction(lambda conn: payments.record(conn, report, now))
+
+
+@pytest.fixture
+def attempted(workdir: Path) -> Iterator[list[str]]:
+    yield run(attempts(workdir))
+
+
+def test_the_report_lists_every_attempt_and_the_totals(workdir: Path, attempted: list[str]) -> None:
+    done = slotbot(workdir, "report", "prepayments")
+    assert done.returncode == 0, done.stderr
+    zone, header, *rows, total = done.stdout.splitlines()
+    assert zone == "times in Europe/Kyiv" and header.split()[:4] == ["order", "customer", "phone", "service"]
+    assert [row.split()[0] for row in rows] == attempted
+    assert all(REGULAR in row and "colouring" in row for row in rows)
+    assert ["Ольга Петренко" in rows[0], "Jean Dupont" in rows[1], "Ольга Петренко" in rows[2]] == [True] * 3
+    assert [" failed " in rows[0], " open " in rows[1], " paid " in rows[2]] == [True] * 3
+    assert total == "total UAH: asked 1500.00, paid 500.00, refunded 0.00, kept 500.00"
+    paid = slotbot(workdir, "report", "prepayments", "--status", "paid", "--status", "failed").stdout
+    assert [row.split()[0] for row in paid.splitlines()[2:4]] == [attempted[0], attempted[2]]
+    assert paid.splitlines()[4].startswith("total UAH: asked 1000.00, paid 500.00")
+    assert slotbot(workdir, "report", "prepayments", "--to", "2020-01-01").stdout == "no payment attempts\n"
+
+
+def test_the_csv_opens_in_a_spreadsheet_of_the_businesss_locale(workdir: Path, attempted: list[str]) -> None:
+    today = datetime.now(ZoneInfo("Europe/Kyiv")).date()  # a day either side: the test may cross midnight
+    since, until = (str(today + timedelta(days=days)) for days in (-1, 1))
+    target = workdir / "prepayments.csv"
+    done = slotbot(workdir, "report", "prepayments", "--from", since, "--to", until, "--csv", str(target))
+    assert done.returncode == 0, done.stderr
+    assert f"written to {target}" in done.stdout
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8's BOM: Excel reads the file as UTF-8
+    with target.open(encoding="utf-8-sig", newline="") as file:
+        header, *rows, blank, total = csv.reader(file, delimiter=";")  # uk: decimal comma, `;` between
+    attempts = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [row["order"] for row in attempts] == attempted
+    assert [row["status"] for row in attempts] == ["failed", "open", "paid"]
+    paid = attempts[2]
+    assert (paid["amount"], paid["paid"], paid["refunded"]) == ("500,00", "500,00", "0,00")
+    assert paid["currency"] == "UAH"
+    assert (paid["customer"], paid["phone"]) == ("Ольга Петренко", f"'{REGULAR}")
+    booked = json.loads(slotbot(workdir, "bookings", "--json").stdout)
+    [start] = [b["start"] for b in booked if b["code"] == paid["booking"]]  # local, with its UTC offset
+    assert paid["visit"] == start[:16].replace("T", " ")
+    assert paid["paid at"][:10] == paid["started"][:10] and paid["refunded at"] == ""
+    assert blank == [] and total[0] == "total" and "1500,00" in total
+
+
+def test_an_english_business_gets_points_and_commas(tmp_path: Path) -> None:
+    workdir = configured(tmp_path, default_language="en")
+    run(attempts(workdir))
+    target = workdir / "prepayments.csv"
+    assert slotbot(workdir, "report", "prepayments", "--csv", str(target)).returncode == 0
+    with target.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["amount"] for row in rows] == ["500.00", "500.00", "500.00", "1500.00"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--status", "pending"), "status must be one of open, paid, failed, refunded, got 'pending'"),
+        (("--from", "2026-12-02", "--to", "2026-12-01"), "--to 2026-12-01 is before --from 2026-12-02"),
+        (("--from", "yesterday"), "not a date"),
+        (("--csv", "no/such/folder/report.csv"), "cannot write no/such/folder/report.csv"),
+    ],
+)
+def test_report_mistakes_get_a_clear_message(workdir: Path, args: tuple[str, ...], message: str) -> None:
+    done = slotbot(workdir, "report", "prepayments", *args)
+    assert done.returncode in (1, 2)
     assert message in done.stderr and "Traceback" not in done.stderr
