@@ -1,5 +1,5 @@
 """The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
-`jobs`.
+`jobs`, `prepayment`, `report prepayments`.
 
 What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
 start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.startup import CannotStart
+from storage.attempt import STATES
 from storage.faults import explain, is_fault
 from storage.migrate import SchemaOutdated
 
@@ -63,7 +64,25 @@ def _parser() -> argparse.ArgumentParser:
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
+    _payment_commands(commands)
     return parser
+
+
+def _payment_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    day = "YYYY-MM-DD"
+    prepayment = commands.add_parser("prepayment", help="what a booking would ask to prepay, and why")
+    prepayment.add_argument("--service", required=True, metavar="ID")
+    prepayment.add_argument("--phone", required=True, metavar="PHONE", help="the customer's phone number")
+    prepayment.add_argument("--date", type=_date, metavar=day, help="the visit's day (default: today)")
+    prepayment.add_argument("--json", action="store_true")
+    report = commands.add_parser("report", help="reports for the operator: `report prepayments`")
+    report.add_argument("what", choices=["prepayments"])
+    started = "payment attempts started on or {} this day, in the business's time zone"
+    report.add_argument("--from", dest="since", type=_date, metavar=day, help=started.format("after"))
+    report.add_argument("--to", dest="until", type=_date, metavar=day, help=started.format("before"))
+    states = ", ".join(STATES)
+    report.add_argument("--status", action="append", type=_state, metavar="S", help=f"{states} (repeatable)")
+    report.add_argument("--csv", type=Path, metavar="FILE", help="also write the report to FILE as CSV")
 
 
 def _date(value: str) -> date:
@@ -71,6 +90,12 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _state(value: str) -> str:
+    if value not in STATES:
+        raise argparse.ArgumentTypeError(f"status must be one of {', '.join(STATES)}, got {value!r}")
+    return value
 
 
 def _days(value: str) -> int:
@@ -116,7 +141,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import cli_commands
+    from bot import cli_commands, cli_prepayment, cli_report
 
     return {
         "db": cli_commands.db,
@@ -127,6 +152,8 @@ def _commands() -> dict[str, Command]:
         "chat": cli_commands.chat,
         "start": cli_commands.start,
         "serve": cli_commands.serve,
+        "prepayment": cli_prepayment.prepayment,
+        "report": cli_report.report,
     }
 
 
@@ -136,6 +163,12 @@ def now_utc() -> datetime:
 
 def zone(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.business.timezone)
+
+
+def unknown(kind: str, value: str, known: list[str]) -> int:
+    """A name the business does not have, said with the ones it has; the status of a usage error."""
+    print(f"slotbot: unknown {kind} {value!r}; known: {', '.join(known)}", file=sys.stderr)
+    return 2
 
 
 def print_json(data: Any) -> None:

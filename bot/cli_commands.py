@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import open_store
-from bot.cli import now_utc, print_json, zone
+from bot.cli import now_utc, print_json, unknown, zone
 from bot.config import Settings
 from bot.console import chat as console_chat
 from storage.availability import Slot
@@ -80,19 +80,14 @@ async def services(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _unknown(kind: str, value: str, known: list[str]) -> int:
-    print(f"slotbot: unknown {kind} {value!r}; known: {', '.join(known)}", file=sys.stderr)
-    return 2
-
-
 async def slots(settings: Settings, args: argparse.Namespace) -> int:
     business = settings.business
     known = [s.id for s in business.services]
     if args.service not in known:
-        return _unknown("service", args.service, known)
+        return unknown("service", args.service, known)
     service = business.service(args.service)
     if args.staff and args.staff not in service.staff:
-        return _unknown(f"specialist for {service.id}", args.staff, list(service.staff))
+        return unknown(f"specialist for {service.id}", args.staff, list(service.staff))
     async with open_store(settings) as store:
         found = await store.slots(
             service.id, now=now_utc(), start_day=args.date, days=args.days, specialist=args.staff

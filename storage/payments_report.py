@@ -1,7 +1,8 @@
 """Payment attempts as the prepayments report shows them (`slotbot report prepayments`): each with its
-booking, customer, service and time, its money in and out, and the totals.
+booking, customer, service and time, its money in and out, and the totals; and the past visits under a
+phone, which `slotbot prepayment` counts toward a regular's exemption.
 
-A read only, as a plain function of a connection (`Database.query`); formatting (CSV, the business's decimal
+Reads only, as plain functions of a connection (`Database.query`); formatting (CSV, the business's decimal
 separator) is the report command's.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from storage.models import bookings, customers, payments
 
@@ -93,3 +94,25 @@ def _line(row: object) -> Line:
     for money in (7, 11, 13):
         values[money] = Decimal(values[money])
     return Line(*values)
+
+
+@dataclass(frozen=True)
+class Visits:
+    """Past visits under one phone: of the customers whose phone the platform proved (the number's owner),
+    and of customers who only typed it (anyone may type any number)."""
+
+    proven: int
+    typed: int
+
+
+def past_visits(conn: Connection, phone: str, now: datetime) -> Visits:
+    """Confirmed bookings under `phone` that ended by `now`. The store marks no no-shows yet, so every one
+    counts as a visit; a cancelled or expired booking, or an unpaid hold, is none."""
+    query = (
+        select(c.phone_proven, func.count())
+        .select_from(bookings.join(customers, c.id == b.customer_id))
+        .where(c.phone == phone, b.status == "confirmed", b.end <= now)
+        .group_by(c.phone_proven)
+    )
+    counted = {bool(proven): int(count) for proven, count in conn.execute(query)}
+    return Visits(counted.get(True, 0), counted.get(False, 0))
