@@ -24,8 +24,11 @@ from bot.jobs import Scheduler
 from bot.notify import staff_notifier
 from bot.outbox import Dispatcher
 from bot.runner import Runner
-from bot.web import TelegramHook, TwilioHook, make_app
+from bot.web import LiqPayHook, TelegramHook, TwilioHook, make_app
 from bot.window import WhatsAppWindow
+from payments.liqpay import LiqPayAccount
+from payments.liqpay_api import LiqPayApi
+from storage.booking import Booking
 from storage.db import Database, open_database
 from storage.health import Health, health
 from storage.jobs import Jobs
@@ -104,6 +107,7 @@ async def build(
     if settings.twilio.messages_per_second is not None:
         limits[WHATSAPP] = settings.twilio.messages_per_second
     dispatcher = Dispatcher(Outbox(db), senders, clock, owner, prepare=window.prepare, per_second=limits)
+    account = liqpay_account(settings)
     runner = Runner(
         store,
         clock,
@@ -111,8 +115,12 @@ async def build(
         renderers=renderers,
         notify=staff_notifier(settings.business),
         handoff=dispatcher,
+        liqpay=account,
     )
-    scheduler = Scheduler(Jobs(db), runner, clock, owner)
+    api = LiqPayApi(account) if account is not None else None
+    if api is not None:
+        closers.append(api.aclose)
+    scheduler = Scheduler(Jobs(db), runner, clock, owner, liqpay=api)
 
     async def enter(inbound: Inbound) -> object:  # the runner's one entry, as the webhooks call it
         return await runner.enter(inbound)
@@ -131,8 +139,42 @@ async def build(
             log.warning("health check failed: %s", failed)
         return report
 
-    app = make_app(healthy=healthy, telegram_hook=telegram_hook, twilio_hook=twilio_hook)
+    liqpay_hook = LiqPayHook(account, _booking_of(store), enter) if account is not None else None
+    app = make_app(
+        healthy=healthy, telegram_hook=telegram_hook, twilio_hook=twilio_hook, liqpay_hook=liqpay_hook
+    )
     return App(settings, db, store, runner, dispatcher, scheduler, app, telegram, closers)
+
+
+def liqpay_account(settings: Settings) -> LiqPayAccount | None:
+    """LiqPay's account for prepayments, or None when it is not set up (then bookings are confirmed and paid
+    at the visit). LiqPay calls back at liqpay.server_url, by default <public url>/webhooks/liqpay."""
+    liqpay = settings.liqpay
+    private = revealed(liqpay.private_key)
+    if not (liqpay.public_key and private):
+        unpaid = [s.id for s in settings.business.services if s.prepayment > 0]
+        if unpaid:
+            log.warning(
+                "prepayments are set for %s but LiqPay is not configured (LIQPAY_PUBLIC_KEY, "
+                "LIQPAY_PRIVATE_KEY): those bookings are confirmed without one",
+                ", ".join(unpaid),
+            )
+        return None
+    public = settings.twilio.public_url
+    server_url = liqpay.server_url or (f"{public.rstrip('/')}/webhooks/liqpay" if public else None)
+    return LiqPayAccount(
+        liqpay.public_key, private, liqpay.sandbox, server_url, liqpay.result_url, liqpay.api_base
+    )
+
+
+def _booking_of(store: Store) -> Callable[[str], Awaitable[Booking | None]]:
+    """The booking a LiqPay order is for."""
+
+    async def booking_of(order_id: str) -> Booking | None:
+        attempt = await store.payment(order_id)
+        return await store.booking(attempt.booking_id) if attempt is not None else None
+
+    return booking_of
 
 
 Handle = Callable[[Inbound], Awaitable[Any]]

@@ -18,6 +18,7 @@ Hours = Annotated[int | None, whole("hours", 0)]
 DaysAhead = Annotated[int | None, whole("days", 1)]
 Moves = Annotated[int | None, whole("moves", 0)]
 Bookings = Annotated[int | None, whole("bookings", 1)]
+Percent = Annotated[int | None, whole("percent", 0)]
 
 
 class ServiceRules(Section):
@@ -36,6 +37,7 @@ class ServiceRules(Section):
         "min_notice_cancel_hours": ("min_notice_cancel", 60),
         "max_moves": ("max_moves", 1),
         "refund_cancel_hours": ("refund_cancel_hours", 1),
+        "late_refund_percent": ("late_refund_percent", 1),
     }
 
     slot_step_minutes: StepMinutes = None
@@ -48,11 +50,14 @@ class ServiceRules(Section):
     min_notice_cancel_hours: Hours = None
     max_moves: Moves = None
     refund_cancel_hours: Hours = None
+    late_refund_percent: Percent = None
 
     @model_validator(mode="after")
     def _one_unit_each(self) -> ServiceRules:
         first: dict[str, str] = {}
         mistakes = Mistakes()
+        if self.late_refund_percent is not None and self.late_refund_percent > 100:
+            mistakes.add(("late_refund_percent",), f"{self.late_refund_percent} is more than 100 percent")
         for key, (name, _) in self.FIELDS.items():
             if getattr(self, key) is not None and name in first:
                 mistakes.add((key,), f"{first[name]} already sets this; keep one of the two")

@@ -104,6 +104,7 @@ class ServiceEntry(ServiceRules):
             min_notice_move=rules.get("min_notice_move"),
             min_notice_cancel=rules.get("min_notice_cancel"),
             refund_cancel_hours=rules.get("refund_cancel_hours"),
+            late_refund_percent=rules.get("late_refund_percent"),
         )
 
     def _class_sessions(self) -> list[ClassSession]:

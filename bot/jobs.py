@@ -16,11 +16,15 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 
+from bot.channels import liqpay
 from bot.channels.base import JOB, NOWHERE, Inbound
 from bot.runner import Runner
 from conversations import events as ev
-from storage.jobs import HOLD_EXPIRY, Job, Jobs
+from payments.liqpay_api import LiqPayApi, Unavailable
+from storage.attempt import Report
+from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
 
 log = logging.getLogger("slotbot.jobs")
 
@@ -39,8 +43,17 @@ class NotYet(Exception):
 
 
 class Scheduler:
-    def __init__(self, jobs: Jobs, runner: Runner, clock: Callable[[], datetime], owner: str) -> None:
+    def __init__(
+        self,
+        jobs: Jobs,
+        runner: Runner,
+        clock: Callable[[], datetime],
+        owner: str,
+        *,
+        liqpay: LiqPayApi | None = None,
+    ) -> None:
         self.jobs, self.runner, self.clock, self.owner = jobs, runner, clock, owner
+        self.liqpay = liqpay  # status checks and refunds; None: no online payments
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -87,7 +100,8 @@ class Scheduler:
 
 
 async def _hold_expiry(scheduler: Scheduler, job: Job) -> None:
-    """An unpaid hold's time ran out: the conversation decides, from the booking as it is now."""
+    """An unpaid hold's time ran out: the conversation decides, from the booking as it is now. A payment
+    whose callback was lost is asked about first: paid in time is paid, not expired."""
     if job.booking_id is None:
         return
     booking = await scheduler.runner.store.booking(job.booking_id)
@@ -95,6 +109,13 @@ async def _hold_expiry(scheduler: Scheduler, job: Job) -> None:
         return  # paid, cancelled or already expired meanwhile
     if booking.expires_at is not None and booking.expires_at > scheduler.clock():
         raise NotYet(booking.expires_at)
+    try:
+        await _check_payments(scheduler, booking.id)
+    except LiqPayUnavailable as away:  # the hold expires all the same; a late payment is still honoured
+        log.warning("job %s: payments of booking %s not checked before expiry: %s", job.id, booking.id, away)
+    booking = await scheduler.runner.store.booking(job.booking_id)
+    if booking is None or booking.status != "held":
+        return
     await scheduler.runner.enter(
         Inbound(
             channel=booking.channel or NOWHERE,
@@ -106,4 +127,61 @@ async def _hold_expiry(scheduler: Scheduler, job: Job) -> None:
     )
 
 
-HANDLERS: dict[str, Handler] = {HOLD_EXPIRY: _hold_expiry}
+class LiqPayUnavailable(Exception):
+    """LiqPay did not answer (network, 5xx, a timeout): the job is retried later."""
+
+
+async def _payment_check(scheduler: Scheduler, job: Job) -> None:
+    """Callbacks get lost: ask LiqPay about every attempt of the booking still open, and act on each answer
+    as on a callback (the same event: a callback that does come later is a repeat)."""
+    if job.booking_id is not None:
+        await _check_payments(scheduler, job.booking_id)
+
+
+async def _check_payments(scheduler: Scheduler, booking_id: int) -> None:
+    api, store = scheduler.liqpay, scheduler.runner.store
+    if api is None:
+        return
+    for attempt in await store.open_payments(booking_id):
+        answer = await api.status(attempt.order_id)
+        if isinstance(answer, Unavailable):
+            raise LiqPayUnavailable(answer.reason)
+        if isinstance(answer, Report):
+            await _enter(scheduler, answer)
+
+
+async def _refund(scheduler: Scheduler, job: Job) -> None:
+    """Send back what an attempt is to return: once (LiqPay is asked first whether an earlier refund whose
+    answer was lost went through), never more than was paid; retried until LiqPay answers."""
+    api, order = scheduler.liqpay, str(job.payload.get("order_id", ""))
+    attempt = await scheduler.runner.store.payment(order)
+    if api is None or attempt is None or attempt.refund_due <= 0:
+        return
+    known = await api.status(order)
+    if isinstance(known, Report) and (known.refunded or Decimal(0)) > attempt.refunded:
+        await _enter(scheduler, known)  # an earlier refund went through: recorded now
+        attempt = await scheduler.runner.store.payment(order)
+        if attempt is None or attempt.refund_due <= 0:
+            return
+    answer = await api.refund(order, attempt.refund_due, before=attempt.refunded)
+    if isinstance(answer, Unavailable):
+        raise LiqPayUnavailable(answer.reason)
+    if not isinstance(answer, Report):
+        raise RuntimeError(f"LiqPay refused the refund of {order}: {answer}")
+    await _enter(scheduler, answer)
+
+
+async def _enter(scheduler: Scheduler, report: Report) -> None:
+    """What LiqPay said, into the conversation of the booking it is about."""
+    store = scheduler.runner.store
+    attempt = await store.payment(report.order_id)
+    booking = await store.booking(attempt.booking_id) if attempt is not None else None
+    if booking is not None:
+        await scheduler.runner.enter(liqpay.inbound(report, booking))
+
+
+HANDLERS: dict[str, Handler] = {
+    HOLD_EXPIRY: _hold_expiry,
+    PAYMENT_CHECK: _payment_check,
+    REFUND: _refund,
+}

@@ -51,6 +51,17 @@ def _key(result: ev.Event, confirmed: set[int]) -> str | None:
         return "staff_moved"
     if isinstance(result, ev.Expired):
         return "staff_expired"
+    return _money_key(result)
+
+
+def _money_key(result: ev.Event) -> str | None:
+    """The paid-hold notice (the message the product exists for), and money going back."""
+    if isinstance(result, ev.Paid):
+        return "staff_paid"
+    if isinstance(result, ev.PaidTooLate | ev.PaymentReturned):
+        return "staff_paid_back"
+    if isinstance(result, ev.Refunded):
+        return "staff_refunded"
     return None
 
 

@@ -31,8 +31,11 @@ from conversations.flow import recover, step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
 from conversations.view import BookingsMiss, View, ViewMiss, window_days
+from payments import liqpay
+from payments.liqpay import LiqPayAccount
 from storage import identities, outbox
-from storage.booking import Outcome
+from storage.attempt import Change, Paying
+from storage.booking import Booking, Outcome
 from storage.sessions import Duplicate, Lease, Sessions
 from storage.store import Store
 
@@ -100,8 +103,10 @@ class Runner:
         renderers: dict[str, Renderer] | None = None,
         notify: Notifier | None = None,
         handoff: Handoff | None = None,
+        liqpay: LiqPayAccount | None = None,
     ) -> None:
         self.store = store
+        self.liqpay = liqpay  # None: no online prepayments (bookings are confirmed, paid at the visit)
         # channel -> how replies become its platform calls (shared with the composition root, which adds them)
         self.renderers = renderers if renderers is not None else {}
         self.notify = notify
@@ -340,7 +345,8 @@ class Runner:
                 new, replies, effects = step(session, event, now, view)
                 return new, replies, effects, view
             except BookingsMiss:
-                view = replace(view, bookings=await self._bookings(session, now))
+                bookings, visits = await self._bookings(session, now)
+                view = replace(view, bookings=bookings, visits=visits)
                 continue
             except ViewMiss as miss:
                 wider = await self._wider(view, miss.day, now)
@@ -368,10 +374,12 @@ class Runner:
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
 
-    async def _bookings(self, session: Session, now: datetime) -> tuple:
+    async def _bookings(self, session: Session, now: datetime) -> tuple[tuple[Booking, ...], int]:
+        """The customer's bookings from now on, and how many visits they made before."""
         if session.customer_id is None:
-            return ()
-        return tuple(await self.store.bookings(customer_id=session.customer_id, since=now))
+            return (), 0
+        bookings = await self.store.bookings(customer_id=session.customer_id, since=now)
+        return tuple(bookings), await self.store.past_visits(session.customer_id, now=now)
 
     # ---------------------------------------------------------------- effects
 
@@ -399,7 +407,9 @@ class Runner:
         if isinstance(effect, fx.ConfirmBooking):
             return session, _result(await store.confirm(effect.booking_id, now=now, key=key), ev.Confirmed)
         if isinstance(effect, fx.CancelBooking):
-            outcome = await store.cancel(effect.booking_id, now=now, refund=effect.refund, key=key)
+            outcome = await store.cancel(
+                effect.booking_id, now=now, refund=effect.refund, refund_amount=effect.refund_amount, key=key
+            )
             return session, _result(outcome, ev.Cancelled)
         if isinstance(effect, fx.MoveBooking):
             outcome = await store.move(
@@ -409,10 +419,32 @@ class Runner:
         if isinstance(effect, fx.ExpireHold):
             return session, _result(await store.expire(effect.booking_id, now=now, key=key), ev.Expired)
         if isinstance(effect, fx.RequestPrepayment):
-            # The payment link itself is the payments channel's job; the booking waits as a hold meanwhile.
-            log.info("prepayment of %s requested for booking %s", effect.amount, effect.booking_id)
-            return session, None
+            return session, await self._payment_link(session, effect, now, key)
+        if isinstance(effect, fx.RecordPayment):
+            return session, paid_event(await store.record_payment(effect.report, now=now, key=key))
         raise TypeError(f"unknown effect {effect!r}")
+
+    async def _payment_link(
+        self, session: Session, effect: fx.RequestPrepayment, now: datetime, key: str | None
+    ) -> ev.Event:
+        """A payment attempt for the held booking and its checkout link (LiqPay stops taking it a moment
+        before the hold expires)."""
+        account = self.liqpay
+        if account is None:
+            return ev.PaymentsOff()
+        booking = await self.store.booking(effect.booking_id)
+        if booking is None or booking.expires_at is None:
+            return ev.PaymentNotStarted("not_found" if booking is None else booking.state(now))
+        deadline = liqpay.pay_by(booking.expires_at)
+        attempt = await self.store.start_payment(
+            booking.id, amount=effect.amount, pay_by=deadline, now=now, key=key
+        )
+        if isinstance(attempt, str):
+            return ev.PaymentNotStarted(attempt)
+        order = liqpay.Order(
+            attempt.order_id, attempt.amount, attempt.currency, effect.description, deadline, session.lang
+        )
+        return ev.PaymentLink(booking, liqpay.checkout(account, order).url, attempt.amount, deadline)
 
     async def _hold(
         self, session: Session, effect: fx.HoldSlot, now: datetime, key: str | None, inbound: Inbound
@@ -436,6 +468,24 @@ class Runner:
         if outcome.ok and outcome.booking is not None:
             return ev.Held(outcome.booking)
         return ev.HoldFailed(outcome.reason or "taken")
+
+
+def paid_event(paying: Paying) -> ev.Event | None:
+    """What a recorded payment report means for the conversation; None when nothing is worth saying."""
+    booking, attempt, change = paying.booking, paying.attempt, paying.change
+    if booking is None or attempt is None:
+        return None
+    if change == Change.PAID:
+        return ev.Paid(booking, attempt.paid)
+    if change == Change.TOO_LATE:
+        return ev.PaidTooLate(booking, attempt.paid)
+    if change in (Change.FOR_NOTHING, Change.PAID_TWICE, Change.MISMATCH):
+        return ev.PaymentReturned(booking, attempt.paid)
+    if change == Change.FAILED:
+        return ev.PaymentFailed(booking)
+    if change == Change.REFUNDED:
+        return ev.Refunded(booking, attempt.refunded)
+    return None  # pending, or a repeat
 
 
 def _unread(session: Session) -> tuple[()] | None:

@@ -18,8 +18,10 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
 from aiohttp.web_protocol import RequestPayloadError
 
-from bot.channels import telegram, whatsapp_twilio
+from bot.channels import liqpay, telegram, whatsapp_twilio
 from bot.channels.base import Inbound
+from payments.liqpay import LiqPayAccount
+from storage.booking import Booking
 
 if TYPE_CHECKING:
     from storage.health import Health
@@ -30,6 +32,13 @@ log = logging.getLogger("slotbot.web")
 @dataclass(frozen=True)
 class TelegramHook:
     secret: str
+    handle: Callable[[Inbound], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class LiqPayHook:
+    account: LiqPayAccount
+    booking_of: Callable[[str], Awaitable[Booking | None]]
     handle: Callable[[Inbound], Awaitable[Any]]
 
 
@@ -103,6 +112,7 @@ def make_app(
     healthy: Callable[[], Awaitable[Health]],
     telegram_hook: TelegramHook | None = None,
     twilio_hook: TwilioHook | None = None,
+    liqpay_hook: LiqPayHook | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_no_500], client_max_size=1024 * 1024)
     if _ONE_LINE not in server_logger.filters:
@@ -130,4 +140,11 @@ def make_app(
             )
 
         app.router.add_post("/webhooks/twilio", on_twilio)
+    if liqpay_hook is not None:
+        paid = liqpay_hook
+
+        async def on_liqpay(request: web.Request) -> web.Response:
+            return await liqpay.webhook(request, paid.account, paid.booking_of, paid.handle)
+
+        app.router.add_post("/webhooks/liqpay", on_liqpay)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from conversations import days, phones
+from conversations import days, phones, prepay
 from conversations.effects import CancelBooking, HoldSlot, SaveCustomer
 from conversations.events import ContactShared
 from conversations.form import Field, Form, never
@@ -159,8 +159,9 @@ def show_summary(turn: Turn) -> State:
             phone=turn.session.phone,
         )
     ]
-    if service.prepayment > 0:
-        lines.append(turn.t("summary_prepayment", amount=turn.money(service.prepayment)))
+    amount = prepay.asked(turn, service.id, draft.start)
+    if amount > 0:
+        lines.append(turn.t("summary_prepayment", amount=turn.money(amount)))
     options = [
         ("m:ok", turn.t("confirm")),
         ("m:otherday", turn.t("change_time")),

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from storage.attempt import Report
+
 
 @dataclass(frozen=True)
 class SaveCustomer:
@@ -32,16 +34,26 @@ class ConfirmBooking:
 
 @dataclass(frozen=True)
 class RequestPrepayment:
-    """Carried out by the payments work: sends the customer a prepayment link for the held booking."""
+    """A prepayment link for the held booking (a payment attempt, its checkout); `description` names the
+    service and time on the payment page."""
 
     booking_id: int
     amount: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    """Record what LiqPay reported, with what it means for the booking (confirmed, or the money back)."""
+
+    report: Report
 
 
 @dataclass(frozen=True)
 class CancelBooking:
     booking_id: int
     refund: bool
+    refund_amount: Decimal = Decimal(0)  # of what was prepaid, by the business's cancellation window
 
 
 @dataclass(frozen=True)
@@ -59,5 +71,12 @@ class ExpireHold:
 
 
 Effect = (
-    SaveCustomer | HoldSlot | ConfirmBooking | RequestPrepayment | CancelBooking | MoveBooking | ExpireHold
+    SaveCustomer
+    | HoldSlot
+    | ConfirmBooking
+    | RequestPrepayment
+    | RecordPayment
+    | CancelBooking
+    | MoveBooking
+    | ExpireHold
 )

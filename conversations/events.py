@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
+from storage.attempt import Report
 from storage.booking import Booking
 
 
@@ -85,6 +88,72 @@ class Expired:
     booking: Booking
 
 
+@dataclass(frozen=True)
+class PaymentLink:
+    """The prepayment's checkout link, made for the held `booking`: `amount` to pay by `pay_by` (aware)."""
+
+    booking: Booking
+    url: str
+    amount: Decimal
+    pay_by: datetime
+
+
+@dataclass(frozen=True)
+class PaymentsOff:
+    """No payment provider is set up: the prepayment cannot be taken online."""
+
+
+@dataclass(frozen=True)
+class PaymentNotStarted:
+    """No payment attempt could be started: the booking is no longer live, or is paid already."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaymentReported:
+    """LiqPay said something of a payment (a callback, or the answer to a status check or a refund)."""
+
+    report: Report
+
+
+@dataclass(frozen=True)
+class Paid:
+    """The prepayment is in and the booking confirmed (a late one took its time back)."""
+
+    booking: Booking
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaidTooLate:
+    """Paid after the hold ran out, and its time was taken meanwhile: the money goes back."""
+
+    booking: Booking
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentReturned:
+    """A payment that was not needed (a second one, another amount, for a cancelled booking) goes back."""
+
+    booking: Booking
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentFailed:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Refunded:
+    """Money went back to the customer (a refund made)."""
+
+    booking: Booking
+    amount: Decimal
+
+
 Event = (
     Text
     | Choice
@@ -98,6 +167,15 @@ Event = (
     | Refused
     | HoldDue
     | Expired
+    | PaymentLink
+    | PaymentsOff
+    | PaymentNotStarted
+    | PaymentReported
+    | Paid
+    | PaidTooLate
+    | PaymentReturned
+    | PaymentFailed
+    | Refunded
 )
 
 

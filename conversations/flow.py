@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from conversations import again, booking, days, expiry, manage, menu, move
+from conversations import again, booking, days, expiry, manage, menu, move, payment
 from conversations.booking import BOOKING
 from conversations.effects import Effect
 from conversations.events import Choice, Command, Event, Text, kind
@@ -104,13 +104,25 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.CONFIRM, "m:otherday no", lambda t, _: days.show_day(t, BOOKING), State.DAY),
     **_on(State.CONFIRM, "m:abandon", booking.abandon, START),
     # the new booking, held
-    **_on(State.HOLDING, "held", manage.held, State.AWAITING_PAYMENT, State.CONFIRMING),
+    **_on(State.HOLDING, "held", payment.held, State.AWAITING_PAYMENT, State.CONFIRMING),
     **_on(State.HOLDING, "holdfailed", lambda t, e: booking.hold_failed(t, e.reason), BOOKING),
     **_on(State.CONFIRMING, "confirmed", manage.confirmed, START),
     **_on(State.CONFIRMING, "refused", manage.refused, START),
     **_on(State.AWAITING_PAYMENT, "confirmed", manage.confirmed, START),
     **_on(State.AWAITING_PAYMENT, "m:abandon intent:cancel", booking.cancel_hold, State.CANCELLING),
     **_on(State.AWAITING_PAYMENT, "expired", expiry.expired, START, SAME),
+    # the prepayment: its link, and what LiqPay says of it (the store records it, and tells how it went)
+    **_on(State.AWAITING_PAYMENT, "paymentlink", payment.link, State.AWAITING_PAYMENT),
+    **_on(State.AWAITING_PAYMENT, "paymentsoff", payment.off, State.CONFIRMING),
+    **_on(State.AWAITING_PAYMENT, "paymentnotstarted", manage.refused, START),
+    **_on(State.AWAITING_PAYMENT, "m:pay", payment.pay_again, State.AWAITING_PAYMENT, START),
+    **_on(ANY, "paymentreported", payment.reported, SAME),
+    **_on(ANY, "paid", payment.paid, SAME, START),
+    **_on(ANY, "paidtoolate", payment.too_late, SAME, START),
+    **_on(ANY, "paymentreturned", payment.returned, SAME, START),
+    **_on(State.AWAITING_PAYMENT, "paymentfailed", payment.failed, SAME, START),
+    **_on(ANY, "paymentfailed", again.present, SAME, START),  # an attempt nobody waits on any more
+    **_on(ANY, "refunded", payment.refunded, SAME, START),
     # the customer's bookings
     **_on(BOOKINGS, "bk", lambda t, arg: manage.pick_booking(t, int(arg)), State.BOOKING, SAME, START),
     **_on(State.BOOKING, "m:move", move.start_move, MOVE),

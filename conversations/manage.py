@@ -9,10 +9,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from conversations.effects import CancelBooking, ConfirmBooking, RequestPrepayment
-from conversations.events import Cancelled, Confirmed, Held, Refused
+from conversations import prepay
+from conversations.effects import CancelBooking
+from conversations.events import Cancelled, Confirmed, Refused
 from conversations.menu import restart, show_menu
-from conversations.rules import cancel_refusal, refund_due
+from conversations.rules import cancel_refusal, refund_amount
 from conversations.session import Draft, State
 from conversations.turn import Turn
 from conversations.understand import TimeWish, nearest_day
@@ -122,17 +123,22 @@ def ask_cancel(turn: Turn, _: Any = None) -> State:
     refusal = cancel_refusal(turn.business, booking, turn.now)
     if refusal:
         return refuse(turn, refusal, booking)
-    if booking.paid > 0:
-        key = "cancel_refund" if refund_due(turn.business, booking, turn.now) else "cancel_no_refund"
-        money = turn.money(booking.paid)
-        note = turn.t(
-            key, amount=money, hours=turn.business.refund_hours_for(turn.business.service(booking.service))
-        )
-    else:
-        note = ""
+    note = _refund_note(turn, booking) if booking.paid > 0 else ""
     body = "\n".join(filter(None, [turn.t("cancel_question", booking=line(turn, booking)), note]))
     turn.ask(body, [("m:yescancel", turn.t("yes_cancel")), ("m:keep", turn.t("keep_booking"))])
     return State.CANCEL_CONFIRM
+
+
+def _refund_note(turn: Turn, booking: Booking) -> str:
+    """What of the prepayment comes back if cancelled now: all, part (late), or nothing."""
+    amount = refund_amount(turn.business, booking, turn.now)
+    hours = turn.business.refund_hours_for(turn.business.service(booking.service))
+    paid = turn.money(booking.paid)
+    if amount >= booking.paid:
+        return turn.t("cancel_refund", amount=paid)
+    if amount > 0:
+        return turn.t("cancel_partial_refund", amount=turn.money(amount), paid=paid, hours=hours)
+    return turn.t("cancel_no_refund", amount=paid, hours=hours)
 
 
 def do_cancel(turn: Turn, _: Any = None) -> State:
@@ -140,7 +146,8 @@ def do_cancel(turn: Turn, _: Any = None) -> State:
     refusal = cancel_refusal(turn.business, booking, turn.now)
     if refusal:
         return refuse(turn, refusal, booking)
-    turn.do(CancelBooking(booking.id, refund=refund_due(turn.business, booking, turn.now)))
+    amount = refund_amount(turn.business, booking, turn.now)
+    turn.do(CancelBooking(booking.id, refund=amount > 0, refund_amount=amount))
     return State.CANCELLING
 
 
@@ -165,30 +172,19 @@ def _hours(minutes: int) -> str:
 # ---------------------------------------------------------------- what the store reported
 
 
-def held(turn: Turn, event: Held) -> State:
-    booking = event.booking
-    service = turn.business.service(booking.service)
-    turn.session = turn.session.with_draft(booking_id=booking.id)
-    if service.prepayment <= 0:
-        turn.do(ConfirmBooking(booking.id))
-        return State.CONFIRMING
-    turn.do(RequestPrepayment(booking.id, service.prepayment))
-    minutes = turn.business.rules.payment_hold_minutes
-    body = turn.t(
-        "held_pay", when=turn.when(booking.start), amount=turn.money(service.prepayment), minutes=minutes
-    )
-    turn.ask(body, [("m:abandon", turn.t("abandon"))])
-    return State.AWAITING_PAYMENT
-
-
 def show_payment(turn: Turn) -> State:
-    """Still waiting for the prepayment (asked again after help, say): say so, with the way out."""
+    """Still waiting for the prepayment (asked again after help, say): say so, with the link again."""
     draft = turn.session.draft
-    assert draft.service is not None and draft.start is not None
-    amount = turn.money(turn.business.service(draft.service).prepayment)
+    booking = turn.view.booking(draft.booking_id)
+    if booking is None or not booking.is_live(turn.now):
+        turn.say("booking_gone")
+        return restart(turn)
+    amount = turn.money(prepay.asked(turn, booking.service, booking.start))
+    pay = (turn.t("pay_button", amount=amount), draft.pay_url) if draft.pay_url else None
     turn.ask(
-        turn.t("awaiting_payment", when=turn.when(draft.start), amount=amount),
+        turn.t("awaiting_payment", when=turn.when(booking.start), amount=amount),
         [("m:abandon", turn.t("abandon"))],
+        link=pay,
     )
     return State.AWAITING_PAYMENT
 

@@ -26,11 +26,14 @@ class Reply:
     share_contact: str = ""
     # The number is taken: the share button offered before goes away (Telegram).
     done_sharing: bool = False
+    # A link to open (the prepayment's checkout): its label and URL. A button on Telegram, a line of text
+    # on WhatsApp and in the terminal; never one of the numbered options.
+    link: tuple[str, str] | None = None
 
     @property
     def stands_alone(self) -> bool:
         """Sent as a message of its own: it carries buttons, or changes the keyboard under the chat."""
-        return bool(self.options or self.share_contact or self.done_sharing)
+        return bool(self.options or self.share_contact or self.done_sharing or self.link)
 
 
 def split_text(text: str, limit: int) -> list[str]:

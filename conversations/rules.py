@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from storage.booking import Booking
 from storage.business import Business
@@ -41,7 +42,17 @@ def cancel_refusal(business: Business, booking: Booking, now: datetime) -> str |
 
 
 def refund_due(business: Business, booking: Booking, now: datetime) -> bool:
-    """A prepayment comes back when the visit is cancelled early enough."""
+    """Something of the prepayment comes back (all of it when cancelled early enough)."""
+    return refund_amount(business, booking, now) > 0
+
+
+def refund_amount(business: Business, booking: Booking, now: datetime) -> Decimal:
+    """What of the prepayment comes back on a cancellation now: all of it early enough (the service's
+    refund window), else the late share the business gives back (`late_refund_percent`, whole units)."""
     service = business.service(booking.service)
-    window = timedelta(hours=business.refund_hours_for(service))
-    return booking.paid > 0 and booking.start - now >= window
+    if booking.paid <= 0:
+        return Decimal(0)
+    if booking.start - now >= timedelta(hours=business.refund_hours_for(service)):
+        return booking.paid
+    share = booking.paid * business.late_refund_for(service) / 100
+    return share.quantize(Decimal(1), rounding=ROUND_HALF_UP)

@@ -56,6 +56,7 @@ class Draft:
     at: time | None = None  # a time asked for before it could be looked up (the service not chosen yet)
     from_day: date | None = None  # "next week": the days offered start here
     nearest: bool = False  # the times on screen are the nearest to a wish, not a day's page
+    pay_url: str = ""  # the checkout link of the prepayment awaited (booking_id)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def loads(data: str) -> Session:
         at=time.fromisoformat(d["at"]) if d.get("at") else None,
         from_day=date.fromisoformat(d["from_day"]) if d.get("from_day") else None,
         nearest=bool(d.get("nearest", False)),
+        pay_url=str(d.get("pay_url") or ""),
     )
     fields = {
         k: raw[k]

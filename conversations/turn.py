@@ -49,14 +49,22 @@ class Turn:
         """Say a sentence already put together from the catalogue."""
         self.replies.append(Reply(text))
 
-    def ask(self, body: str, options: list[tuple[str, str]], *, share_contact: str = "") -> None:
+    def ask(
+        self,
+        body: str,
+        options: list[tuple[str, str]],
+        *,
+        share_contact: str = "",
+        link: tuple[str, str] | None = None,
+    ) -> None:
         """Send `body` with options (action id, label); typed numbers and stale buttons are matched later.
-        `share_contact` labels a button that shares the customer's own number, where the platform has one."""
+        `share_contact` labels a button that shares the customer's own number, where the platform has one;
+        `link` is a (label, URL) to open, shown before the options."""
         seq = self.session.seq + 1
         ids = tuple(f"{seq}|{action}" for action, _ in options)
         self.session = replace(self.session, seq=seq, offer=ids)
         offered = tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))
-        self.replies.append(Reply(body, offered, share_contact=share_contact))
+        self.replies.append(Reply(body, offered, share_contact=share_contact, link=link))
 
     def do(self, effect: Effect) -> None:
         self.effects.append(effect)

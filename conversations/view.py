@@ -42,6 +42,7 @@ class View:
     last_day: date
     busy: Busy = field(default_factory=dict)
     bookings: tuple[Booking, ...] | None = ()  # the customer's, newest state; None: not loaded yet
+    visits: int = 0  # the customer's past visits (loaded with the bookings): regulars may skip prepayment
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, date, str | None], list[int]] = field(default_factory=dict, repr=False)
 
@@ -83,6 +84,10 @@ class View:
         today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
         if today <= day <= today + timedelta(days=window_days(self.business)):
             raise ViewMiss(day)
+
+    def past_visits(self) -> int:
+        self._bookings()  # loaded together
+        return self.visits
 
     def live_bookings(self) -> list[Booking]:
         return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]

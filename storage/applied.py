@@ -17,7 +17,7 @@ from storage.models import effects
 from storage.prepared import Prepared
 
 e = effects.c
-_FIND = Prepared(select(e.booking_id, e.customer_id).where(e.key == bindparam("b_key")))
+_FIND = Prepared(select(e.booking_id, e.customer_id, e.outcome).where(e.key == bindparam("b_key")))
 _RECORD = Prepared(insert(effects))
 
 
@@ -25,6 +25,7 @@ _RECORD = Prepared(insert(effects))
 class Applied:
     booking_id: int | None
     customer_id: int | None
+    outcome: str | None = None
 
 
 def find(conn: Connection, key: str | None) -> Applied | None:
@@ -32,7 +33,7 @@ def find(conn: Connection, key: str | None) -> Applied | None:
     if key is None:
         return None
     row = _FIND.run(conn, {"b_key": key}).fetchone()
-    return None if row is None else Applied(row[0], row[1])
+    return None if row is None else Applied(row[0], row[1], row[2])
 
 
 def record(
@@ -42,7 +43,8 @@ def record(
     *,
     booking_id: int | None = None,
     customer_id: int | None = None,
+    outcome: str | None = None,
 ) -> None:
     if key is not None:
-        row = {"key": key, "booking_id": booking_id, "customer_id": customer_id, "created_at": now}
-        _RECORD.run(conn, row)
+        row = {"key": key, "booking_id": booking_id, "customer_id": customer_id}
+        _RECORD.run(conn, {**row, "outcome": outcome, "created_at": now})

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from storage.booking import Booking
+
 # An attempt's state. `open`: asked, nothing final heard; `paid`: the money is in (some of it may have
 # gone back); `failed`: LiqPay said it failed (the customer may still pay on the same page: see `record`);
 # `refunded`: everything that was paid has gone back.
@@ -43,6 +45,18 @@ class Change(StrEnum):
     PENDING = "pending"  # a new in-between status, noted
     NOTHING = "nothing"  # a repeat, or a status that came too late to matter
     UNKNOWN_ORDER = "unknown_order"  # no attempt has this order id
+    # What the store made of a PAID with its booking (storage/paying.py):
+    TOO_LATE = "too_late"  # paid after the hold ran out and its time was taken meanwhile: to go back
+    FOR_NOTHING = "for_nothing"  # paid for a booking that was cancelled meanwhile: to go back
+
+
+@dataclass(frozen=True)
+class Paying:
+    """A report recorded with its booking: what it came to, the booking and the attempt as they now are."""
+
+    change: Change
+    booking: Booking | None = None
+    attempt: Attempt | None = None
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ class Service:
     min_notice_move: int | None = None
     min_notice_cancel: int | None = None
     refund_cancel_hours: int | None = None
+    late_refund_percent: int | None = None
 
     @property
     def is_class(self) -> bool:
@@ -215,6 +216,7 @@ class BookingRules:
     max_moves: int = 2
     max_active_bookings: int = 3
     refund_cancel_hours: int = 24
+    late_refund_percent: int = 0  # of the prepayment, when cancelled inside refund_cancel_hours
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,10 @@ class Business:
     def refund_hours_for(self, service: Service) -> int:
         hours = service.refund_cancel_hours
         return self.rules.refund_cancel_hours if hours is None else hours
+
+    def late_refund_for(self, service: Service) -> int:
+        share = service.late_refund_percent
+        return self.rules.late_refund_percent if share is None else share
 
     def reminder_offsets_for(self, service: Service) -> tuple[int, ...]:
         offsets = service.reminder_offsets

@@ -24,6 +24,8 @@ from storage.prepared import Prepared
 
 j = jobs.c
 HOLD_EXPIRY = "hold_expiry"
+PAYMENT_CHECK = "payment_check"  # ask LiqPay about a booking's open payments (callbacks can be lost)
+REFUND = "refund"  # send back what a payment attempt is to return (payload: order_id)
 LEASE_S = 60
 MAX_ATTEMPTS = 8
 
@@ -61,7 +63,8 @@ _INSERT = Prepared(insert(jobs))
 _DROP = Prepared(
     update(jobs)
     .where(j.booking_id == bindparam("b_booking"), j.kind == bindparam("b_kind"), j.status == "pending")
-    .values(status="dropped", lease_owner=None, lease_until=None)
+    .where(j.lease_owner.is_(None))  # one being carried out finishes as it is
+    .values(status="dropped")
 )
 
 
@@ -89,9 +92,15 @@ def schedule(
     _INSERT.run(conn, row)
 
 
-def drop(conn: Connection, booking_id: int, kind: str) -> None:
-    """The booking's pending jobs of `kind` are no longer needed (a hold confirmed or cancelled)."""
-    _DROP.run(conn, {"b_booking": booking_id, "b_kind": kind})
+def drop(conn: Connection, booking_id: int, kind: str, *, order: str | None = None) -> None:
+    """The booking's pending jobs of `kind` (about payment `order`, if given) are no longer needed: a hold
+    confirmed or cancelled, or a refund decided anew (its one job replaces the earlier)."""
+    if order is None:
+        _DROP.run(conn, {"b_booking": booking_id, "b_kind": kind})
+        return
+    about = j.payload == json.dumps({"order_id": order}, separators=(",", ":"))
+    query = update(jobs).where(j.booking_id == booking_id, j.kind == kind, j.status == "pending", about)
+    conn.execute(query.where(j.lease_owner.is_(None)).values(status="dropped"))
 
 
 class Jobs:

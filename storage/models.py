@@ -252,6 +252,7 @@ effects = Table(
     Column("key", String(200), primary_key=True),
     Column("booking_id", Integer, nullable=True),
     Column("customer_id", Integer, nullable=True),
+    Column("outcome", String(32), nullable=True),  # what it came to, where that was more than the booking
     Column("created_at", UTCDateTime, nullable=False),
 )
 

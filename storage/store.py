@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from storage import applied
+from storage import applied, paying, payments
 from storage import transactions as tx
+from storage.attempt import Attempt, Paying, Report
 from storage.availability import Slot, check_slot, class_resource, free_slots, room_resource
 from storage.availability import staff_resource as staff_key
 from storage.booking import (
@@ -197,6 +198,13 @@ class Store:
         found = await self.db.query(lambda conn: [tx.as_booking(row) for row in conn.execute(query)])
         return [b for b in found if b.is_live(live_at)] if live_at else found
 
+    async def past_visits(self, customer_id: int, *, now: datetime) -> int:
+        """The customer's confirmed bookings that ended by `now` (no no-shows are recorded yet)."""
+        b = bookings.c
+        visited = (b.customer_id == customer_id) & (b.status == "confirmed") & (b.end <= now)
+        query = select(func.count()).where(visited)
+        return int(await self.db.query(lambda conn: conn.execute(query).scalar_one()))
+
     async def count_live_claims(self, resource: str, *, now: datetime) -> int:
         """How many claims on `resource` count as of `now` (for diagnostics and tests)."""
         query = select(func.count()).where(
@@ -311,11 +319,56 @@ class Store:
         )
 
     async def cancel(
-        self, booking_id: int, *, now: datetime, refund: bool | None = None, key: str | None = None
+        self,
+        booking_id: int,
+        *,
+        now: datetime,
+        refund: bool | None = None,
+        refund_amount: Decimal = Decimal(0),
+        key: str | None = None,
     ) -> Outcome:
-        """Cancel a live booking and free its time, recording whether its prepayment is to be refunded.
-        Cancelling twice is harmless and reports the booking."""
-        return await self._change(booking_id, now, key, lambda conn: tx.cancel(conn, booking_id, now, refund))
+        """Cancel a live booking and free its time, recording whether its prepayment is to be refunded; with
+        `refund_amount`, that much of what its payments keep goes back (refund jobs, in the same
+        transaction). Cancelling twice is harmless and reports the booking."""
+
+        def work(conn: Connection) -> Booking:
+            cancelled = tx.cancel(conn, booking_id, now, refund)
+            if refund_amount > 0 and paying.refund(conn, booking_id, refund_amount, now) > 0:
+                return tx.current(conn, booking_id)
+            return cancelled
+
+        return await self._change(booking_id, now, key, work)
+
+    # ---------------------------------------------------------------- money
+
+    async def start_payment(
+        self, booking_id: int, *, amount: Decimal, pay_by: datetime, now: datetime, key: str | None = None
+    ) -> Attempt | str:
+        """The payment attempt to send the customer to (an open one still payable, else a new one), or why
+        there is none (the booking is no longer live, or already paid)."""
+        currency = self.business.currency
+        try:
+            return await self.db.transaction(
+                lambda conn: paying.start(conn, booking_id, amount, currency, pay_by, now, key)
+            )
+        except tx.Refused as refused:
+            return refused.reason
+
+    async def record_payment(self, report: Report, *, now: datetime, key: str | None = None) -> Paying:
+        """What LiqPay reported, recorded with what it means for the booking (see storage/paying.py)."""
+        try:
+            return await self.db.transaction(
+                lambda conn: paying.record(conn, self.business, report, now, key)
+            )
+        finally:
+            self._cache.changed()
+
+    async def payment(self, order_id: str) -> Attempt | None:
+        return await self.db.query(lambda conn: payments.find(conn, order_id))
+
+    async def open_payments(self, booking_id: int) -> list[Attempt]:
+        """The booking's attempts LiqPay may still take money under (a status check asks about each)."""
+        return await self.db.query(lambda conn: payments.unsettled(conn, booking_id))
 
     async def expire(self, booking_id: int, *, now: datetime, key: str | None = None) -> Outcome:
         """Mark a hold expired once its time has passed (reads already ignore it; this records it)."""

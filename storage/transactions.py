@@ -182,6 +182,7 @@ def confirm(
         changes["paid"] = paid
     _CONFIRM_CLAIMS.run(conn, {"b_booking": booking_id})
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
+    jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
     return change(conn, booking_id, changes)
 
 
@@ -194,6 +195,7 @@ def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None
     touch(conn, claimed(conn, booking_id))
     release(conn, booking_id)
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
+    jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
     return change(conn, booking_id, {"status": "cancelled", "refund": refund, "updated_at": now})
 
 

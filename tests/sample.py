@@ -11,6 +11,7 @@ from storage.business import (
     Business,
     ClassSession,
     DayOverride,
+    PrepaymentRule,
     Room,
     Schedule,
     Service,
@@ -58,6 +59,7 @@ def salon() -> Business:
             Decimal(2400),
             ("anna",),
             prepayment=Decimal(500),
+            prepayment_rule=PrepaymentRule("amount", Decimal(500)),
         ),
         Service(
             "laser", {"en": "Laser", "uk": "Лазер"}, 30, Decimal(1500), ("anna", "boris"), room="laser-room"

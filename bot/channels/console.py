@@ -23,7 +23,8 @@ class ConsoleRenderer:
 
 
 def _params(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "options": [option.label for option in reply.options]}
+    text = f"{reply.text}\n{reply.link[0]}: {reply.link[1]}" if reply.link else reply.text
+    return {"text": text, "options": [option.label for option in reply.options]}
 
 
 class ConsoleSender:

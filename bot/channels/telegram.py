@@ -235,6 +235,10 @@ def _messages(replies: Iterable[Reply]) -> Iterator[dict[str, Any]]:
 
 
 def _markup(reply: Reply) -> dict[str, Any] | None:
+    if reply.link is not None:  # the checkout: a button that opens it, above the options
+        label, url = reply.link
+        rows = keyboard(reply.options)["inline_keyboard"]
+        return {"inline_keyboard": [[{"text": label, "url": url}], *rows]}
     if reply.options:
         return keyboard(reply.options)
     if reply.share_contact:

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -196,6 +196,9 @@ class WhatsAppRenderer:
         ]
 
     def _messages(self, reply: Reply) -> list[dict[str, str]]:
+        if reply.link is not None:  # a link to open is a line of the text, never one of the numbered options
+            label, url = reply.link
+            reply = replace(reply, text=f"{reply.text}\n\n{label}: {url}", link=None)
         sid = self._content_sids.get(f"quick_reply_{len(reply.options)}")
         if sid and _fits_quick_reply(reply):
             return [quick_reply_params(sid, reply)]

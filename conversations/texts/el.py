@@ -77,8 +77,6 @@ TEXTS = {
     "change_time": "Άλλη ώρα",
     "abandon": "Ακύρωση",
     "limit_active": "Έχετε ήδη τον μέγιστο επιτρεπόμενο αριθμό προγραμματισμένων ραντεβού ({limit}).",
-    "held_pay": "Κρατήσαμε την ώρα για εσάς: {when}. Παρακαλώ πληρώστε την προκαταβολή {amount} "
-    "μέσα σε {minutes} λεπτά· ο σύνδεσμος πληρωμής ακολουθεί.",
     "booked": "Το ραντεβού σας κλείστηκε! {service}, {specialist}, {when}. Κωδικός κράτησης: {code}.",
     "hold_taken": "Δυστυχώς, αυτή η ώρα μόλις κλείστηκε.",
     "hold_too_late": "Αυτή η ώρα είναι πολύ κοντά για να κλειστεί τώρα.",
@@ -139,4 +137,25 @@ TEXTS = {
     "Πληρωμένο: {paid}. Κωδικός {code}.",
     "staff_expired": "Η κράτηση έληξε χωρίς πληρωμή, η ώρα αποδεσμεύτηκε: {customer} ({phone}), {service}, "
     "ειδικός: {specialist}, {when}. Πληρωμένο: {paid}. Κωδικός {code}.",
+    "held_pay": "{name}, κρατήσαμε για εσάς: {service}, {specialist}, {when}. Για επιβεβαίωση, "
+    "πληρώστε την προκαταβολή {amount} έως {deadline} ({minutes} λεπτά)· μετά η ώρα ελευθερώνεται. "
+    "Κωδικός κράτησης: {code}.",
+    "pay_button": "💳 Πληρωμή {amount}",
+    "pay_again": "Νέα προσπάθεια πληρωμής",
+    "pay_description": "{service}, {when} (κράτηση {code})",
+    "payment_failed": "Η πληρωμή δεν ολοκληρώθηκε. Μπορείτε να δοκιμάσετε ξανά έως {deadline}.",
+    "booked_paid": "Πληρώθηκε και κλείστηκε! {service}, {specialist}, {when}.\nΠροκαταβολή: "
+    "{paid}. Υπόλοιπο στο ραντεβού: {remaining}.\nΚωδικός κράτησης: {code}.\n{business}, {contact}",
+    "paid_too_late": "Η πληρωμή σας {amount} ήρθε αφού έληξε η κράτηση, και η ώρα κλείστηκε στο "
+    "μεταξύ. Τα χρήματα σας επιστρέφονται.",
+    "payment_returned": "Λάβαμε πληρωμή {amount} για {booking} που δεν χρειαζόταν. Σας επιστρέφεται.",
+    "refund_made": "Έγινε επιστροφή: {amount} για {booking}.",
+    "staff_paid": "💳 Ελήφθη προκαταβολή: {customer} ({phone}), {service}, {specialist}, {when}: "
+    "{paid}. Κωδικός {code}.",
+    "staff_paid_back": "Η πληρωμή επιστρέφεται: {customer} ({phone}), {service}, {specialist}, "
+    "{when}: {paid} (η ώρα κλείστηκε ή η κράτηση ακυρώθηκε). Κωδικός {code}.",
+    "staff_refunded": "Έγινε επιστροφή: {customer} ({phone}), {service}, {specialist}, {when}. "
+    "Πληρωμένα τώρα: {paid}. Κωδικός {code}.",
+    "cancel_partial_refund": "Απομένουν λιγότερες από {hours} ώρες ως το ραντεβού, οπότε από την "
+    "προκαταβολή {paid} επιστρέφονται {amount}.",
 }

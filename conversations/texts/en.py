@@ -65,8 +65,6 @@ TEXTS = {
     "change_time": "Change time",
     "abandon": "Cancel",
     "limit_active": "You already have {limit} upcoming bookings, the most allowed at once.",
-    "held_pay": "{when} is held for you. Please pay the prepayment of {amount} within {minutes} minutes; "
-    "the payment link follows.",
     "booked": "Booked! {service} with {specialist}, {when}. Your booking code: {code}.",
     "hold_taken": "Sorry, that time was just taken.",
     "hold_too_late": "That time is too soon to book now.",
@@ -126,4 +124,26 @@ TEXTS = {
     "Code {code}.",
     "staff_expired": "Hold expired unpaid, time freed: {customer} ({phone}), {service} with {specialist}, "
     "{when}. Paid: {paid}. Code {code}.",
+    "held_pay": "{name}, {service} with {specialist}, {when}, is held for you. To confirm it, "
+    "please pay the prepayment of {amount} by {deadline} ({minutes} min); after that the time is "
+    "freed. Booking code: {code}.",
+    "pay_button": "💳 Pay {amount}",
+    "pay_again": "Try paying again",
+    "pay_description": "{service}, {when} (booking {code})",
+    "payment_failed": "The payment did not go through. You can try again until {deadline}.",
+    "booked_paid": "Paid and booked! {service} with {specialist}, {when}.\nPrepaid: {paid}. To pay "
+    "at the visit: {remaining}.\nBooking code: {code}.\n{business}, {contact}",
+    "paid_too_late": "Your payment of {amount} came after the hold had run out, and the time was "
+    "taken meanwhile. The money goes back to you.",
+    "payment_returned": "We received a payment of {amount} for {booking} that was not needed. It "
+    "goes back to you.",
+    "refund_made": "Refund made: {amount} for {booking}.",
+    "staff_paid": "💳 Prepayment received: {customer} ({phone}), {service} with {specialist}, "
+    "{when}: {paid}. Code {code}.",
+    "staff_paid_back": "Payment going back: {customer} ({phone}), {service} with {specialist}, "
+    "{when}: {paid} (the time was taken or the booking cancelled). Code {code}.",
+    "staff_refunded": "Refund made: {customer} ({phone}), {service} with {specialist}, {when}. "
+    "Paid now: {paid}. Code {code}.",
+    "cancel_partial_refund": "It is less than {hours} hours before the visit, so {amount} of the "
+    "prepayment of {paid} is refunded.",
 }

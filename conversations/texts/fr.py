@@ -66,8 +66,6 @@ TEXTS = {
     "change_time": "Changer l’horaire",
     "abandon": "Annuler",
     "limit_active": "Vous avez déjà {limit} rendez-vous à venir, le maximum autorisé.",
-    "held_pay": "Le créneau {when} vous est réservé. Merci de régler l’acompte de {amount} "
-    "dans les {minutes} min ; le lien de paiement suit.",
     "booked": "C’est réservé ! {service} avec {specialist}, {when}. Votre code de réservation : {code}.",
     "hold_taken": "Malheureusement, ce créneau vient d’être pris.",
     "hold_too_late": "Ce créneau est trop proche pour être réservé maintenant.",
@@ -128,4 +126,27 @@ TEXTS = {
     "{paid}. Code {code}.",
     "staff_expired": "Réservation temporaire expirée sans paiement, créneau libéré : {customer} ({phone}), "
     "{service} avec {specialist}, {when}. Payé : {paid}. Code {code}.",
+    "held_pay": "{name}, {service} avec {specialist}, {when}, vous est réservé. Pour confirmer, "
+    "merci de régler l’acompte de {amount} avant {deadline} ({minutes} min) ; ensuite le créneau est "
+    "libéré. Code de réservation : {code}.",
+    "pay_button": "💳 Payer {amount}",
+    "pay_again": "Réessayer le paiement",
+    "pay_description": "{service}, {when} (réservation {code})",
+    "payment_failed": "Le paiement n’a pas abouti. Vous pouvez réessayer jusqu’à {deadline}.",
+    "booked_paid": "Payé et réservé ! {service} avec {specialist}, {when}.\nAcompte versé : "
+    "{paid}. À régler lors de la visite : {remaining}.\nCode de réservation : {code}.\n{business}, "
+    "{contact}",
+    "paid_too_late": "Votre paiement de {amount} est arrivé après l’expiration de la réservation, "
+    "et le créneau a été pris entre-temps. L’argent vous est remboursé.",
+    "payment_returned": "Nous avons reçu un paiement de {amount} pour {booking} qui n’était pas "
+    "nécessaire. Il vous est remboursé.",
+    "refund_made": "Remboursement effectué : {amount} pour {booking}.",
+    "staff_paid": "💳 Acompte reçu : {customer} ({phone}), {service} avec {specialist}, {when} : "
+    "{paid}. Code {code}.",
+    "staff_paid_back": "Paiement remboursé : {customer} ({phone}), {service} avec {specialist}, "
+    "{when} : {paid} (créneau pris ou réservation annulée). Code {code}.",
+    "staff_refunded": "Remboursement effectué : {customer} ({phone}), {service} avec {specialist}, "
+    "{when}. Payé désormais : {paid}. Code {code}.",
+    "cancel_partial_refund": "La visite a lieu dans moins de {hours} heures : sur l’acompte de "
+    "{paid}, {amount} vous est remboursé.",
 }

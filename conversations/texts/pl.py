@@ -78,8 +78,6 @@ TEXTS = {
     "change_time": "Zmień termin",
     "abandon": "Anuluj",
     "limit_active": "Masz już maksymalną liczbę nadchodzących wizyt: {limit}.",
-    "held_pay": "Wstępnie zarezerwowaliśmy dla Ciebie termin {when}. Opłać, proszę, przedpłatę "
-    "w wysokości {amount} w ciągu {minutes} min — link do płatności przyjdzie w następnej wiadomości.",
     "booked": "Gotowe, wizyta zarezerwowana! {service}, {specialist}, {when}. Kod rezerwacji: {code}.",
     "hold_taken": "Niestety, ten termin został właśnie zajęty.",
     "hold_too_late": "Ten termin jest już zbyt blisko, by go zarezerwować.",
@@ -140,4 +138,26 @@ TEXTS = {
     "Zapłacono: {paid}. Kod {code}.",
     "staff_expired": "Rezerwacja wygasła bez płatności, termin zwolniony: {customer} ({phone}), {service}, "
     "specjalista: {specialist}, {when}. Zapłacono: {paid}. Kod {code}.",
+    "held_pay": "{name}, rezerwujemy dla Ciebie: {service}, {specialist}, {when}. Aby potwierdzić "
+    "wizytę, opłać przedpłatę {amount} do {deadline} ({minutes} min); potem termin zostanie zwolniony. "
+    "Kod rezerwacji: {code}.",
+    "pay_button": "💳 Zapłać {amount}",
+    "pay_again": "Spróbuj zapłacić ponownie",
+    "pay_description": "{service}, {when} (rezerwacja {code})",
+    "payment_failed": "Płatność nie powiodła się. Możesz spróbować ponownie do {deadline}.",
+    "booked_paid": "Opłacone i zarezerwowane! {service}, {specialist}, {when}.\nPrzedpłata: "
+    "{paid}. Do zapłaty na wizycie: {remaining}.\nKod rezerwacji: {code}.\n{business}, {contact}",
+    "paid_too_late": "Twoja płatność {amount} dotarła po wygaśnięciu rezerwacji, a termin został w "
+    "międzyczasie zajęty. Pieniądze wrócą do Ciebie.",
+    "payment_returned": "Otrzymaliśmy płatność {amount} za {booking}, która nie była potrzebna. "
+    "Wróci do Ciebie.",
+    "refund_made": "Zwrot wykonany: {amount} za {booking}.",
+    "staff_paid": "💳 Przedpłata otrzymana: {customer} ({phone}), {service}, {specialist}, {when}: "
+    "{paid}. Kod {code}.",
+    "staff_paid_back": "Płatność wraca do klienta: {customer} ({phone}), {service}, {specialist}, "
+    "{when}: {paid} (termin zajęty lub wizyta odwołana). Kod {code}.",
+    "staff_refunded": "Zwrot wykonany: {customer} ({phone}), {service}, {specialist}, {when}. "
+    "Zapłacono teraz: {paid}. Kod {code}.",
+    "cancel_partial_refund": "Do wizyty zostało mniej niż {hours} godz., więc z przedpłaty {paid} "
+    "zwrócimy {amount}.",
 }

@@ -79,8 +79,6 @@ TEXTS = {
     "change_time": "Изменить время",
     "abandon": "Отменить",
     "limit_active": "У вас уже максимальное количество предстоящих записей: {limit}.",
-    "held_pay": "Мы временно забронировали для вас время: {when}. Пожалуйста, внесите предоплату {amount} "
-    "в течение {minutes} мин — ссылка на оплату придёт следующим сообщением.",
     "booked": "Готово, вы записаны! {service}, {specialist}, {when}. Код записи: {code}.",
     "hold_taken": "К сожалению, это время только что заняли.",
     "hold_too_late": "Это время уже слишком близко — записаться на него нельзя.",
@@ -140,4 +138,25 @@ TEXTS = {
     "Оплачено: {paid}. Код {code}.",
     "staff_expired": "Бронь истекла без оплаты, время освобождено: {customer} ({phone}), {service}, мастер: "
     "{specialist}, {when}. Оплачено: {paid}. Код {code}.",
+    "held_pay": "{name}, для вас забронировано: {service}, мастер: {specialist}, {when}. Чтобы "
+    "подтвердить запись, внесите предоплату {amount} до {deadline} ({minutes} мин); после этого время "
+    "освободится. Код записи: {code}.",
+    "pay_button": "💳 Оплатить {amount}",
+    "pay_again": "Попробовать оплатить ещё раз",
+    "pay_description": "{service}, {when} (запись {code})",
+    "payment_failed": "Оплата не прошла. Попробовать ещё раз можно до {deadline}.",
+    "booked_paid": "Оплачено, вы записаны! {service}, мастер: {specialist}, {when}.\nПредоплата: "
+    "{paid}. Доплатить на визите: {remaining}.\nКод записи: {code}.\n{business}, {contact}",
+    "paid_too_late": "Ваша оплата {amount} пришла, когда бронь уже истекла, а время тем временем "
+    "заняли. Деньги вернутся вам.",
+    "payment_returned": "Мы получили оплату {amount} за {booking}, которая была не нужна. Она вернётся вам.",
+    "refund_made": "Деньги возвращены: {amount} за {booking}.",
+    "staff_paid": "💳 Предоплата получена: {customer} ({phone}), {service}, мастер: {specialist}, "
+    "{when}: {paid}. Код {code}.",
+    "staff_paid_back": "Оплата возвращается: {customer} ({phone}), {service}, мастер: "
+    "{specialist}, {when}: {paid} (время заняли или запись отменена). Код {code}.",
+    "staff_refunded": "Деньги возвращены: {customer} ({phone}), {service}, мастер: {specialist}, "
+    "{when}. Оплачено теперь: {paid}. Код {code}.",
+    "cancel_partial_refund": "До визита осталось меньше {hours} ч, поэтому из предоплаты {paid} "
+    "будет возвращено {amount}.",
 }

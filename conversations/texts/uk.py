@@ -79,8 +79,6 @@ TEXTS = {
     "change_time": "Змінити час",
     "abandon": "Скасувати",
     "limit_active": "У вас уже максимальна кількість майбутніх записів: {limit}.",
-    "held_pay": "Ми тимчасово забронювали для вас час: {when}. Будь ласка, внесіть передоплату {amount} "
-    "протягом {minutes} хв — посилання на оплату надійде наступним повідомленням.",
     "booked": "Готово, ви записані! {service}, {specialist}, {when}. Код запису: {code}.",
     "hold_taken": "На жаль, цей час щойно зайняли.",
     "hold_too_late": "Цей час уже надто близько — записатися на нього не можна.",
@@ -141,4 +139,26 @@ TEXTS = {
     "Сплачено: {paid}. Код {code}.",
     "staff_expired": "Бронювання минуло без оплати, час звільнено: {customer} ({phone}), {service}, "
     "майстер: {specialist}, {when}. Сплачено: {paid}. Код {code}.",
+    "held_pay": "{name}, для вас заброньовано: {service}, майстер: {specialist}, {when}. Щоб "
+    "підтвердити запис, внесіть передоплату {amount} до {deadline} ({minutes} хв); після цього час "
+    "звільниться. Код запису: {code}.",
+    "pay_button": "💳 Оплатити {amount}",
+    "pay_again": "Спробувати оплатити ще раз",
+    "pay_description": "{service}, {when} (запис {code})",
+    "payment_failed": "Оплата не пройшла. Спробувати ще раз можна до {deadline}.",
+    "booked_paid": "Оплачено, ви записані! {service}, майстер: {specialist}, {when}.\nПередоплата: "
+    "{paid}. Доплатити на візиті: {remaining}.\nКод запису: {code}.\n{business}, {contact}",
+    "paid_too_late": "Ваша оплата {amount} надійшла, коли бронювання вже минуло, а час тим часом "
+    "зайняли. Гроші повернуться вам.",
+    "payment_returned": "Ми отримали оплату {amount} за {booking}, яка була не потрібна. Вона "
+    "повернеться вам.",
+    "refund_made": "Кошти повернено: {amount} за {booking}.",
+    "staff_paid": "💳 Передоплату отримано: {customer} ({phone}), {service}, майстер: {specialist}, "
+    "{when}: {paid}. Код {code}.",
+    "staff_paid_back": "Оплата повертається: {customer} ({phone}), {service}, майстер: "
+    "{specialist}, {when}: {paid} (час зайняли або запис скасовано). Код {code}.",
+    "staff_refunded": "Кошти повернено: {customer} ({phone}), {service}, майстер: {specialist}, "
+    "{when}. Сплачено тепер: {paid}. Код {code}.",
+    "cancel_partial_refund": "До візиту залишилося менше ніж {hours} год, тому з передоплати "
+    "{paid} буде повернено {amount}.",
 }

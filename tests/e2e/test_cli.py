@@ -21,9 +21,12 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def slotbot(workdir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTBOT_", "TELEGRAM_"))}
-    env["PYTHONPATH"] = str(ROOT)
+def slotbot(
+    workdir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    mine = env or {}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTBOT_", "TELEGRAM_", "LIQPAY_"))}
+    env |= {"PYTHONPATH": str(ROOT), **mine}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=workdir,
@@ -114,13 +117,17 @@ def test_db_status_and_upgrade(workdir: Path) -> None:
 
 def test_jobs_lists_a_holds_expiry_and_retry_refuses_what_did_not_fail(workdir: Path) -> None:
     assert slotbot(workdir, "jobs").stdout.strip() == "no pending or failed jobs"
-    # A colouring asks for a prepayment, so its hold waits for the payment with an expiry job.
+    # A colouring asks for a prepayment (LiqPay in test mode), so its hold waits for the payment, with the
+    # link in the chat, a status check before it expires and the expiry itself as jobs.
+    liqpay = {"LIQPAY_PUBLIC_KEY": "sandbox_i000", "LIQPAY_PRIVATE_KEY": "secret", "LIQPAY_SANDBOX": "true"}
     script = "\n".join(["1", "3", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
-    done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script)
+    done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script, env=liqpay)
     assert done.returncode == 0, done.stderr
+    assert "https://www.liqpay.ua/api/3/checkout?data=" in done.stdout
     [booking] = json.loads(slotbot(workdir, "bookings", "--json").stdout)
     assert booking["status"] == "held"
-    [job] = json.loads(slotbot(workdir, "jobs", "--json").stdout)
+    check, job = json.loads(slotbot(workdir, "jobs", "--json").stdout)
+    assert (check["kind"], check["booking"]) == ("payment_check", booking["code"])
     assert (job["kind"], job["status"], job["booking"], job["attempts"]) == (
         "hold_expiry",
         "pending",

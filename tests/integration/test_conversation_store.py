@@ -11,6 +11,7 @@ import pytest
 from bot.runner import Runner
 from conversations.events import Choice, Command, Text
 from conversations.replies import Reply
+from payments.liqpay import LiqPayAccount
 from storage.db import Database
 from storage.store import Store
 from tests.sample import NOW, at, salon
@@ -130,14 +131,28 @@ async def test_move_and_cancel_through_the_conversation(store: Store) -> None:
     assert (await store.hold(service="haircut", specialist="anna", start=at(25, 15), now=NOW)).ok
 
 
+async def test_without_a_payment_provider_a_prepaid_service_is_booked_to_pay_at_the_visit(
+    store: Store,
+) -> None:
+    runner = Runner(store, lambda: NOW)  # no LiqPay account configured
+    replies = await _to_summary(runner, "tg:8", "Book a visit", "Colouring", "Tue 24 Nov", "10:00")
+    replies = await say(runner, "tg:8", Choice(_option(replies, "Confirm")))
+    [booked] = await store.bookings()
+    assert booked.status == "confirmed" and any("Booked!" in r.text for r in replies)
+
+
 async def test_a_prepaid_service_waits_for_payment_as_a_hold(store: Store) -> None:
-    runner = Runner(store, lambda: NOW)
+    account = LiqPayAccount("sandbox_i000", "secret", sandbox=True, api_base="https://liqpay.example")
+    runner = Runner(store, lambda: NOW, liqpay=account)
     key = "tg:7"
     replies = await _to_summary(runner, key, "Book a visit", "Colouring", "Tue 24 Nov", "10:00")
     replies = await say(runner, key, Choice(_option(replies, "Confirm")))
     [held] = await store.bookings()
     assert held.status == "held" and held.expires_at == NOW + timedelta(minutes=30)
     assert held.price == Decimal(2400)
+    [asked] = [r for r in replies if r.link]
+    assert asked.link is not None and asked.link[1].startswith("https://liqpay.example/api/3/checkout?data=")
+    assert held.code in asked.text
     replies = await say(runner, key, Choice(_option(replies, "Cancel")))
     [cancelled] = await store.bookings()
     assert cancelled.status == "cancelled"

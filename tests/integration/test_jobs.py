@@ -20,6 +20,7 @@ from bot.jobs import Scheduler
 from bot.notify import staff_notifier
 from bot.runner import Runner
 from conversations.events import Choice, Command, Text
+from payments.liqpay import LiqPayAccount
 from storage.business import Business, Contact
 from storage.db import Database
 from storage.jobs import HOLD_EXPIRY, MAX_ATTEMPTS, Jobs
@@ -46,9 +47,13 @@ def _business() -> Business:
     return replace(business, staff=(anna, *business.staff[1:]))
 
 
+# Prepayments are taken online (the checkout link is made here; nothing is asked of LiqPay in these tests).
+ACCOUNT = LiqPayAccount("sandbox_i000", "secret", sandbox=True, api_base="https://liqpay.example")
+
+
 def _runner(database: Database, clock: Clock, owner: str = "p1") -> Runner:
     business = _business()
-    return Runner(Store(database, business), clock, owner, notify=staff_notifier(business))
+    return Runner(Store(database, business), clock, owner, notify=staff_notifier(business), liqpay=ACCOUNT)
 
 
 async def _messages(database: Database, chat: str) -> list[dict[str, Any]]:
@@ -91,7 +96,7 @@ async def test_an_unpaid_hold_runs_out_and_the_customer_and_staff_are_told(datab
     scheduler = Scheduler(Jobs(database), runner, clock, "p1")
     assert await scheduler.run_due() == 0  # not due yet
     clock.now = booking.expires_at + timedelta(seconds=1)
-    assert await scheduler.run_due() == 1
+    assert await scheduler.run_due() == 2  # the payment check and the expiry
     [expired] = await runner.store.bookings()
     assert expired.status == "expired"
     *_, said, told = await _messages(database, CHAT)
@@ -127,13 +132,13 @@ async def test_a_job_run_again_after_a_crash_tells_nobody_twice(database: Databa
     await _hold_colouring(runner)
     [booking] = await runner.store.bookings()
     clock.now = booking.expires_at + timedelta(seconds=5)
-    assert await Scheduler(Jobs(database), runner, clock, "p1").run_due() == 1
+    assert await Scheduler(Jobs(database), runner, clock, "p1").run_due() == 2
     told = await Outbox(database).all()
     # The process died after the customer was told and before the job was marked done.
     reset = update(jobs_table).values(status="pending", lease_owner=None, lease_until=None)
     await database.transaction(lambda conn: conn.execute(reset))
     other = _runner(database, clock, "p2")
-    assert await Scheduler(Jobs(database), other, clock, "p2").run_due() == 1
+    assert await Scheduler(Jobs(database), other, clock, "p2").run_due() == 2
     assert await Outbox(database).all() == told
     assert await Jobs(database).listed() == []
 

@@ -13,6 +13,7 @@ from conversations.flow import step
 from conversations.replies import Reply
 from conversations.session import Session
 from conversations.view import View, ViewMiss
+from storage.attempt import Report, Verdict
 from storage.availability import claims_for
 from storage.booking import Booking
 from storage.business import Business
@@ -108,12 +109,27 @@ class Chatter:
     def text(self) -> str:
         return "\n".join(r.text for r in self.last)
 
+    def _record(self, report: Report) -> ev.Event | None:
+        """As the store records what LiqPay said: paid confirms the booking, failed is news."""
+        held = self.bookings[-1]
+        if report.verdict == Verdict.PAID:
+            paid = report.amount or Decimal(0)
+            return ev.Paid(self._swap(replace(held, status="confirmed", expires_at=None, paid=paid)), paid)
+        if report.verdict == Verdict.FAILED:
+            return ev.PaymentFailed(held)
+        return None
+
     def _answer(self, effect: fx.Effect) -> ev.Event | None:
         if isinstance(effect, fx.SaveCustomer):
             self.session = replace(self.session, customer_id=1)
             return None
         if isinstance(effect, fx.RequestPrepayment):
-            return None
+            held = self._find(effect.booking_id)
+            assert held.expires_at is not None
+            pay_by = held.expires_at - timedelta(minutes=1)
+            return ev.PaymentLink(held, f"https://pay.example/{held.code}", effect.amount, pay_by)
+        if isinstance(effect, fx.RecordPayment):
+            return self._record(effect.report)
         if self.refuse:
             return ev.HoldFailed(self.refuse) if isinstance(effect, fx.HoldSlot) else ev.Refused(self.refuse)
         if isinstance(effect, fx.HoldSlot):

@@ -96,9 +96,13 @@ def test_prepayment_puts_the_booking_on_hold_awaiting_payment() -> None:
     assert "A prepayment of 500 UAH" in c.text()
     c.tap("Confirm")
     assert c.session.state == "awaiting_payment"
-    assert fx.RequestPrepayment(1, Decimal(500)) in c.effects
+    [asked] = [e for e in c.effects if isinstance(e, fx.RequestPrepayment)]
+    assert (asked.booking_id, asked.amount) == (1, Decimal(500)) and "Colouring" in asked.description
     assert not any(isinstance(e, fx.ConfirmBooking) for e in c.effects)
-    assert "within 30 minutes" in c.text()
+    # The link, the amount, the deadline (a minute before the 30-minute hold ends) and the booking's code.
+    [held] = [r for r in c.last if r.link]
+    assert held.link == ("💳 Pay 500 UAH", "https://pay.example/ABCD2345")
+    assert "500 UAH" in held.text and "10:29" in held.text and "ABCD2345" in held.text
 
 
 def test_free_text_books_a_free_time_directly() -> None:
@@ -270,7 +274,7 @@ def test_cancel_early_refunds_the_prepayment() -> None:
     c.say("cancel")
     assert c.session.state == "cancel_confirm" and "will be refunded" in c.text()
     c.tap("Yes, cancel")
-    assert fx.CancelBooking(1, refund=True) in c.effects
+    assert fx.CancelBooking(1, refund=True, refund_amount=Decimal(500)) in c.effects
     assert "Cancelled" in c.text()
 
 
@@ -280,7 +284,7 @@ def test_cancel_late_keeps_the_prepayment() -> None:
     c.say("cancel")
     assert "not refunded" in c.text()
     c.say("yes")
-    assert fx.CancelBooking(1, refund=False) in c.effects
+    assert fx.CancelBooking(1, refund=False, refund_amount=Decimal(0)) in c.effects
 
 
 def test_cancel_too_close_to_the_visit_is_refused() -> None:

@@ -22,8 +22,9 @@ def test_diagram_matches_the_table() -> None:
 def test_the_diagram_is_a_map_not_a_fan() -> None:
     arrows = [line.strip() for line in mermaid().splitlines() if "-->" in line and "[*]" not in line]
     # 47: issue 11 added "back" inside each form (one arrow from each form to itself) and from a move back to
-    # the booking it moves; the rest of the map is as it was.
-    assert len(arrows) <= 47, "\n".join(arrows)
+    # the booking it moves; 48: issue 12, the prepayment confirmed without a provider to take it (the link,
+    # a failure and another try stay where they are). The rest of the map is as it was.
+    assert len(arrows) <= 48, "\n".join(arrows)
     assert len([a for a in arrows if a.startswith("anywhere -->")]) <= 5
 
 

@@ -91,8 +91,6 @@ class World:
         if isinstance(effect, fx.SaveCustomer):
             self.session = replace(self.session, customer_id=1)
             return None
-        if isinstance(effect, fx.RequestPrepayment):
-            return None
         reason, self.refuse = self.refuse, None
         if isinstance(effect, fx.HoldSlot):
             return ev.HoldFailed(reason) if reason else ev.Held(self._hold(effect))
@@ -106,6 +104,9 @@ class World:
         if isinstance(effect, fx.MoveBooking):
             moved = replace(found, start=effect.start, end=effect.start + (found.end - found.start))
             return ev.Moved(self._swap(replace(moved, moves=found.moves + 1)))
+        if isinstance(effect, fx.RequestPrepayment):
+            pay_by = (found.expires_at or self.now) - timedelta(minutes=1)
+            return ev.PaymentLink(found, f"https://pay.example/{found.code}", effect.amount, pay_by)
         if isinstance(effect, fx.ExpireHold):
             if found.state(self.now) != "expired":
                 return ev.Refused(found.status)

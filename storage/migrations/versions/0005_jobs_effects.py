@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("booking_id", sa.Integer, nullable=True),
         sa.Column("customer_id", sa.Integer, nullable=True),
+        sa.Column("outcome", sa.String(32), nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
 
