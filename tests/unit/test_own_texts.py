@@ -57,6 +57,7 @@ def test_without_the_section_every_text_is_the_catalogues() -> None:
     data = config({})
     del data["texts"]
     assert loaded(data).texts == {}
+    assert loaded(config({"uk": None, "en": {"menu": None, "help": " "}})).texts == {}
 
 
 def test_the_commented_example_in_config_yaml_loads() -> None:
@@ -130,6 +131,7 @@ MISTAKES = [
     ({"en": {"held_pay": "Pay {amount} } now"}}, "texts.en.held_pay: has a '{' or '}' without its pair"),
     ({"en": {"held_pay": "Pay {amount:.2f}"}}, "texts.en.held_pay: cannot be filled in (Unknown format code"),
     ({"en": {"menu": 5}}, "texts.en.menu: must be text, got 5 (put it in quotes)"),
+    ({"en": {"menu": {"name": None}}}, "texts.en.menu: must be text, got a mapping (put it in quotes)"),
     ({"en": "Hello"}, "texts.en: must map catalogue keys to templates, e.g. held_pay: \"…\"; got 'Hello'"),
     (["uk"], 'texts: must map languages to texts, e.g. uk: {held_pay: "…"}; got a list'),
 ]
