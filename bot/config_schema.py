@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config_business import (
@@ -31,7 +31,8 @@ from bot.config_rules import BookingSection
 from bot.config_section import Known, Mistakes, Section, mistake
 from bot.config_services import ServiceEntry
 from bot.config_staff import RoomEntry, StaffEntry
-from bot.config_values import identifier, language
+from bot.config_texts import Texts
+from bot.config_values import identifier, language, languages
 from storage.business import Business, DayOverride
 
 
@@ -70,6 +71,7 @@ class ConfigFile(Section):
         (), validate_default=True
     )
     notifications: Notifications
+    texts: Texts = Field(default_factory=dict)  # the business's own wording of the catalogues' sentences
     database: DatabaseSection
     telegram: TelegramSettings
     twilio: TwilioSettings
@@ -114,6 +116,7 @@ class ConfigFile(Section):
             prepayment=self.prepayment.policy(),
             reminders=self.reminders.policy(),
             staff_language=self.notifications.language or info.default_language,
+            texts=self.texts,
         )
 
 
@@ -123,12 +126,25 @@ def known_in(data: Any, folder: Path) -> Known:
     business = top["business"] if isinstance(top.get("business"), dict) else {}
     return Known(
         language=_or(language, business.get("default_language"), "en"),
+        languages=_spoken(business, top.get("notifications")),
         region=_or(phone_region, business.get("phone_region"), None),
         staff=_ids(top.get("staff")),
         rooms=_ids(top.get("rooms")),
         services=_ids(top.get("services")),
         folder=folder,
     )
+
+
+def _spoken(business: dict[str, Any], notifications: Any) -> tuple[str, ...]:
+    """The languages customers may choose and staff read; none (any) when the file is unclear about them,
+    which is reported where it is."""
+    offered = business.get("languages") or business.get("default_language") or "en"
+    staff = notifications.get("language") if isinstance(notifications, dict) else None
+    listed = [*(offered if isinstance(offered, list) else [offered]), *([staff] if staff else [])]
+    try:
+        return languages(listed)
+    except (PydanticCustomError, ValidationError):
+        return ()
 
 
 def _ids(raw: Any) -> tuple[str, ...]:

@@ -64,9 +64,11 @@ def _moved(found: ErrorDetails, loc: Loc) -> InitErrorDetails:
 @dataclass(frozen=True)
 class Known:
     """What values may refer to, read from the file before it is checked (bot/config_schema.py's
-    `known_in`): the ids of staff, rooms and services, the default language, the phone region, its folder."""
+    `known_in`): the ids of staff, rooms and services, the default language, the languages customers and
+    staff read (empty: not known, any), the phone region, its folder."""
 
     language: str = "en"
+    languages: tuple[str, ...] = ()
     region: str | None = None
     staff: tuple[str, ...] = ()
     rooms: tuple[str, ...] = ()
@@ -148,12 +150,13 @@ def key_path(loc: Loc) -> str:
     return path
 
 
-def unknown_key(key: str, allowed: Collection[str]) -> str:
+def unknown_key(key: str, allowed: Collection[str], expected: str = "") -> str:
+    """A guess at the key meant; else what is expected (`expected`, or every allowed key)."""
     close = [known for known in allowed if f"_{key}_" in f"_{known}_"]
     close = close or difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
     if close:
         return f"unknown key (did you mean {' or '.join(map(repr, close[:2]))}?)"
-    return f"unknown key (expected: {', '.join(allowed)})"
+    return f"unknown key (expected: {expected or ', '.join(allowed)})"
 
 
 def blank(value: Any) -> bool:

@@ -83,11 +83,12 @@ def _text(business: Business, key: str, booking: Booking, session: Session) -> s
     return text(
         lang,
         key,
+        business.texts,
         customer=session.name or "—",
         phone=session.phone or "—",
         service=service,
         specialist=specialist,
-        when=text(lang, "at_time", day=day, time=f"{local:%H:%M}"),
+        when=text(lang, "at_time", business.texts, day=day, time=f"{local:%H:%M}"),
         paid=f"{booking.paid:f}".removesuffix(".00") + f" {business.currency}",
         code=booking.code,
     )

@@ -40,7 +40,8 @@ class Turn:
         return ZoneInfo(self.business.timezone)
 
     def t(self, key: str, **values: Any) -> str:
-        return text(self.lang, key, **values)
+        """The sentence `key` in the customer's language, in the business's own words if it has them."""
+        return text(self.lang, key, self.business.texts, **values)
 
     def say(self, key: str, **values: Any) -> None:
         self.tell(self.t(key, **values))

@@ -238,10 +238,15 @@ class Business:
     prepayment: PrepaymentPolicy = PrepaymentPolicy()
     reminders: ReminderPolicy = ReminderPolicy()
     staff_language: str = ""  # what staff notifications are written in; empty: the default language
+    # The business's own wording: language → catalogue key → template (config.yaml's `texts:`), used in
+    # place of conversations/texts' by `text(lang, key, business.texts, ...)`.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.staff_language:
             object.__setattr__(self, "staff_language", self.default_language)
+        frozen = {lang: MappingProxyType(dict(own)) for lang, own in self.texts.items()}
+        object.__setattr__(self, "texts", MappingProxyType(frozen))
 
     def service(self, service_id: str) -> Service:
         for service in self.services:
