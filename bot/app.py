@@ -209,10 +209,10 @@ def telegram_driver(settings: Settings) -> TelegramDriver:
     if telegram.driver == "ptb":
         from bot.channels.telegram_ptb import PtbTelegram
 
-        return PtbTelegram(token, telegram.api_base, language)
+        return PtbTelegram(token, telegram.api_base, language, settings.business.texts)
     from bot.channels.telegram_aiogram import AiogramTelegram
 
-    return AiogramTelegram(token, telegram.api_base, language)
+    return AiogramTelegram(token, telegram.api_base, language, settings.business.texts)
 
 
 def _whatsapp(

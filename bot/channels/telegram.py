@@ -21,7 +21,7 @@ from bot.channels.base import TELEGRAM, Inbound, Outgoing
 from conversations import phones
 from conversations.events import Choice, Command, ContactShared, Event, Text
 from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, joined, split_text
-from conversations.texts import LANGUAGES, text
+from conversations.texts import LANGUAGES, NO_OVERRIDES, Overrides, text
 
 log = logging.getLogger(__name__)
 
@@ -287,15 +287,18 @@ def _chat_param(chat_id: str) -> int | str:
 # ---- the command menu ------------------------------------------------------------------------------------
 
 
-def command_menus(default_language: str = "en") -> list[tuple[str | None, list[dict[str, str]]]]:
-    """setMyCommands lists: (None, the default menu) and then (language_code, menu) for every catalogue."""
-    menus: list[tuple[str | None, list[dict[str, str]]]] = [(None, _menu(default_language))]
-    menus.extend((language, _menu(language)) for language in LANGUAGES)
+def command_menus(
+    default_language: str = "en", texts: Overrides = NO_OVERRIDES
+) -> list[tuple[str | None, list[dict[str, str]]]]:
+    """setMyCommands lists: (None, the default menu) and then (language_code, menu) for every catalogue, in
+    the business's own words where config.yaml's `texts:` gives them."""
+    menus: list[tuple[str | None, list[dict[str, str]]]] = [(None, _menu(default_language, texts))]
+    menus.extend((language, _menu(language, texts)) for language in LANGUAGES)
     return menus
 
 
-def _menu(language: str) -> list[dict[str, str]]:
-    return [{"command": name, "description": text(language, f"command_{name}")} for name in COMMANDS]
+def _menu(language: str, texts: Overrides) -> list[dict[str, str]]:
+    return [{"command": name, "description": text(language, f"command_{name}", texts)} for name in COMMANDS]
 
 
 # ---- the webhook -----------------------------------------------------------------------------------------

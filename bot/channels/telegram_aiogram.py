@@ -42,6 +42,7 @@ from bot.channels.telegram import (
     sent_anew,
     unsendable,
 )
+from conversations.texts import NO_OVERRIDES, Overrides
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,17 @@ def raw_update(update: Update) -> dict[str, Any]:
 class AiogramTelegram:
     """A standalone Slotbot bot on aiogram: menus and webhook set-up, long polling, sending."""
 
-    def __init__(self, token: str, api_base: str | None = None, default_language: str = "en") -> None:
+    def __init__(
+        self,
+        token: str,
+        api_base: str | None = None,
+        default_language: str = "en",
+        texts: Overrides = NO_OVERRIDES,
+    ) -> None:
         if not token:
             raise ValueError("a Telegram bot token is needed")
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
+        self.texts = texts  # the business's own words for the commands (config.yaml's `texts:`)
         self.bot = Bot(token, session=_session(api_base))
 
     async def me(self) -> str:
@@ -91,7 +99,7 @@ class AiogramTelegram:
 
     async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
-        for language, commands in command_menus(self.default_language):
+        for language, commands in command_menus(self.default_language, self.texts):
             menu = [BotCommand(command=item["command"], description=item["description"]) for item in commands]
             await self.bot(aiogram.methods.SetMyCommands(commands=menu, language_code=language))
         if webhook_url is None:

@@ -33,6 +33,7 @@ from bot.channels.telegram import (
     sent_anew,
     unsendable,
 )
+from conversations.texts import NO_OVERRIDES, Overrides
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,17 @@ def handlers(handle: Handle) -> list[BaseHandler[Update, Any, None]]:
 class PtbTelegram:
     """A standalone Slotbot bot on python-telegram-bot: set-up, long polling, sending."""
 
-    def __init__(self, token: str, api_base: str | None = None, default_language: str = "en") -> None:
+    def __init__(
+        self,
+        token: str,
+        api_base: str | None = None,
+        default_language: str = "en",
+        texts: Overrides = NO_OVERRIDES,
+    ) -> None:
         if not token:
             raise ValueError("a Telegram bot token is needed")
         self.default_language = default_language  # the menu shown to apps in a language we don't speak
+        self.texts = texts  # the business's own words for the commands (config.yaml's `texts:`)
         _quiet()
         root = (api_base or "https://api.telegram.org").rstrip("/")
         # PTB's default pool holds one connection, so concurrent sends would queue and time out.
@@ -84,7 +92,7 @@ class PtbTelegram:
     async def setup(self, webhook_url: str | None, secret: str | None = None) -> None:
         """Register the command menu in every language, then the webhook (or none, for polling)."""
         await self.bot.initialize()
-        for language, commands in command_menus(self.default_language):
+        for language, commands in command_menus(self.default_language, self.texts):
             menu = [BotCommand(command["command"], command["description"]) for command in commands]
             await self.bot.set_my_commands(menu, language_code=language)
         if webhook_url is None:

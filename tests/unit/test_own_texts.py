@@ -115,8 +115,9 @@ MISTAKES = [
         "texts.en.greeting: unknown key (expected: a key of conversations/texts/en.py)",
     ),
     (
-        {"uk": {"held_pay": "Оплатіть {amount} до {deadline}"}},
-        "texts.uk.held_pay: unknown placeholder {deadline} (this text has {when}, {amount}, {minutes})",
+        {"uk": {"held_pay": "Оплатіть {amount} до {discount}"}},
+        "texts.uk.held_pay: unknown placeholder {discount} (this text has {name}, {service}, {specialist}, "
+        "{when}, {amount}, {deadline}, {minutes}, {code})",
     ),
     ({"en": {"menu": "Hello {name}!"}}, "texts.en.menu: unknown placeholder {name} (this text has none)"),
     (
@@ -253,3 +254,11 @@ def test_staff_keep_the_catalogue_where_only_another_language_has_the_business_w
     [said] = told(business, ev.Cancelled(booking(business, "haircut", "anna", at(24, 11))))
     assert "Gone" not in said
     assert re.match(re.escape(catalogue("uk").TEXTS["staff_cancelled"].split("{")[0]), said)
+
+
+def test_the_telegram_command_menu_takes_the_business_s_own_words() -> None:
+    from bot.channels.telegram import command_menus
+
+    menus = dict(command_menus("uk", {"en": {"command_book": "Book with us"}}))
+    assert {c["command"]: c["description"] for c in menus["en"]}["book"] == "Book with us"
+    assert {c["command"]: c["description"] for c in menus["uk"]}["book"] != "Book with us"
