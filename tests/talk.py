@@ -21,6 +21,7 @@ class PlainRenderer:
                     "text": r.text,
                     "options": [o.id for o in r.options],
                     "labels": [o.label for o in r.options],
+                    "link": list(r.link) if r.link else None,
                 },
             )
             for r in replies
