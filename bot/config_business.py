@@ -35,6 +35,7 @@ class BusinessInfo(Section):
     languages: Languages | None = None  # None: the default language only
     day_first: Flag = True
     contact: Text = ""  # whom customers should call about what the bot may not change (phone or name)
+    address: Text = ""  # where the visit is: in reminders and calendar files
     phone_region: PhoneRegion = Field(
         description="the country whose phone numbers may be written without +code, e.g. UA, PL, FR or GR"
     )

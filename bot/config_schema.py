@@ -111,6 +111,7 @@ class ConfigFile(Section):
             services=tuple(entry.service(default_rule) for entry in self.services),
             overrides=dated(self._days()),
             contact=info.contact,
+            address=info.address,
             admins=self.notifications.contacts(),
             phone_region=info.phone_region,
             prepayment=self.prepayment.policy(),

@@ -43,6 +43,8 @@ class Booking:
     refund: bool | None = None  # recorded on cancellation: is the prepayment to be refunded
     channel: str | None = None  # the chat the booking was made from, where the customer hears about it
     chat_id: str | None = None
+    revision: int = 0  # raised on every move and cancellation (an iCalendar SEQUENCE)
+    customer_confirmed_at: datetime | None = None  # the customer said they are coming
 
     def state(self, now: datetime) -> str:
         """The status as of `now`: a hold past its expiry is expired even before anything marked it so."""

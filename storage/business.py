@@ -233,6 +233,7 @@ class Business:
     services: tuple[Service, ...] = ()
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
     contact: str = ""  # whom customers should call about what the bot may not change (phone or name)
+    address: str = ""  # where the visits are: in reminders and calendar files
     admins: tuple[Contact, ...] = ()  # told about every booking, whoever it is with
     phone_region: str = "UA"  # how a phone number typed without "+country" is read (ISO 3166 code)
     prepayment: PrepaymentPolicy = PrepaymentPolicy()

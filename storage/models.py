@@ -104,6 +104,11 @@ bookings = Table(
     Column("origin", String(16), nullable=False, server_default="direct"),
     # Recorded when cancelled: whether the prepayment is to be refunded under the business's rules.
     Column("refund", Boolean, nullable=True),
+    # Raised on every change a customer would want their calendar to follow (a move, a cancellation): an
+    # iCalendar file's SEQUENCE for the booking's one UID.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # When the customer confirmed they are coming (answering a reminder); staff see it.
+    Column("customer_confirmed_at", UTCDateTime, nullable=True),
     # The chat the booking was made from: where the bot tells the customer what happens to it later.
     Column("channel", String(16), nullable=True),
     Column("chat_id", String(64), nullable=True),

@@ -196,7 +196,8 @@ def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None
     release(conn, booking_id)
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
-    return change(conn, booking_id, {"status": "cancelled", "refund": refund, "updated_at": now})
+    changes = {"status": "cancelled", "refund": refund, "revision": current.revision + 1, "updated_at": now}
+    return change(conn, booking_id, changes)
 
 
 def expire(conn: Connection, booking_id: int, now: datetime) -> Booking:
@@ -235,6 +236,7 @@ def move(
         "end": start + timedelta(minutes=service.duration),
         "specialist": staff_id,
         "moves": current.moves + 1,
+        "revision": current.revision + 1,
         "updated_at": now,
     }
     return change(conn, booking_id, changes)
