@@ -168,16 +168,6 @@ class LiqPaySettings(Section):
     def enabled(self) -> bool:
         return bool(self.public_key and self.private_key)
 
-    @property
-    def request_url(self) -> str:
-        """Where the server's API calls go (payment status, refunds)."""
-        return f"{self.api_base.rstrip('/')}/api/request"
-
-    @property
-    def checkout_url(self) -> str:
-        """Where a customer's browser is sent to pay."""
-        return f"{self.api_base.rstrip('/')}/api/3/checkout"
-
 
 # ---- the database ------------------------------------------------------------------------------------------
 

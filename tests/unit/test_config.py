@@ -655,15 +655,24 @@ def test_staff_messages_are_in_the_default_language_unless_told() -> None:
 
 
 def test_liqpay_addresses_default_to_liqpay_and_follow_the_environment() -> None:
-    liqpay = load_settings(SHIPPED, {}).liqpay
-    assert liqpay.api_base == "https://www.liqpay.ua"
-    assert liqpay.request_url == "https://www.liqpay.ua/api/request"
-    assert liqpay.checkout_url == "https://www.liqpay.ua/api/3/checkout"
-    fake = load_settings(SHIPPED, {"LIQPAY_API_BASE": "http://127.0.0.1:8081/"}).liqpay
-    assert (fake.request_url, fake.checkout_url) == (
+    from bot.app import liqpay_account
+
+    keys = {"LIQPAY_PUBLIC_KEY": "i000", "LIQPAY_PRIVATE_KEY": "secret"}
+    account = liqpay_account(load_settings(SHIPPED, keys))
+    assert account is not None and account.api_base == "https://www.liqpay.ua"
+    assert account.request_url == "https://www.liqpay.ua/api/request"
+    assert account.checkout_url == "https://www.liqpay.ua/api/3/checkout"
+    fake = liqpay_account(load_settings(SHIPPED, {**keys, "LIQPAY_API_BASE": "http://127.0.0.1:8081/"}))
+    assert fake is not None and (fake.request_url, fake.checkout_url) == (
         "http://127.0.0.1:8081/api/request",
         "http://127.0.0.1:8081/api/3/checkout",
     )
+    # LiqPay calls back at the public address unless told otherwise.
+    public = {**keys, "SLOTBOT_PUBLIC_URL": "https://bot.example.com"}
+    assert (liqpay_account(load_settings(SHIPPED, public)) or fake).server_url == (
+        "https://bot.example.com/webhooks/liqpay"
+    )
+    assert liqpay_account(load_settings(SHIPPED, {})) is None
 
 
 @pytest.mark.parametrize(
