@@ -208,6 +208,19 @@ async def test_aiogram_uploads_a_calendar_file_as_multipart(tg: FakeTelegram) ->
     assert params["document"].data == ics and params["document"].filename == "booking.ics"
 
 
+async def test_a_file_sent_as_a_string_must_be_a_file_id_or_a_url(tg: FakeTelegram) -> None:
+    # What a sender that forgot to upload would do: the calendar file's text in place of the file.
+    ics = testdata.path(ICS).read_text(encoding="utf-8")
+    status, body = await call(tg, "sendDocument", {"chat_id": 42, "document": ics})
+    assert status == 400 and body["description"].startswith("Bad Request: wrong remote file identifier")
+    [violation] = tg.violations
+    assert violation.startswith("sendDocument.document: neither a file_id nor an HTTP URL: 'BEGIN:VALARM")
+    for reference in ("https://example.com/booking.ics", "BQACAgIAAxkBAAIBY2ZmZmZmZmZmZmZm"):
+        status, _ = await call(tg, "sendDocument", {"chat_id": 42, "document": reference})
+        assert status == 200
+    assert len(tg.calls_to("sendDocument")) == 2
+
+
 async def test_aiogram_sees_flood_control(tg: FakeTelegram) -> None:
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
