@@ -15,6 +15,7 @@ from typing import Any
 
 from conversations import prepay
 from conversations.again import present
+from conversations.calendar_entry import attach_calendar
 from conversations.effects import ConfirmBooking, RecordPayment, RequestPrepayment
 from conversations.events import (
     Held,
@@ -106,6 +107,7 @@ def paid(turn: Turn, event: Paid) -> State:
         business=turn.business.name,
         contact=turn.business.contact or "",
     )
+    attach_calendar(turn, booking)
     return restart(turn) if _waiting_on(turn, booking) else present(turn)
 
 

@@ -93,6 +93,9 @@ TEXTS = {
     "ask_move_day": "{service} : à quel jour souhaitez-vous reporter le rendez-vous ?",
     "move_question": "Déplacer votre rendez-vous ?\nActuel : {old}\nNouveau : {new}",
     "moved": "C’est fait ! Nouveau rendez-vous : {when} avec {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service} avec {specialist}, {business}",
+    "calendar_description": "Code de réservation : {code}",
     "move_locked": "Ce rendez-vous ne peut pas être modifié ici. Merci de contacter {contact}.",
     "move_limit": "Ce rendez-vous a déjà été déplacé {moves} fois, le maximum autorisé. "
     "Merci de contacter {contact}.",

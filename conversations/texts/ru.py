@@ -105,6 +105,9 @@ TEXTS = {
     "ask_move_day": "{service}: на какой день перенести запись?",
     "move_question": "Перенести запись?\nСейчас: {old}\nНовое время: {new}",
     "moved": "Готово! Запись перенесена на {when}, специалист: {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service}, {specialist} — {business}",
+    "calendar_description": "Код записи: {code}",
     "move_locked": "Эту запись нельзя изменить в чате. Пожалуйста, свяжитесь с нами: {contact}.",
     "move_limit": "Эту запись уже переносили максимальное число раз ({moves}). "
     "Пожалуйста, свяжитесь с нами: {contact}.",
