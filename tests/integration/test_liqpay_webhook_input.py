@@ -182,6 +182,7 @@ async def test_a_payment_of_another_amount_or_currency_is_recorded_and_goes_back
     assert any(t.startswith(f"We received a payment of {back} UAH") for t in said)
     staff = await bot.staff()
     assert [t for t in staff if t.startswith("Payment going back")] == [staff[-1]]
+    assert f": {back} UAH" in staff[-1]
 
     await bot.scheduler.run_due()  # the refund job
     await bot.refunds_called_back(order)
@@ -206,7 +207,7 @@ async def test_a_payment_for_a_booking_cancelled_meanwhile_goes_back(
     said = await bot.messages()
     assert any(t.startswith("We received a payment of 500 UAH for Colouring") for t in said)
     staff = await bot.staff()
-    assert staff[-1].startswith("Payment going back")
+    assert staff[-1].startswith("Payment going back") and ": 500 UAH" in staff[-1]
 
     await bot.scheduler.run_due()
     await bot.refunds_called_back(order)

@@ -83,6 +83,8 @@ async def test_a_payment_after_expiry_for_a_taken_time_goes_back(bot: Bot) -> No
     attempt = await bot.runner.store.payment(order)
     assert attempt is not None and attempt.refund_wanted == Decimal(500)
     assert any("goes back" in t for t in await bot.messages(CHAT))
+    going_back = [t for t in await bot.staff() if t.startswith("Payment going back")]
+    assert len(going_back) == 1 and ": 500 UAH" in going_back[0]  # what goes back, not what is kept (0)
     await bot.scheduler.run_due()  # the refund job
     attempt = await bot.runner.store.payment(order)
     assert attempt is not None and attempt.refunded == Decimal(500)
