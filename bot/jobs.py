@@ -132,18 +132,22 @@ class LiqPayUnavailable(Exception):
 
 
 async def _payment_check(scheduler: Scheduler, job: Job) -> None:
-    """Callbacks get lost: ask LiqPay about every attempt of the booking still open, and act on each answer
-    as on a callback (the same event: a callback that does come later is a repeat)."""
+    """Callbacks get lost: ask LiqPay about every attempt of the booking still open (or about the one order
+    the job names: a report recorded, whose telling may have died with its process; storage/paying.py), and
+    act on each answer as on a callback (the same event: a callback that does come later is a repeat)."""
     if job.booking_id is not None:
-        await _check_payments(scheduler, job.booking_id)
+        order = job.payload.get("order_id")
+        await _check_payments(scheduler, job.booking_id, [str(order)] if order else None)
 
 
-async def _check_payments(scheduler: Scheduler, booking_id: int) -> None:
+async def _check_payments(scheduler: Scheduler, booking_id: int, orders: list[str] | None = None) -> None:
     api, store = scheduler.liqpay, scheduler.runner.store
     if api is None:
         return
-    for attempt in await store.open_payments(booking_id):
-        answer = await api.status(attempt.order_id)
+    if orders is None:
+        orders = [attempt.order_id for attempt in await store.open_payments(booking_id)]
+    for order in orders:
+        answer = await api.status(order)
         if isinstance(answer, Unavailable):
             raise LiqPayUnavailable(answer.reason)
         if isinstance(answer, Report):

@@ -103,6 +103,30 @@ async def test_killed_after_the_payment_commits_the_callback_again_tells_once(bo
     await _paid_once(bot, order)
 
 
+async def test_killed_after_the_payment_commits_the_status_check_tells_once(bot: Bot) -> None:
+    order = await bot.hold()
+    _dying(bot, "callback")
+    await bot.liqpay.pay(order)  # the process dies; LiqPay does not call again
+    bot.restart()
+    for minutes in (1, 2, 29.5, 31, 60):  # the jobs due by then, each time
+        bot.clock.now = NOW + timedelta(minutes=minutes)
+        await bot.scheduler.run_due()
+    await _paid_once(bot, order)
+
+
+async def test_killed_after_a_status_answer_commits_the_next_check_tells_once(bot: Bot) -> None:
+    order = await bot.hold()
+    await bot.liqpay.pay(order, callbacks=0)  # the callback is lost
+    _dying(bot, "status")
+    bot.clock.now = NOW + timedelta(minutes=29, seconds=30)
+    await _dies(bot.scheduler.run_due())  # the status check finds the payment, and the process dies
+    bot.restart()
+    for minutes in (31, 32, 33, 60):
+        bot.clock.now = NOW + timedelta(minutes=minutes)
+        await bot.scheduler.run_due()
+    await _paid_once(bot, order)
+
+
 async def _paid_twice(bot: Bot) -> str:
     """A booking paid under its first attempt too, after a second one was paid: the first goes back."""
     first = await bot.hold()
@@ -156,8 +180,9 @@ async def test_a_refund_killed_before_it_was_recorded_is_not_made_twice(
         await _refunded_once(bot, first)
 
 
-async def test_a_refund_killed_after_it_was_recorded_is_told_once_when_liqpay_calls_again(
-    database: Database,
+@CALLS_AGAIN
+async def test_a_refund_killed_after_it_was_recorded_is_told_once(
+    database: Database, calls_again: bool
 ) -> None:
     async with running(database, store=dying, liqpay=FakeLiqPay(callback_refunds=False)) as bot:
         first = await _paid_twice(bot)
@@ -165,6 +190,7 @@ async def test_a_refund_killed_after_it_was_recorded_is_told_once_when_liqpay_ca
         await _dies(bot.scheduler.run_due())  # recorded, and the process died before telling anyone
         bot.restart()
         bot.clock.now = NOW + timedelta(seconds=LEASE_S + 1)  # the dead process's lease has run out
-        await bot.liqpay.send_callback(first)  # LiqPay's `reversed` callback: 500.0, the record said 500.00
+        if calls_again:
+            await bot.liqpay.send_callback(first)
         await _runs_again_later(bot)
         await _refunded_once(bot, first)
