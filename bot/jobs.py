@@ -162,6 +162,8 @@ async def _refund(scheduler: Scheduler, job: Job) -> None:
     if api is None or attempt is None or attempt.refund_due <= 0:
         return
     known = await api.status(order)
+    if isinstance(known, Unavailable):  # an earlier refund may have gone through: never send one blind
+        raise LiqPayUnavailable(known.reason)
     if isinstance(known, Report) and (known.refunded or Decimal(0)) > attempt.refunded:
         await _enter(scheduler, known)  # an earlier refund went through: recorded now
         attempt = await scheduler.runner.store.payment(order)

@@ -19,6 +19,7 @@ import pytest
 from storage.attempt import Paying, Report
 from storage.db import Database
 from storage.jobs import LEASE_S as JOB_LEASE_S
+from storage.jobs import Jobs
 from storage.sessions import LEASE_S
 from storage.store import Store
 from tests.fakes.liqpay_api import FakeLiqPay
@@ -192,5 +193,23 @@ async def test_a_refund_killed_after_it_was_recorded_is_told_once(
         bot.clock.now = NOW + timedelta(seconds=LEASE_S + 1)  # the dead process's lease has run out
         if calls_again:
             await bot.liqpay.send_callback(first)
+        await _runs_again_later(bot)
+        await _refunded_once(bot, first)
+
+
+async def test_a_refund_killed_before_it_was_recorded_waits_for_liqpays_status_before_refunding(
+    database: Database,
+) -> None:
+    async with running(database, store=dying, liqpay=FakeLiqPay(callback_refunds=False)) as bot:
+        first = await _paid_twice(bot)
+        _dying(bot, "refund", before=True)
+        await _dies(bot.scheduler.run_due())  # LiqPay made the refund; the process died before recording it
+        bot.restart()
+        bot.liqpay.fail_next(503)  # and LiqPay cannot say so when the job runs again
+        bot.clock.now = NOW + timedelta(seconds=JOB_LEASE_S + 1)
+        await bot.scheduler.run_due()
+        assert _refunds(bot.liqpay) == [(first, Decimal(500))]  # not sent again blind
+        [job] = [j for j in await Jobs(bot.db).listed() if j.kind == "refund"]
+        assert job.attempts == 1 and "503" in (job.last_error or "")
         await _runs_again_later(bot)
         await _refunded_once(bot, first)
