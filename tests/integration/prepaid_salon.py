@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -111,6 +111,14 @@ class Bot:
         await self.tap("Confirm")
         return await self.open_link()
 
+    async def cancel(self) -> str:
+        """The customer cancels their colouring; what they were asked before confirming."""
+        await self.tap("My bookings")
+        await self.tap("Colouring")
+        [question] = [m.params["text"] for m in await self.tap("Cancel booking")]
+        await self.tap("Yes, cancel")
+        return str(question)
+
     async def refunds_called_back(self, order: str) -> None:
         """Wait until LiqPay's `reversed` callback for each refund it made of `order` has been answered."""
         fake = self.liqpay.order(order)
@@ -124,6 +132,16 @@ class Bot:
         assert status == 200
         [data] = parse_qs(urlsplit(link).query)["data"]
         return str(json.loads(base64.b64decode(data))["order_id"])
+
+
+class SpecLiqPay(FakeLiqPay):
+    """A LiqPay whose status answers carry only the fields its API description lists: a refunded payment
+    says `reversed`, not how much went back."""
+
+    def _status(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        answer = super()._status(params)
+        answer.pop("refund_amount", None)
+        return answer
 
 
 def business(**rules: Any) -> Business:

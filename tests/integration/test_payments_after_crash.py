@@ -23,7 +23,7 @@ from storage.jobs import Jobs
 from storage.sessions import LEASE_S
 from storage.store import Store
 from tests.fakes.liqpay_api import FakeLiqPay
-from tests.integration.prepaid_salon import Bot, running
+from tests.integration.prepaid_salon import Bot, SpecLiqPay, business, running
 from tests.integration.test_exact_after_crash import Died, Mortal
 from tests.sample import NOW
 
@@ -213,3 +213,23 @@ async def test_a_refund_killed_before_it_was_recorded_waits_for_liqpays_status_b
         assert job.attempts == 1 and "503" in (job.last_error or "")
         await _runs_again_later(bot)
         await _refunded_once(bot, first)
+
+
+async def test_a_lost_refund_is_not_made_again_when_liqpays_status_says_reversed_without_an_amount(
+    database: Database,
+) -> None:
+    salon = business(refund_cancel_hours=48, late_refund_percent=30)
+    async with running(database, salon, store=dying, liqpay=SpecLiqPay(callback_refunds=False)) as bot:
+        order = await bot.hold()
+        await bot.liqpay.pay(order)
+        await bot.cancel()  # 150 of the 500 comes back
+        _dying(bot, "refund", before=True)
+        await _dies(bot.scheduler.run_due())  # LiqPay refunded 150; the process died before recording it
+        bot.restart()
+        await _runs_again_later(bot)
+        assert _refunds(bot.liqpay) == [(order, Decimal(150))]
+        attempt = await bot.store.payment(order)
+        assert attempt is not None and (attempt.refunded, attempt.refund_due) == (Decimal(150), 0)
+        [booking] = await bot.store.bookings()
+        assert (booking.status, booking.paid) == ("cancelled", Decimal(350))
+        assert sum(t.startswith("Refund made: 150 UAH") for t in await bot.messages()) == 1
