@@ -111,6 +111,11 @@ class Bot:
         await self.tap("Confirm")
         return await self.open_link()
 
+    async def run_jobs(self) -> None:
+        """Every job due now, and those they make due now (a refund job after a payment that goes back)."""
+        while await self.scheduler.run_due():
+            pass
+
     async def cancel(self) -> str:
         """The customer cancels their colouring; what they were asked before confirming."""
         await self.tap("My bookings")
