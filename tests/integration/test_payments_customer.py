@@ -1,5 +1,5 @@
 """What a customer and a business owner expect around a prepayment, beyond paying (SQLite and PostgreSQL): the
-payment link asked for again after "help", news of a payment
+payment link asked for again after "help", a paid booking shown as paid in "my bookings", news of a payment
 while the customer is busy with something else, and callbacks that arrive at the same moment.
 """
 
@@ -45,6 +45,18 @@ async def test_help_after_a_failed_payment_and_a_new_attempt_gives_the_new_link(
     await bot.liqpay.pay(second)
     [booking] = await bot.store.bookings()
     assert booking.status == "confirmed"
+
+
+async def test_a_paid_booking_shows_as_paid_in_my_bookings(bot: Bot) -> None:
+    order = await bot.hold()
+    listed = await bot.send(Command("my", "en"))
+    assert "(awaiting confirmation)" in listed[-1].params["text"]
+    await bot.liqpay.pay(order)
+    listed = await bot.send(Command("my", "en"))
+    assert "Colouring, Anna, Tue 24 Nov at 10:00 (confirmed, prepaid 500 UAH)" in listed[-1].params["text"]
+    await bot.tap("Colouring")
+    shown = (await bot.shown())[-1].params
+    assert "(confirmed, prepaid 500 UAH)" in shown["text"]
 
 
 async def test_news_of_a_payment_while_busy_with_another_booking_keeps_the_current_question(bot: Bot) -> None:
