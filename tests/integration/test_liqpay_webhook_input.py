@@ -240,3 +240,23 @@ async def test_a_reversal_heard_before_its_payment_leaves_nothing_paid(bot: Bot)
     said = await bot.messages()
     assert not any(t.startswith("Paid and booked") for t in said)
     assert sum(t.startswith("Refund made: 500 UAH") for t in said) == 1
+
+
+async def test_a_partial_reversal_heard_before_its_payment_confirms_with_what_is_left(bot: Bot) -> None:
+    order = await bot.hold()
+    paid = bot.liqpay.signed(_paid_document(bot, order))
+    reversed_ = _paid_document(bot, order, status="reversed", refund_amount=Decimal(200))
+    assert (await _post(bot, bot.liqpay.signed(reversed_))).http_status == 200
+    assert (await _post(bot, paid)).http_status == 200
+    attempt = await bot.store.payment(order)
+    assert attempt is not None and (attempt.paid, attempt.refunded, attempt.refund_due) == (
+        Decimal(500),
+        Decimal(200),
+        0,
+    )
+    [booking] = await bot.store.bookings()
+    assert (booking.status, booking.paid) == ("confirmed", Decimal(300))  # not a hold left to expire
+    said = await bot.messages()
+    assert sum(t.startswith("Paid and booked!") and "Prepaid: 300 UAH" in t for t in said) == 1
+    await bot.run_jobs()
+    assert not any(r["action"] == "refund" for r in bot.liqpay.requests)
