@@ -35,6 +35,8 @@ def show_bookings(turn: Turn, _: Any = None) -> State:
 
 def line(turn: Turn, booking: Booking) -> str:
     status = turn.t(f"status_{booking.state(turn.now)}")
+    if booking.paid > 0:  # what they prepaid, so that nobody wonders whether the money arrived
+        status = turn.t("status_prepaid", status=status, amount=turn.money(booking.paid))
     return f"• {what(turn, booking)} ({status})"
 
 

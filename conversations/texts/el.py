@@ -90,6 +90,7 @@ TEXTS = {
     "status_confirmed": "επιβεβαιωμένο",
     "status_cancelled": "ακυρωμένο",
     "status_expired": "έληξε",
+    "status_prepaid": "{status}, προκαταβολή {amount}",
     "booking_gone": "Αυτό το ραντεβού δεν είναι πλέον ενεργό.",
     "reschedule": "Αλλαγή ώρας",
     "cancel_booking": "Ακύρωση ραντεβού",

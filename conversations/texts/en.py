@@ -78,6 +78,7 @@ TEXTS = {
     "status_confirmed": "confirmed",
     "status_cancelled": "cancelled",
     "status_expired": "expired",
+    "status_prepaid": "{status}, prepaid {amount}",
     "booking_gone": "That booking is no longer active.",
     "reschedule": "Reschedule",
     "cancel_booking": "Cancel booking",

@@ -79,6 +79,7 @@ TEXTS = {
     "status_confirmed": "confirmé",
     "status_cancelled": "annulé",
     "status_expired": "expiré",
+    "status_prepaid": "{status}, acompte de {amount} payé",
     "booking_gone": "Ce rendez-vous n’est plus actif.",
     "reschedule": "Reporter",
     "cancel_booking": "Annuler le rendez-vous",

@@ -91,6 +91,7 @@ TEXTS = {
     "status_confirmed": "potwierdzona",
     "status_cancelled": "anulowana",
     "status_expired": "wygasła",
+    "status_prepaid": "{status}, przedpłata {amount}",
     "booking_gone": "Ta wizyta jest już nieaktualna.",
     "reschedule": "Przełóż",
     "cancel_booking": "Anuluj wizytę",

@@ -92,6 +92,7 @@ TEXTS = {
     "status_confirmed": "подтверждена",
     "status_cancelled": "отменена",
     "status_expired": "просрочена",
+    "status_prepaid": "{status}, предоплата {amount}",
     "booking_gone": "Эта запись уже неактивна.",
     "reschedule": "Перенести",
     "cancel_booking": "Отменить запись",

@@ -92,6 +92,7 @@ TEXTS = {
     "status_confirmed": "підтверджено",
     "status_cancelled": "скасовано",
     "status_expired": "термін минув",
+    "status_prepaid": "{status}, передоплата {amount}",
     "booking_gone": "Цей запис уже неактивний.",
     "reschedule": "Перенести",
     "cancel_booking": "Скасувати запис",
