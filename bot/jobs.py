@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.channels import liqpay
@@ -24,12 +24,14 @@ from bot.channels.base import JOB, NOWHERE, Inbound
 from bot.runner import Runner
 from conversations import events as ev
 from payments.liqpay_api import LiqPayApi, Unavailable
-from storage.attempt import Attempt, Report, Verdict
+from storage.attempt import OPEN, Attempt, Report, Verdict
 from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
 
 log = logging.getLogger("slotbot.jobs")
 
 IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us
+PENDING_RECHECK = timedelta(minutes=10)  # how often to ask again about a payment LiqPay still verifies
+PENDING_FOR = timedelta(days=1)  # ... and for how long
 CLAIM_LIMIT = 20
 
 Handler = Callable[["Scheduler", Job], Awaitable[None]]
@@ -136,9 +138,19 @@ async def _payment_check(scheduler: Scheduler, job: Job) -> None:
     """Callbacks get lost: ask LiqPay about every attempt of the booking still open (or about the one order
     the job names: a report recorded, whose telling may have died with its process; storage/paying.py), and
     act on each answer as on a callback (the same event: a callback that does come later is a repeat)."""
-    if job.booking_id is not None:
-        order = job.payload.get("order_id")
-        await _check_payments(scheduler, job.booking_id, [str(order)] if order else None)
+    if job.booking_id is None:
+        return
+    order = job.payload.get("order_id")
+    await _check_payments(scheduler, job.booking_id, [str(order)] if order else None)
+    if order:
+        return
+    # An attempt LiqPay still verifies (3-D Secure, a bank's review) may end paid after the hold, and its
+    # callback may be lost: asked again every PENDING_RECHECK until it settles, for at most PENDING_FOR.
+    now = scheduler.clock()
+    for attempt in await scheduler.runner.store.open_payments(job.booking_id):
+        heard, started = attempt.status is not None and attempt.state == OPEN, attempt.pay_by or now
+        if heard and now - started < PENDING_FOR:
+            raise NotYet(now + PENDING_RECHECK)
 
 
 async def _check_payments(scheduler: Scheduler, booking_id: int, orders: list[str] | None = None) -> None:

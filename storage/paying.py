@@ -50,6 +50,7 @@ def start(
         attempt = ongoing[-1]
     else:
         attempt = payments.start(conn, booking_id, amount, currency, pay_by, now)
+        jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK, order="")  # one check asks about every open attempt
         jobs.schedule(conn, jobs.PAYMENT_CHECK, pay_by, now, booking_id=booking_id)
     applied.record(conn, key, now, booking_id=booking_id)
     return attempt

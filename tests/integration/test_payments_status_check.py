@@ -13,9 +13,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.jobs import Jobs, Listed
+from storage.models import jobs
 from tests.integration.prepaid_salon import Bot, running
 from tests.sample import NOW
 
@@ -132,3 +134,39 @@ async def test_payment_not_found_changes_nothing(bot: Bot) -> None:
     [expired] = await bot.store.bookings()
     assert expired.status == "expired"
     assert [r["action"] for r in bot.liqpay.requests] == ["status", "status"]
+
+
+async def test_a_payment_liqpay_still_verifies_is_asked_about_until_it_settles(bot: Bot) -> None:
+    order = await bot.hold()
+    await bot.liqpay.fail(order, "3ds_verify")  # LiqPay says it is verifying the card: not paid, not failed
+    bot.clock.now = PAY_BY
+    await bot.scheduler.run_due()
+    [check] = await _pending(bot, "payment_check")
+    assert check.run_at >= (PAY_BY + timedelta(minutes=10)).timestamp()  # asked again later
+    bot.clock.now = EXPIRED
+    await bot.scheduler.run_due()
+    [expired] = await bot.store.bookings()
+    assert expired.status == "expired"
+    await bot.liqpay.pay_late(order, callbacks=0)  # verified after all, and the callback lost
+    bot.clock.now = PAY_BY + timedelta(minutes=10, seconds=1)
+    await bot.scheduler.run_due()
+    [booking] = await bot.store.bookings()
+    assert (booking.status, booking.paid) == ("confirmed", Decimal(500))  # the time was still free
+
+
+async def test_a_new_attempt_leaves_one_check_that_asks_about_every_open_attempt(bot: Bot) -> None:
+    first = await bot.hold()
+    await bot.liqpay.fail(first)
+    await bot.tap("Try paying again")
+    second = await bot.open_link()
+    assert second != first
+    general = select(func.count()).where(
+        jobs.c.kind == "payment_check", jobs.c.status == "pending", jobs.c.payload == "{}"
+    )
+    assert await bot.db.query(lambda conn: conn.execute(general).scalar_one()) == 1
+    await bot.liqpay.pay(second, callbacks=0)  # paid, and the callback lost: the one check finds it
+    bot.clock.now = PAY_BY
+    await bot.scheduler.run_due()
+    [booking] = await bot.store.bookings()
+    assert (booking.status, booking.paid) == ("confirmed", Decimal(500))
+    assert sum(t.startswith("Paid and booked!") for t in await bot.messages()) == 1
