@@ -8,6 +8,12 @@ on Telegram, a line of the message on WhatsApp), opens it and pays; LiqPay calls
 the receipt (paid, what remains for the visit, the booking code, the business and its contact), staff get
 the paid-hold notice, and it is the same booking row that was held. A callback LiqPay repeats tells nobody
 anything again; a callback LiqPay never makes is found by the running bot's own status check.
+
+And `slotbot serve` itself (config.yaml's business, WhatsApp, LiqPay in sandbox mode) killed as by kill -9
+between LiqPay's callback and the customer being told (tests/e2e/dying/sitecustomize.py: right after the
+payment and its booking's confirmation commit; right after the turn that tells them commits, before a
+message is sent): once restarted, and called again by LiqPay, the booking is paid once, and the customer and
+staff are told once.
 """
 
 from __future__ import annotations
@@ -20,19 +26,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.app import App as Service
-from bot.config import LiqPaySettings, Settings, TwilioSettings
+from bot.config import LiqPaySettings, Settings, TwilioSettings, load_settings
 from conversations.texts import catalogue
 from storage.business import Business, Contact
+from storage.db import open_database
 from storage.outbox import Outbox
+from storage.store import Store
 from tests.e2e.conftest import TOKEN, _port, serving, telegram_ready, telegram_settings
+from tests.e2e.test_killed_serve import ADMIN, ADMINS, CUSTOMER, ROOT, Serve, _post, _to
 from tests.fakes.liqpay_api import DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY, FakeLiqPay
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import DEFAULT_WHATSAPP_NUMBER, FakeTwilio
 from tests.sample import NOW, salon
-from tests.waiting import until
+from tests.waiting import DEADLINE_S, until
 
 CUSTOMER_CHAT = 701  # on Telegram
 PHONE = "+380501234567"  # the customer's; on WhatsApp also their address
@@ -394,3 +404,97 @@ async def _told_once(bot: Bot, order: str, held: int) -> None:
         assert shown in receipt, (shown, receipt)
     [notice] = [t for t in bot.to_staff() if _lead("uk", "staff_paid") in t]
     assert "500 UAH" in notice and booking.code in notice and "Olha" in notice
+
+
+# ---------------------------------------------------------------------------------------------------------
+# kill -9 between LiqPay's callback and the customer being told
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def serve_paying(tmp_path: Path) -> AsyncIterator[tuple[Serve, FakeTwilio, FakeLiqPay]]:
+    """`slotbot serve` processes on config.yaml's business (its colouring asks 500 UAH beforehand) with
+    WhatsApp through the fake Twilio and LiqPay (sandbox) at the fake LiqPay, on the real clock."""
+    async with FakeTwilio(enforce_session_window=False) as twilio, FakeLiqPay() as liqpay:
+        config = (ROOT / "config.yaml").read_text()
+        (tmp_path / "config.yaml").write_text(config.replace("admins: []", ADMINS, 1))
+        serve = Serve(tmp_path, twilio)
+        serve.env = {k: v for k, v in serve.env.items() if not k.startswith("LIQPAY_")} | {
+            "LIQPAY_PUBLIC_KEY": DEFAULT_PUBLIC_KEY,
+            "LIQPAY_PRIVATE_KEY": DEFAULT_PRIVATE_KEY,
+            "LIQPAY_SANDBOX": "true",
+            "LIQPAY_API_BASE": liqpay.base_url,
+            "LIQPAY_SERVER_URL": f"{serve.url}/webhooks/liqpay",
+        }
+        try:
+            yield serve, twilio, liqpay
+        finally:
+            serve.stop()
+        liqpay.assert_no_violations()
+
+
+async def _to_the_link(serve: Serve, twilio: FakeTwilio) -> str:
+    """On WhatsApp: hello, book, colouring, the first day and time, a name, confirm: the checkout link."""
+    words = catalogue("uk").TEXTS
+    answers: list[str | Callable[[str], str]] = [
+        "привіт",
+        lambda body: _numbered(body, words["menu_book"]),
+        lambda body: _numbered(body, "Фарбування"),
+        "1",
+        "1",
+        "Olha Petrenko",
+        lambda body: _numbered(body, words["confirm"]),
+    ]
+    async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
+        for number, answer in enumerate(answers):
+            said = answer if isinstance(answer, str) else answer(_to(twilio, CUSTOMER)[-1])
+            seen = len(twilio.messages)
+            assert await _post(client, serve, twilio, said, f"SM{number:032d}") == 200
+            await until(lambda seen=seen: len(twilio.messages) > seen, f"a reply to {said!r}")
+    await until(lambda: "/api/3/checkout?" in _to(twilio, CUSTOMER)[-1], "the checkout link")
+    [link] = re.findall(r"https?://\S+/api/3/checkout\?\S+", _to(twilio, CUSTOMER)[-1])
+    return str(link)
+
+
+def _numbered(body: str, label: str) -> str:
+    return next(n for n, shown in NUMBERED.findall(body) if shown.startswith(label))
+
+
+@pytest.mark.parametrize("point", ["record_payment", "handoff"])
+async def test_killed_between_the_callback_and_the_customer_being_told_pays_once_and_tells_once(
+    serve_paying: tuple[Serve, FakeTwilio, FakeLiqPay], point: str
+) -> None:
+    serve, twilio, liqpay = serve_paying
+    receipt, notice = _lead("uk", "booked_paid"), _lead("uk", "staff_paid")
+    first = await serve.start()
+    link = await _to_the_link(serve, twilio)
+    first.terminate()  # a graceful stop: the next process is the one to die
+    assert first.wait(timeout=DEADLINE_S) == 0
+    dying = await serve.start(die_after=point)
+    assert (await liqpay.open(link))[0] == 200
+    [order] = liqpay.orders
+    [delivery] = await liqpay.pay(order)
+    assert delivery.http_status is None, delivery  # no answer: killed while handling it
+    assert dying.wait(timeout=DEADLINE_S) == 137
+    await serve.start()
+
+    async def called_back() -> bool:  # LiqPay calls again until it is answered
+        return (await liqpay.send_callback(order)).http_status == 200
+
+    await until(called_back, "LiqPay's callback to be answered")
+    await until(lambda: any(receipt in b for b in _to(twilio, CUSTOMER)), "the receipt")
+    await until(lambda: any(notice in b for b in _to(twilio, ADMIN)), "the paid-hold notice")
+    assert (await liqpay.send_callback(order)).http_status == 200  # and once more: only a repeat
+    serve.stop()  # everything it had to send is sent, or back in the store
+    db = open_database(f"sqlite+aiosqlite:///{serve.workdir / 'slotbot.db'}")
+    try:
+        store = Store(db, load_settings(serve.workdir / "config.yaml").business)
+        [booking], attempt = await store.bookings(), await store.payment(order)
+        pending = await Outbox(db).pending()
+    finally:
+        await db.dispose()
+    assert (booking.status, booking.paid) == ("confirmed", PAID)
+    assert attempt is not None and (attempt.paid, attempt.refund_due, attempt.refunded) == (PAID, 0, 0)
+    assert pending == 0
+    assert sum(receipt in b for b in _to(twilio, CUSTOMER)) == 1
+    assert sum(notice in b for b in _to(twilio, ADMIN)) == 1
