@@ -141,21 +141,22 @@ def verify_callback(account: LiqPayAccount, data: str | None, signature: str | N
         return report_of(document, raw, sandbox=account.sandbox, via="callback")
     except (ValueError, binascii.Error) as error:
         return BadCallback("malformed", str(error))
+    except RecursionError:  # data nested deeper than the parser goes: no payment document is
+        return BadCallback("malformed", "data nested too deep")
 
 
 def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str) -> Report:
     """What a LiqPay payment document (a callback's data, a status answer) says; ValueError if it names no
     order or status, or a field has the wrong type."""
-    order_id, status = document.get("order_id"), document.get("status")
-    if not isinstance(order_id, str) or not order_id or not isinstance(status, str) or not status:
+    order_id, status = _text(document.get("order_id")), _text(document.get("status"))
+    if not order_id or not status:
         raise ValueError("order_id and status must be non-empty strings")
-    currency = document.get("currency")
     return Report(
         order_id,
         status,
         verdict(status, sandbox=sandbox),
         amount=money(document.get("amount")),
-        currency=currency if isinstance(currency, str) else None,
+        currency=_text(document.get("currency")),
         payment_id=_whole(document.get("payment_id")),
         refunded=money(document.get("refund_amount")),
         at=_moment(document.get("end_date")),
@@ -179,6 +180,15 @@ def money(value: object) -> Decimal | None:
     return amount
 
 
+def _text(value: object) -> str | None:
+    """A string field as text the store can keep, None when it is no string. JSON may say a lone surrogate
+    ("\\ud800"), which UTF-8, and so the database, cannot: ValueError (UnicodeEncodeError is one)."""
+    if not isinstance(value, str):
+        return None
+    value.encode("utf-8")
+    return value
+
+
 def _whole(value: object) -> int | None:
     amount = money(value)
     if amount is None:
@@ -191,7 +201,12 @@ def _whole(value: object) -> int | None:
 def _moment(value: object) -> datetime | None:
     """LiqPay's timestamps are milliseconds since the epoch."""
     ms = _whole(value)
-    return None if ms is None else datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    if ms is None:
+        return None
+    try:
+        return datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    except (OverflowError, OSError):  # past what a datetime (or the platform's time_t) holds
+        raise ValueError(f"not a moment: {value!r}") from None
 
 
 def _json(value: object) -> str:
