@@ -31,6 +31,10 @@ EXPIRED_DATE = "%Y-%m-%d %H:%M:%S"  # `expired_date`, in UTC
 # LiqPay stops taking the payment this long before the hold expires, so that one begun in time has a moment
 # to finish; one that still ends after the hold is a late payment (taken back if free, else refunded).
 PAY_BY_MARGIN = timedelta(minutes=1)
+# What the store holds (NUMERIC(10, 2) money, BIGINT ids): past it a number is no amount or id LiqPay sends,
+# and int() of a Decimal such as 1e999999 would hold the event loop for half a minute.
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_WHOLE = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -165,8 +169,8 @@ def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str)
     )
 
 
-def money(value: object) -> Decimal | None:
-    """A JSON number (or numeric string) as Decimal; None when absent."""
+def money(value: object, limit: Decimal | int = MAX_AMOUNT) -> Decimal | None:
+    """A JSON number (or numeric string) from 0 to `limit` as Decimal; None when absent."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
@@ -175,7 +179,7 @@ def money(value: object) -> Decimal | None:
         amount = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or amount < 0 or amount > limit:
         raise ValueError(f"not an amount: {value!r}")
     return amount
 
@@ -190,7 +194,7 @@ def _text(value: object) -> str | None:
 
 
 def _whole(value: object) -> int | None:
-    amount = money(value)
+    amount = money(value, MAX_WHOLE)
     if amount is None:
         return None
     if amount != amount.to_integral_value():

@@ -4,6 +4,11 @@ malformed` and `liqpay unicode` classes: an `end_date` past what a datetime hold
 nested thousands deep (RecursionError), and a lone surrogate, which JSON can say and UTF-8 (so the database)
 cannot, in the order id, the status or the currency (UnicodeEncodeError from the driver).
 
+And numbers past what the store holds: an amount of a trillion (the columns are NUMERIC(10, 2): on
+PostgreSQL a numeric overflow, a 503), a payment id past 64 bits (BIGINT; SQLite's driver overflows), and
+"1e999999" as a payment id or an end date, which took 25 seconds of the event loop (int() of a Decimal
+with a million digits) while every other chat waited.
+
 Each is malformed: a 400 and one warning, and the real order it names is left as it was.
 """
 
@@ -62,6 +67,11 @@ CASES = {
     "a lone surrogate in the order id": lambda order: _with(order, "order_id", r'"\ud800"'),
     "a lone surrogate in the status": lambda order: _with(order, "status", r'"sand\udfffbox"'),
     "a lone surrogate in the currency": lambda order: _with(order, "currency", r'"\ud83d"'),
+    "an amount of a trillion": lambda order: _with(order, "amount", "1000000000000.0"),
+    "a refund of a trillion": lambda order: _with(order, "refund_amount", "1000000000000"),
+    "a payment id past 64 bits": lambda order: _with(order, "payment_id", str(2**63)),
+    "a payment id of 1e999999": lambda order: _with(order, "payment_id", '"1e999999"'),
+    "an end date of 1e999999": lambda order: _with(order, "end_date", '"1e999999"'),
 }
 
 
