@@ -35,6 +35,7 @@ PAY_BY_MARGIN = timedelta(minutes=1)
 # and int() of a Decimal such as 1e999999 would hold the event loop for half a minute.
 MAX_AMOUNT = Decimal("99999999.99")
 MAX_WHOLE = 2**63 - 1
+MAX_STATUS = 32  # the store's column; LiqPay's longest status, wait_compensation, has 17 characters
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str)
     order_id, status = _text(document.get("order_id")), _text(document.get("status"))
     if not order_id or not status:
         raise ValueError("order_id and status must be non-empty strings")
+    if len(status) > MAX_STATUS:
+        raise ValueError(f"not a status: {status[:MAX_STATUS]!r}…")
     return Report(
         order_id,
         status,

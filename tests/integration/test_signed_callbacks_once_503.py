@@ -7,7 +7,8 @@ cannot, in the order id, the status or the currency (UnicodeEncodeError from the
 And numbers past what the store holds: an amount of a trillion (the columns are NUMERIC(10, 2): on
 PostgreSQL a numeric overflow, a 503), a payment id past 64 bits (BIGINT; SQLite's driver overflows), and
 "1e999999" as a payment id or an end date, which took 25 seconds of the event loop (int() of a Decimal
-with a million digits) while every other chat waited.
+with a million digits) while every other chat waited; and a status longer than the 32 characters its
+column holds (on PostgreSQL a 503; LiqPay's statuses are words like `wait_compensation`).
 
 Each is malformed: a 400 and one warning, and the real order it names is left as it was.
 """
@@ -67,6 +68,7 @@ CASES = {
     "a lone surrogate in the order id": lambda order: _with(order, "order_id", r'"\ud800"'),
     "a lone surrogate in the status": lambda order: _with(order, "status", r'"sand\udfffbox"'),
     "a lone surrogate in the currency": lambda order: _with(order, "currency", r'"\ud83d"'),
+    "a status of 40 letters": lambda order: _with(order, "status", '"' + "x" * 40 + '"'),
     "an amount of a trillion": lambda order: _with(order, "amount", "1000000000000.0"),
     "a refund of a trillion": lambda order: _with(order, "refund_amount", "1000000000000"),
     "a payment id past 64 bits": lambda order: _with(order, "payment_id", str(2**63)),
