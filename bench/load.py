@@ -647,6 +647,7 @@ async def serve_processes(
     *,
     ports: list[int] | None = None,
     extra_env: dict[str, str] | None = None,
+    config: Path = CONFIG,
 ) -> AsyncIterator[Servers]:
     """`slotbot serve` processes on `ports` (free ones by default), with `extra_env` (LiqPay's, say)."""
     prefixes = ("SLOTBOT_", "TELEGRAM_", "TWILIO_", "LIQPAY_")
@@ -665,7 +666,7 @@ async def serve_processes(
         "TWILIO_API_BASE": twilio_api,
         "SLOTBOT_PUBLIC_URL": PUBLIC_URL,
     }
-    cli = [sys.executable, "-m", "bot.cli", "--config", str(CONFIG)]
+    cli = [sys.executable, "-m", "bot.cli", "--config", str(config)]
     upgrade = subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, text=True, cwd=workdir)
     if upgrade.returncode != 0:
         raise SystemExit(f"slotbot db upgrade failed:\n{upgrade.stderr}")
