@@ -50,7 +50,7 @@ STAFF_CHAT = 4040  # Anna, the colourist, on Telegram
 STAFF_WHATSAPP = "+380441112233"  # ... or on WhatsApp
 STAFF_TEMPLATE = "HX" + "5" * 32  # the approved template for staff notices (WhatsApp's 24 hours)
 PUBLIC = "https://bot.example.com"
-PAID, PRICE = Decimal(500), Decimal(2400)
+PAID = Decimal(500)
 
 
 class Clock:
