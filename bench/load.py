@@ -222,7 +222,7 @@ class TelegramSink:
                 "date": int(time.time()),
                 "text": params["text"],
             }
-            if markup:
+            if markup and "inline_keyboard" in markup:  # a Message carries only an inline keyboard
                 result["reply_markup"] = markup
             self.chats.telegram(chat_id, message_id, params["text"], markup)
         elif method == "getme":
@@ -639,9 +639,20 @@ class Servers:
 
 @contextlib.asynccontextmanager
 async def serve_processes(
-    args: argparse.Namespace, database_url: str, telegram_api: str, twilio_api: str, workdir: Path
+    args: argparse.Namespace,
+    database_url: str,
+    telegram_api: str,
+    twilio_api: str,
+    workdir: Path,
+    *,
+    ports: list[int] | None = None,
+    extra_env: dict[str, str] | None = None,
+    config: Path = CONFIG,
 ) -> AsyncIterator[Servers]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTBOT_", "TELEGRAM_", "TWILIO_"))}
+    """`slotbot serve` processes on `ports` (free ones by default), with `extra_env` (LiqPay's, say)."""
+    prefixes = ("SLOTBOT_", "TELEGRAM_", "TWILIO_", "LIQPAY_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env |= extra_env or {}
     env |= {
         "PYTHONPATH": str(ROOT),
         "SLOTBOT_DATABASE_URL": database_url,
@@ -655,7 +666,7 @@ async def serve_processes(
         "TWILIO_API_BASE": twilio_api,
         "SLOTBOT_PUBLIC_URL": PUBLIC_URL,
     }
-    cli = [sys.executable, "-m", "bot.cli", "--config", str(CONFIG)]
+    cli = [sys.executable, "-m", "bot.cli", "--config", str(config)]
     upgrade = subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, text=True, cwd=workdir)
     if upgrade.returncode != 0:
         raise SystemExit(f"slotbot db upgrade failed:\n{upgrade.stderr}")
@@ -665,7 +676,7 @@ async def serve_processes(
         env["TWILIO_MESSAGES_PER_SECOND"] = str(args.whatsapp_per_second)
     bootstrap = workdir / "serve_bootstrap.py"
     bootstrap.write_text(BOOTSTRAP)
-    ports = [free_port() for _ in range(args.processes)]
+    ports = ports or [free_port() for _ in range(args.processes)]
     procs: list[subprocess.Popen[bytes]] = []
     logs = []
     for index, port in enumerate(ports):

@@ -3,11 +3,14 @@
     python bench/webhook_fuzz.py                       # 12,000 requests, seed 11
     python bench/webhook_fuzz.py --requests 50000 --seed 3
 
-Starts the light fake Telegram and Twilio of bench/load.py on 127.0.0.1, runs `slotbot db upgrade` and
-`slotbot serve --config config.yaml` on a fresh SQLite file (Telegram in webhook mode, WhatsApp through
-Twilio), and sends requests of the classes below over raw sockets (so that header bytes no HTTP library
-would send can be sent), a few at a time. It prints the status codes per class, what the serve process
-logged as errors, and the calls the fake platforms refused; it exits 1 if any request got a 5xx or no answer.
+Starts the light fake Telegram and Twilio of bench/load.py and the spec-checking fake LiqPay of tests/fakes on
+127.0.0.1, runs `slotbot db upgrade` and `slotbot serve --config config.yaml` on a fresh SQLite file (Telegram
+in webhook mode, WhatsApp through Twilio, LiqPay in sandbox mode calling back /webhooks/liqpay), and sends
+requests of the classes below over raw sockets (so that header bytes no HTTP library would send can be
+sent), a few at a time. It prints the status codes per class, what the serve process logged as errors, the
+calls the fake platforms refused, what the fake LiqPay found wrong in the bot's requests, and whether the
+money in the store is what LiqPay took; it exits 1 if any request got a 5xx or no answer, or the serve
+process logged an error.
 
 Classes (each request is one of them, chosen at random):
   telegram valid     Updates as Telegram sends them: odd text, commands, the buttons last offered, others
@@ -25,9 +28,23 @@ Classes (each request is one of them, chosen at random):
   twilio replay      a signed message already sent, sent again
   http broken        requests aiohttp cannot read as sent: header lines without a colon, broken chunks,
                      a Content-Encoding the body does not have
+  liqpay valid       callbacks as LiqPay makes them for real orders (the checkout links the bot sent, opened
+                     in the fake LiqPay): paid, failed, pending, and again once paid or refunded
+  liqpay replay      a callback already sent, sent again
+  liqpay forged      no signature or no data, a signature of other data, tampered data, bytes
+  liqpay resigned    a callback signed with another shop's private key (and its public key)
+  liqpay malformed   signed with the shop's key, data that is no payment document: not base64, not JSON,
+                     not an object, fields missing or of any type, amounts and dates out of range, nesting
+  liqpay body        bodies that are not a URL-encoded ASCII form: other types, bytes, 70 KB, 1,000 fields
+  liqpay unknown     signed callbacks for orders that do not exist
+  liqpay amount      signed callbacks paying a real order another amount or in another currency
+  liqpay unicode     signed callbacks with unicode in every text field, lone surrogates among them
+  twilio prepaid     (not drawn at random) --paying customers on WhatsApp numbers of their own, one a
+                     second, who book a service with a prepayment up to the checkout link: the real orders
+                     that the liqpay classes pay, fail, repeat and report with another amount
 
-Expected: 2xx for what is authenticated and makes any sense as an update or a form, 4xx for the rest,
-never a 5xx. Every request is answered; the run stops by itself (--max-seconds).
+Expected: 2xx for what is authenticated and makes any sense as an update, a form or a payment document, 4xx
+for the rest, never a 5xx. Every request is answered; the run stops by itself (--max-seconds).
 """
 
 from __future__ import annotations
@@ -36,6 +53,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import inspect
 import json
 import random
 import re
@@ -45,7 +63,9 @@ import tempfile
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -54,6 +74,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load import (  # noqa: E402
+    CONFIG,
     PUBLIC_URL,
     SECRET_HEADER,
     TELEGRAM_SECRET,
@@ -63,8 +84,13 @@ from bench.load import (  # noqa: E402
     Chats,
     TelegramSink,
     TwilioSink,
+    free_port,
     serve_processes,
 )
+from bot.config import load_settings  # noqa: E402
+from conversations.texts import catalogue  # noqa: E402
+from tests.fakes.liqpay_api import DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY, FakeLiqPay, FakeOrder  # noqa: E402
+from tests.fakes.liqpay_api import sign as liqpay_sign  # noqa: E402
 from tests.fakes.twilio_api import sign  # noqa: E402
 
 TWILIO_URL = f"{PUBLIC_URL}/webhooks/twilio"
@@ -73,8 +99,17 @@ FORM = "application/x-www-form-urlencoded"
 CLASSES = (
     "telegram valid", "telegram shape", "telegram json", "telegram forged", "telegram unicode",
     "telegram replay", "twilio valid", "twilio shape", "twilio forged", "twilio body", "twilio unicode",
-    "twilio replay", "http broken",
+    "twilio replay", "http broken", "liqpay valid", "liqpay replay", "liqpay forged", "liqpay resigned",
+    "liqpay malformed", "liqpay body", "liqpay unknown", "liqpay amount", "liqpay unicode",
 )  # fmt: skip
+SHOWN = (*CLASSES, "twilio prepaid")  # and the customers who book a prepaid service (class Paying)
+NEEDS_ORDER = ("liqpay valid", "liqpay amount")  # sent only once a customer has opened a checkout link
+LIQPAY_PATH = "/webhooks/liqpay"
+OTHER_PUBLIC_KEY, OTHER_PRIVATE_KEY = "sandbox_i99999999", "sandbox_another0shops0private0key"
+PAID = ("success", "sandbox", "reversed")  # what the fake LiqPay has taken money under
+FAILED = ("failure", "error", "try_again")
+PENDING = ("processing", "prepared", "wait_secure", "3ds_verify", "otp_verify", "wait_accept", "hold_wait")
+CHECKOUT_LINK = re.compile(r"https?://\S+/api/3/checkout\?\S+")
 ODD = (
     "²", "①", "⑦", "٣", "３", "½", "0", "-1", "99", "1.5", "hi", "help", "/start", "/book", "/my", "/help",
     "/lang", "/unknown", "book", "cancel", "reschedule", "my bookings", "start over", "yes", "no", "back",
@@ -98,21 +133,39 @@ class Last(Chats):
         super().__init__(lambda body: BotMessage(body, ()))
         self.telegram_buttons: dict[int, list[tuple[int, str]]] = {}
         self.whatsapp_numbers: dict[str, int] = {}
+        self.links: list[str] = []  # checkout links the bot sent (a URL button, a line on WhatsApp)
+        self.link_messages: Counter[str] = Counter()
+        self.whatsapp_last: dict[str, str] = {}  # each number's last message, and how many it got
+        self.whatsapp_seen: Counter[str] = Counter()
 
     def telegram(self, chat_id: int | str, message_id: int, text: str, markup: dict[str, Any] | None) -> None:
-        buttons = [b["callback_data"] for row in (markup or {}).get("inline_keyboard", []) for b in row]
+        pressed = [b for row in (markup or {}).get("inline_keyboard", []) for b in row]
+        buttons = [b["callback_data"] for b in pressed if "callback_data" in b]
         if buttons:
             self.telegram_buttons[int(chat_id)] = [(message_id, data) for data in buttons]
+        self.links += [b["url"] for b in pressed if "url" in b]
+        self.link_messages["telegram"] += any("url" in b for b in pressed)
         self.received["telegram"] += 1
 
     def whatsapp(self, to: str, body: str) -> None:
         listed = re.findall(r"(?m)^(\d+)\. ", body)
         if listed:
             self.whatsapp_numbers[to.removeprefix("whatsapp:")] = int(listed[-1])
+        self.links += CHECKOUT_LINK.findall(body)
+        self.link_messages["whatsapp"] += bool(CHECKOUT_LINK.search(body))
+        number = to.removeprefix("whatsapp:")
+        self.whatsapp_last[number] = body
+        self.whatsapp_seen[number] += 1
         self.received["whatsapp"] += 1
 
 
 # ---- making requests -------------------------------------------------------------------------------------
+
+
+def _dumps(value: Any) -> str:
+    """JSON as LiqPay writes it: amounts (Decimal here) as numbers."""
+    return json.dumps(value, default=float)
+
 
 Request = tuple[str, bytes, list[tuple[bytes, bytes]], bytes | None]  # path, body, headers, raw override
 
@@ -120,9 +173,12 @@ Request = tuple[str, bytes, list[tuple[bytes, bytes]], bytes | None]  # path, bo
 class Maker:
     """Seeded requests of every class."""
 
-    def __init__(self, rng: random.Random, last: Last) -> None:
+    def __init__(self, rng: random.Random, last: Last, liqpay: FakeLiqPay) -> None:
         self.rng = rng
         self.last = last
+        self.liqpay = liqpay
+        self.opened = 0  # of last.links, opened in the fake LiqPay (as the customer's browser does)
+        self.sent_callbacks: list[bytes] = []
         self.update_id = 1_000_000
         self.sid = 0
         self.sent_updates: list[bytes] = []
@@ -131,9 +187,15 @@ class Maker:
         self.chats = [380_500_000_000 + n for n in range(40)] + [-1_001_234_567_000 - n for n in range(4)]
         self.numbers = [f"+38050{n:07d}" for n in range(40)]
 
-    def make(self, kind: str) -> Request:
-        maker: Callable[[], Request] = getattr(self, "_" + kind.replace(" ", "_"))
-        return maker()
+    async def make(self, kind: str) -> tuple[str, Request]:
+        """A request of `kind` (one needing a real order becomes another kind while there is none)."""
+        if kind.startswith("liqpay"):
+            await self._open_links()
+        if kind in NEEDS_ORDER and not self.liqpay.orders:
+            kind = self.rng.choice([k for k in CLASSES if k not in NEEDS_ORDER])
+        maker: Callable[[], Request | Awaitable[Request]] = getattr(self, "_" + kind.replace(" ", "_"))
+        made = maker()
+        return kind, await made if inspect.isawaitable(made) else made
 
     # -- Telegram
 
@@ -404,6 +466,217 @@ class Maker:
         ])  # fmt: skip
         return "", b"", [], raw
 
+    # -- LiqPay
+
+    async def _open_links(self) -> None:
+        while self.opened < len(self.last.links):
+            self.opened += 1
+            await self.liqpay.open(self.last.links[self.opened - 1])
+
+    def _liqpay(self, form: list[tuple[str, str]] | bytes, content_type: str = FORM) -> Request:
+        body = form if isinstance(form, bytes) else urlencode(form).encode()
+        return LIQPAY_PATH, body, [(b"Content-Type", content_type.encode())], None
+
+    def _signed(self, document: Any, key: str = DEFAULT_PRIVATE_KEY, *, raw: str | None = None) -> Request:
+        """A callback's form: `document` as LiqPay writes it (amounts as JSON numbers), or `raw` as is."""
+        text = raw if raw is not None else _dumps(document)
+        data = base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
+        return self._liqpay([("data", data), ("signature", liqpay_sign(data, key))])
+
+    def _remember(self, request: Request) -> Request:
+        self.sent_callbacks.append(request[1])
+        return request
+
+    def _order(self, unpaid: bool = False) -> FakeOrder:
+        orders = list(self.liqpay.orders.values())
+        waiting = [o for o in orders if o.status not in PAID]
+        return self.rng.choice(waiting if unpaid and waiting else orders)
+
+    def _made_up(self) -> dict[str, Any]:
+        """A payment document for an order nobody made (or a real one's, when there is one)."""
+        if self.liqpay.orders and self.rng.random() < 0.5:
+            order = self._order()
+            if order.status is not None:
+                return self.liqpay.document(order)
+        code = "".join(self.rng.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(8))
+        return {
+            "payment_id": self.rng.randint(1, 10**9), "action": "pay", "status": "sandbox", "version": 3,
+            "type": "buy", "public_key": DEFAULT_PUBLIC_KEY, "order_id": f"{code}-{self.rng.randint(1, 3)}",
+            "amount": 500.0, "currency": "UAH", "description": "Фарбування",
+            "end_date": int(time.time() * 1000),
+        }  # fmt: skip
+
+    async def _liqpay_valid(self) -> Request:
+        """What LiqPay sends for a real order: the customer pays, fails or waits; a paid one is sent again."""
+        rng, order = self.rng, self._order(unpaid=True)
+        if order.status not in PAID:
+            roll, late = rng.random(), order.expires is not None and datetime.now(UTC) > order.expires
+            if roll < 0.6:
+                await self.liqpay.pay(order.order_id, callbacks=0, late=late)
+            else:
+                status = rng.choice(FAILED if roll < 0.85 else PENDING)
+                await self.liqpay.fail(order.order_id, status, callbacks=0)
+        return self._remember(self._liqpay(list(self.liqpay.signed(self.liqpay.document(order)).items())))
+
+    async def _liqpay_replay(self) -> Request:
+        if not self.sent_callbacks:
+            return await self._liqpay_valid() if self.liqpay.orders else self._liqpay_unknown()
+        return self._liqpay(self.rng.choice(self.sent_callbacks))
+
+    def _liqpay_forged(self) -> Request:
+        rng, document = self.rng, self._made_up()
+        form = self.liqpay.signed(document)
+        data, signature = form["data"], form["signature"]
+        tampered = base64.b64encode(_dumps({**document, "amount": 1.0}).encode()).decode()
+        other = self.liqpay.signed({**document, "order_id": "ZZZZZZZZ-1"})["signature"]
+        pairs = rng.choice([
+            [("data", data)], [("signature", signature)], [("data", ""), ("signature", "")], [],
+            [("data", data), ("signature", base64.b64encode(rng.randbytes(20)).decode())],
+            [("data", data), ("signature", other)], [("data", tampered), ("signature", signature)],
+            [("data", data), ("signature", signature.lower())],
+            [("data", data + "\n"), ("signature", signature)],
+            [("data", data), ("signature", signature.rstrip("="))], [("data", data), ("signature", "é" * 28)],
+            [("data", data), ("data", tampered), ("signature", signature)],
+        ])  # fmt: skip
+        if rng.random() < 0.1:  # a signature of bytes that are not ASCII, as sent
+            return self._liqpay(f"data={data}&signature=".encode() + rng.randbytes(28))
+        return self._liqpay(pairs)
+
+    def _liqpay_resigned(self) -> Request:
+        document = self._made_up()
+        if self.rng.random() < 0.5:
+            document = {**document, "public_key": OTHER_PUBLIC_KEY}
+        return self._signed(document, OTHER_PRIVATE_KEY)
+
+    def _liqpay_malformed(self) -> Request:
+        rng, document = self.rng, self._made_up()
+        field = rng.choice(["amount", "currency", "order_id", "status", "payment_id", "end_date",
+                            "refund_amount", "public_key"])  # fmt: skip
+        value = rng.choice([
+            None, True, "", "abc", "NaN", "-Infinity", -5, 0, 1.5, 10**30, 10**400, -(10**20), [1], {"a": 1},
+            "1e999999", "0x10", "５００", 2**63, -1, "1" * 5000,
+        ])  # fmt: skip
+        raw = rng.choice([
+            None, None, None, "[]", "1", '"x"', "null", "{}", "[" * 100_000 + "]" * 100_000,
+            '{"order_id": ' * 2000 + "1" + "}" * 2000, "not json", "{\"status\": \"sandbox\"}",
+            _dumps({**document, "amount": 1e400}).replace("Infinity", "1e400"),
+            _dumps({**document, "end_date": "9" * 30}).replace('"' + "9" * 30 + '"', "9" * 30),
+        ])  # fmt: skip
+        if raw is None:
+            shaped = dict(document)
+            if value is None and rng.random() < 0.5:
+                shaped.pop(field, None)
+            else:
+                shaped[field] = value
+            raw = _dumps(shaped)
+        if rng.random() < 0.15:  # not base64 at all, or base64 of bytes that are not UTF-8, signed
+            garbage = base64.b64encode(rng.randbytes(60)).decode()
+            data = rng.choice(["not base64!", rng.randbytes(30).hex() + "=", garbage])
+            return self._liqpay([("data", data), ("signature", liqpay_sign(data, DEFAULT_PRIVATE_KEY))])
+        if rng.random() < 0.1:  # line-wrapped base64, signed as wrapped
+            data = base64.encodebytes(raw.encode()).decode()
+            return self._liqpay([("data", data), ("signature", liqpay_sign(data, DEFAULT_PRIVATE_KEY))])
+        return self._signed(None, raw=raw)
+
+    def _liqpay_body(self) -> Request:
+        rng = self.rng
+        form = self.liqpay.signed(self._made_up())
+        content_type, body = rng.choice([
+            ("application/json", _dumps(form).encode()),
+            (FORM, rng.randbytes(rng.randint(0, 300))),
+            (FORM, b""),
+            (FORM, b"data=" + b"A" * 70_000 + b"&signature=x"),
+            (FORM, b"&".join(b"f%d=1" % n for n in range(1000))),
+            (FORM, b"data=%ff%fe&signature=%80"),
+            (FORM, f"data={form['data']}&signature={form['signature']}".encode()),  # '+' not encoded
+            ("multipart/form-data; boundary=xyz", b"--xyz\r\ngarbage"),
+            ("text/plain", urlencode(form).encode()),
+            (FORM, urlencode([("data", "e30="), *form.items()]).encode()),  # the last of two is read
+        ])  # fmt: skip
+        return self._liqpay(body, content_type)
+
+    def _liqpay_unknown(self) -> Request:
+        rng, document = self.rng, self._made_up()
+        known = [o.order_id for o in self.liqpay.orders.values()]
+        order = rng.choice([
+            "ZZZZZZZZ-1", "-1", "x" * 300, "' OR 1=1 --", f"{known[0].split('-')[0]}-99" if known else "A-99",
+            f"{rng.getrandbits(40):010X}-{rng.randint(1, 9)}",
+        ])  # fmt: skip
+        return self._signed({**document, "order_id": order, "status": rng.choice([*PAID, *FAILED, *PENDING])})
+
+    async def _liqpay_amount(self) -> Request:
+        """A real order paid (in the fake) and reported with another amount or currency."""
+        rng, order = self.rng, self._order(unpaid=True)
+        if order.status not in PAID:
+            late = order.expires is not None and datetime.now(UTC) > order.expires
+            await self.liqpay.pay(order.order_id, callbacks=0, late=late)
+        document = self.liqpay.document(order)
+        if rng.random() < 0.5:
+            less = [Decimal("0.01"), Decimal(1), order.amount - 1, order.amount - Decimal("0.01")]
+            document["amount"] = rng.choice(less)
+        else:
+            document["currency"] = rng.choice(["USD", "EUR", "uah", "XXX", ""])
+        return self._remember(self._liqpay(list(self.liqpay.signed(document).items())))
+
+    def _liqpay_unicode(self) -> Request:
+        rng, document = self.rng, self._made_up()
+        field = rng.choice(
+            ["description", "err_description", "order_id", "status", "currency", "sender_first_name"]
+        )
+        if rng.random() < 0.3:  # a lone surrogate: JSON can say it, UTF-8 cannot
+            raw = _dumps({**document, field: "LONE"}).replace('"LONE"', r'"Ol\ud800ha \udfff"')
+            return self._signed(None, raw=raw)
+        return self._signed({**document, field: self._unicode_text()})
+
+
+# ---- customers who pay -----------------------------------------------------------------------------------
+
+
+class Paying:
+    """WhatsApp customers (numbers of their own) who book a service with a prepayment up to the checkout
+    link, a few seconds apart through the run: the real orders that the liqpay classes pay, fail and report
+    wrongly. Their messages are counted as `twilio prepaid`."""
+
+    def __init__(self, maker: Maker, last: Last, count: int) -> None:
+        business = load_settings(CONFIG, {}).business
+        lang = business.default_language
+        words = catalogue(lang).TEXTS
+        self.maker, self.last, self.count = maker, last, count
+        self.services = [s.title(lang, lang) for s in business.services if s.prepayment > 0]
+        self.buttons = [str(words["menu_book"]), str(words["confirm"])]
+
+    async def run(self, send_one: Callable[[str, Request], Awaitable[None]], spacing: float) -> None:
+        async def customer(n: int) -> None:
+            await asyncio.sleep(n * spacing)
+            await self.book(f"+38067{n:07d}", send_one)
+
+        await asyncio.gather(*(customer(n) for n in range(self.count)))
+
+    async def book(self, number: str, send_one: Callable[[str, Request], Awaitable[None]]) -> None:
+        said = "привіт"
+        for _ in range(15):
+            seen = self.last.whatsapp_seen[number]
+            await send_one("twilio prepaid", self.maker._twilio(self.maker._form(number, said)))
+            for _ in range(500):  # up to 10 s for the reply
+                if self.last.whatsapp_seen[number] > seen:
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                return
+            body = self.last.whatsapp_last[number]
+            if CHECKOUT_LINK.search(body):
+                return
+            said = self.answer(body)
+
+    def answer(self, body: str) -> str:
+        """The prepaid service, Book and Confirm when offered; a name when no options are; else the first."""
+        options = re.findall(r"(?m)^(\d+)\. (.+)$", body)
+        for wanted in (*self.services, *self.buttons):
+            for number, label in options:
+                if label.startswith(wanted):
+                    return str(number)
+        return "1" if options else "Olha"
+
 
 # ---- sending ---------------------------------------------------------------------------------------------
 
@@ -438,6 +711,16 @@ async def run(args: argparse.Namespace) -> int:
     telegram, twilio = TelegramSink(last), TwilioSink(last)
     await telegram.start()
     await twilio.start()
+    liqpay = FakeLiqPay()
+    await liqpay.__aenter__()
+    port = free_port()
+    liqpay_env = {
+        "LIQPAY_PUBLIC_KEY": DEFAULT_PUBLIC_KEY,
+        "LIQPAY_PRIVATE_KEY": DEFAULT_PRIVATE_KEY,
+        "LIQPAY_SANDBOX": "true",
+        "LIQPAY_API_BASE": liqpay.base_url,
+        "LIQPAY_SERVER_URL": f"http://127.0.0.1:{port}{LIQPAY_PATH}",
+    }
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
     settings = argparse.Namespace(
         processes=1, telegram_per_second=1000, whatsapp_per_second=None, profile=None
@@ -445,38 +728,55 @@ async def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         async with serve_processes(
-            settings, f"sqlite:///{workdir / 'fuzz.db'}", telegram.base_url, twilio.base_url, workdir
+            settings,
+            f"sqlite:///{workdir / 'fuzz.db'}",
+            telegram.base_url,
+            twilio.base_url,
+            workdir,
+            ports=[port],
+            extra_env=liqpay_env,
         ) as servers:
-            host, port = servers.urls[0].removeprefix("http://").split(":")
-            maker = Maker(rng, last)
+            host = servers.urls[0].removeprefix("http://").split(":")[0]
+            maker = Maker(rng, last, liqpay)
             kinds = [rng.choice(CLASSES) for _ in range(args.requests)]
             queue: asyncio.Queue[str] = asyncio.Queue()
             for kind in kinds:
                 queue.put_nowait(kind)
             deadline = started + args.max_seconds
 
+            async def send_one(kind: str, request: Request) -> None:
+                statuses[kind][await send(host, port, request, args.timeout)] += 1
+
             async def worker() -> None:
                 while not queue.empty() and time.perf_counter() < deadline:
-                    kind = queue.get_nowait()
-                    statuses[kind][await send(host, int(port), maker.make(kind), args.timeout)] += 1
+                    await send_one(*await maker.make(queue.get_nowait()))
 
-            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+            paying = Paying(maker, last, args.paying)
+            await asyncio.gather(
+                paying.run(send_one, args.paying_every), *(worker() for _ in range(args.concurrency))
+            )
             await asyncio.sleep(2)  # the outbox sends what the last requests queued
     finally:
         await telegram.stop()
         await twilio.stop()
+        await liqpay.__aexit__(None, None, None)
     elapsed = time.perf_counter() - started
-    return report(args, statuses, last, workdir, elapsed)
+    return report(args, statuses, last, workdir, elapsed, liqpay)
 
 
 def report(
-    args: argparse.Namespace, statuses: dict[str, Counter[int]], last: Last, workdir: Path, elapsed: float
+    args: argparse.Namespace,
+    statuses: dict[str, Counter[int]],
+    last: Last,
+    workdir: Path,
+    elapsed: float,
+    liqpay: FakeLiqPay,
 ) -> int:
     total = sum(sum(c.values()) for c in statuses.values())
     print(f"== {total} requests, seed {args.seed}, concurrency {args.concurrency}, {elapsed:.0f} s")
     print(f"{'class':18} {'sent':>6}  status codes")
     every: Counter[int] = Counter()
-    for kind in CLASSES:
+    for kind in SHOWN:
         counts = statuses.get(kind, Counter())
         every += counts
         shown = ", ".join(f"{code or 'no answer'}: {n}" for code, n in sorted(counts.items()))
@@ -497,8 +797,56 @@ def report(
         rows = db.execute("SELECT data FROM conversations WHERE data IS NOT NULL").fetchall()
     states = Counter(json.loads(data)["state"] for (data,) in rows)
     print(f"how far they got   bookings {bookings}; conversations by state {dict(states.most_common())}")
+    wrong = money_report(workdir / "fuzz.db", liqpay, last)
     print(f"logs: {workdir}")
-    return 1 if failures or errors else 0
+    return 1 if failures or errors or wrong else 0
+
+
+def money_report(path: Path, liqpay: FakeLiqPay, last: Last) -> int:
+    """What LiqPay (the fake) took and gave back against what the store recorded; how many things are wrong:
+    money recorded that LiqPay never took, more given back than paid, a booking's `paid` that is not what
+    its attempts keep, a refund callback not answered 200, a request of the bot's LiqPay found against the
+    spec."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        attempts = db.execute(
+            "SELECT order_id, booking_id, state, paid, refund_wanted, refunded FROM payments"
+        ).fetchall()
+        booked = dict(db.execute("SELECT id, paid FROM bookings").fetchall())
+        status = dict(db.execute("SELECT id, status FROM bookings").fetchall())
+    taken = {o.order_id for o in liqpay.orders.values() if o.status in PAID}
+    kept: Counter[int] = Counter()
+    wrong = []
+    for order, booking, _, paid, wanted, refunded in attempts:
+        paid, wanted, refunded = (Decimal(str(v)) for v in (paid, wanted, refunded))
+        kept[booking] += paid - max(wanted, refunded)  # type: ignore[assignment]
+        if paid > 0 and order not in taken:
+            wrong.append(f"{order}: {paid} recorded as paid, never taken by LiqPay")
+        if not refunded <= paid or not wanted <= paid:
+            wrong.append(f"{order}: paid {paid}, to go back {wanted}, given back {refunded}")
+        if paid > 0 and wanted == 0 and status[booking] not in ("confirmed", "cancelled"):
+            wrong.append(f"{order}: {paid} kept for booking {booking}, which is {status[booking]}")
+    wrong += [
+        f"booking {b}: paid {booked[b]}, its attempts keep {kept[b]}"
+        for b in booked
+        if Decimal(str(booked[b])) != kept[b]
+    ]
+    refund_calls = Counter(
+        d.http_status for o in liqpay.orders.values() for d in o.callbacks if d.status == "reversed"
+    )
+    wrong += [f"a refund callback answered {code}" for code, n in refund_calls.items() if code != 200]
+    wrong += [f"LiqPay API: {v}" for v in liqpay.violations]
+    fake = Counter(str(o.status) for o in liqpay.orders.values())
+    refunds = sum(len(o.refunds) for o in liqpay.orders.values())
+    print(
+        f"liqpay             checkout links in {dict(last.link_messages)} messages, "
+        f"{len(liqpay.orders)} orders opened; "
+        f"in the fake by status {dict(fake)}; {refunds} refunds made, their callbacks {dict(refund_calls)}"
+    )
+    states = Counter(state for _, _, state, *_ in attempts)
+    print(f"payments stored    {dict(states)}; money wrong {len(wrong)}")
+    for line in wrong[:10]:
+        print(f"  {line}")
+    return len(wrong)
 
 
 def main() -> int:
@@ -510,6 +858,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop sending after this")
+    parser.add_argument("--paying", type=int, default=40, help="customers who book a prepaid service")
+    parser.add_argument("--paying-every", type=float, default=1.0, help="seconds between their starts")
     return asyncio.run(run(parser.parse_args()))
 
 

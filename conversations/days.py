@@ -44,7 +44,8 @@ def window_end(turn: Turn) -> date:
 
 
 def free_days(turn: Turn, first: date, count: int) -> list[date]:
-    """Up to `count` days from `first` with at least one free slot, within the snapshot and the window."""
+    """Up to `count` days from `first` with at least one free slot, within the window: those in the snapshot,
+    or, when none of its days has any, those a wider snapshot shows (ViewMiss)."""
     draft, found, last = turn.session.draft, list[date](), window_end(turn)
     day = first
     while len(found) < count and day <= last:
@@ -52,7 +53,7 @@ def free_days(turn: Turn, first: date, count: int) -> list[date]:
             if turn.view.has_time(service_id(turn), day, draft.specialist, _fits(turn)):
                 found.append(day)
         except ViewMiss:
-            if day == first:
+            if not found:  # nothing free in the snapshot yet: a wider one, not "no free times"
                 raise
             break
         day += timedelta(days=1)

@@ -31,6 +31,11 @@ EXPIRED_DATE = "%Y-%m-%d %H:%M:%S"  # `expired_date`, in UTC
 # LiqPay stops taking the payment this long before the hold expires, so that one begun in time has a moment
 # to finish; one that still ends after the hold is a late payment (taken back if free, else refunded).
 PAY_BY_MARGIN = timedelta(minutes=1)
+# What the store holds (NUMERIC(10, 2) money, BIGINT ids): past it a number is no amount or id LiqPay sends,
+# and int() of a Decimal such as 1e999999 would hold the event loop for half a minute.
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_WHOLE = 2**63 - 1
+MAX_STATUS = 32  # the store's column; LiqPay's longest status, wait_compensation, has 17 characters
 
 
 @dataclass(frozen=True)
@@ -141,21 +146,24 @@ def verify_callback(account: LiqPayAccount, data: str | None, signature: str | N
         return report_of(document, raw, sandbox=account.sandbox, via="callback")
     except (ValueError, binascii.Error) as error:
         return BadCallback("malformed", str(error))
+    except RecursionError:  # data nested deeper than the parser goes: no payment document is
+        return BadCallback("malformed", "data nested too deep")
 
 
 def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str) -> Report:
     """What a LiqPay payment document (a callback's data, a status answer) says; ValueError if it names no
     order or status, or a field has the wrong type."""
-    order_id, status = document.get("order_id"), document.get("status")
-    if not isinstance(order_id, str) or not order_id or not isinstance(status, str) or not status:
+    order_id, status = _text(document.get("order_id")), _text(document.get("status"))
+    if not order_id or not status:
         raise ValueError("order_id and status must be non-empty strings")
-    currency = document.get("currency")
+    if len(status) > MAX_STATUS:
+        raise ValueError(f"not a status: {status[:MAX_STATUS]!r}…")
     return Report(
         order_id,
         status,
         verdict(status, sandbox=sandbox),
         amount=money(document.get("amount")),
-        currency=currency if isinstance(currency, str) else None,
+        currency=_text(document.get("currency")),
         payment_id=_whole(document.get("payment_id")),
         refunded=money(document.get("refund_amount")),
         at=_moment(document.get("end_date")),
@@ -164,8 +172,8 @@ def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str)
     )
 
 
-def money(value: object) -> Decimal | None:
-    """A JSON number (or numeric string) as Decimal; None when absent."""
+def money(value: object, limit: Decimal | int = MAX_AMOUNT) -> Decimal | None:
+    """A JSON number (or numeric string) from 0 to `limit` as Decimal; None when absent."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
@@ -174,13 +182,22 @@ def money(value: object) -> Decimal | None:
         amount = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or amount < 0 or amount > limit:
         raise ValueError(f"not an amount: {value!r}")
     return amount
 
 
+def _text(value: object) -> str | None:
+    """A string field as text the store can keep, None when it is no string. JSON may say a lone surrogate
+    ("\\ud800"), which UTF-8, and so the database, cannot: ValueError (UnicodeEncodeError is one)."""
+    if not isinstance(value, str):
+        return None
+    value.encode("utf-8")
+    return value
+
+
 def _whole(value: object) -> int | None:
-    amount = money(value)
+    amount = money(value, MAX_WHOLE)
     if amount is None:
         return None
     if amount != amount.to_integral_value():
@@ -191,7 +208,12 @@ def _whole(value: object) -> int | None:
 def _moment(value: object) -> datetime | None:
     """LiqPay's timestamps are milliseconds since the epoch."""
     ms = _whole(value)
-    return None if ms is None else datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    if ms is None:
+        return None
+    try:
+        return datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    except (OverflowError, OSError):  # past what a datetime (or the platform's time_t) holds
+        raise ValueError(f"not a moment: {value!r}") from None
 
 
 def _json(value: object) -> str:
