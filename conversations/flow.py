@@ -119,7 +119,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "paymentreported", payment.reported, SAME),
     **_on(ANY, "paid", payment.paid, SAME, START),
     **_on(ANY, "paidtoolate", payment.too_late, BOOKING, SAME, START),
-    **_on(ANY, "paymentreturned", payment.returned, SAME, START),
+    **_on(ANY, "paymentreturned", payment.returned, SAME, START),  # waiting on it: another try
     **_on(State.AWAITING_PAYMENT, "paymentfailed", payment.failed, SAME, START),
     **_on(ANY, "paymentfailed", again.present, SAME, START),  # an attempt nobody waits on any more
     **_on(ANY, "refunded", payment.refunded, SAME, START),

@@ -127,8 +127,19 @@ def too_late(turn: Turn, event: PaidTooLate) -> State:
 
 
 def returned(turn: Turn, event: PaymentReturned) -> State:
-    turn.say("payment_returned", amount=turn.money(event.amount), booking=what(turn, event.booking))
-    return present(turn)
+    """A payment not needed goes back. A customer still waiting on that hold gets another try: the link
+    they paid under is spent."""
+    booking = event.booking
+    turn.say("payment_returned", amount=turn.money(event.amount), booking=what(turn, booking))
+    if not (_waiting_on(turn, booking) and booking.is_live(turn.now) and booking.expires_at is not None):
+        return present(turn)
+    turn.session = turn.session.with_draft(pay_url="")
+    deadline = f"{turn.local(liqpay.pay_by(booking.expires_at)):%H:%M}"
+    turn.ask(
+        turn.t("payment_failed", deadline=deadline),
+        [("m:pay", turn.t("pay_again")), ("m:abandon", turn.t("abandon"))],
+    )
+    return State.AWAITING_PAYMENT
 
 
 def failed(turn: Turn, event: PaymentFailed) -> State:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from payments.statuses import verdict
-from storage.attempt import Report
+from storage.attempt import Report, Verdict
 
 API_VERSION = 3
 LANGUAGES = ("uk", "en")  # the checkout's languages (openapi.json's `language` enum); others get English
@@ -158,11 +158,15 @@ def report_of(document: Mapping[str, Any], raw: str, *, sandbox: bool, via: str)
         raise ValueError("order_id and status must be non-empty strings")
     if len(status) > MAX_STATUS:
         raise ValueError(f"not a status: {status[:MAX_STATUS]!r}…")
+    meaning, amount = verdict(status, sandbox=sandbox), money(document.get("amount"))
+    if meaning == Verdict.PAID and amount is not None and amount <= 0:
+        # Paid nothing is no payment; recorded, it would make the genuine report a repeat of itself.
+        raise ValueError(f"a payment of {amount}")
     return Report(
         order_id,
         status,
-        verdict(status, sandbox=sandbox),
-        amount=money(document.get("amount")),
+        meaning,
+        amount=amount,
         currency=_text(document.get("currency")),
         payment_id=_whole(document.get("payment_id")),
         refunded=money(document.get("refund_amount")),

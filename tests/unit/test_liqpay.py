@@ -313,3 +313,11 @@ def test_every_status_liqpay_names_is_classified() -> None:
 )
 def test_what_a_status_means(status: str, sandbox: bool, meant: Verdict) -> None:
     assert statuses.verdict(status, sandbox=sandbox) is meant
+
+
+def test_a_payment_of_nothing_is_malformed_not_a_payment() -> None:
+    # Recorded, it would make LiqPay's genuine report of the same order and status a repeat of itself.
+    document = {"order_id": "K7QX2M9A-1", "status": "success", "amount": 0, "currency": "UAH"}
+    data = encode({"public_key": ACCOUNT.public_key, **document})
+    checked = verify_callback(ACCOUNT, data, sign(data, ACCOUNT.private_key))
+    assert isinstance(checked, BadCallback) and checked.reason == "malformed"

@@ -51,3 +51,11 @@ def test_another_try_is_offered_until_liqpay_stops_taking_the_payment() -> None:
     c.send(ev.PaymentFailed(held))
     assert "until 10:29" in c.text()  # the hold ends at 10:30; LiqPay stops a minute before
     assert c.labels()[:1] == ["Try paying again"]
+
+
+def test_a_payment_returned_while_waiting_offers_another_try_not_the_spent_link() -> None:
+    c, held = _awaiting()
+    c.send(ev.PaymentReturned(held, Decimal(499)))  # paid, but not what was asked: it goes back
+    assert "goes back to you" in c.text()
+    assert c.session.draft.pay_url == "" and c.labels()[:1] == ["Try paying again"]
+    assert not any(r.link for r in c.last)
