@@ -75,6 +75,12 @@ def _payment_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     prepayment.add_argument("--phone", required=True, metavar="PHONE", help="the customer's phone number")
     prepayment.add_argument("--date", type=_date, metavar=day, help="the visit's day (default: today)")
     prepayment.add_argument("--json", action="store_true")
+    tag = commands.add_parser("tag", help="put a tag on a customer (no-prepay: never asked to prepay)")
+    tag.add_argument("tag", metavar="TAG", help="e.g. no-prepay")
+    whom = tag.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--phone", metavar="PHONE", help="every customer with this phone number")
+    whom.add_argument("--booking", metavar="CODE", help="the customer of this booking")
+    tag.add_argument("--remove", action="store_true", help="take the tag off instead")
     report = commands.add_parser("report", help="reports for the operator: `report prepayments`")
     report.add_argument("what", choices=["prepayments"])
     started = "payment attempts started on or {} this day, in the business's time zone"
@@ -153,6 +159,7 @@ def _commands() -> dict[str, Command]:
         "start": cli_commands.start,
         "serve": cli_commands.serve,
         "prepayment": cli_prepayment.prepayment,
+        "tag": cli_prepayment.tag,
         "report": cli_report.report,
     }
 

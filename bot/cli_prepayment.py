@@ -4,14 +4,15 @@ The decision is payments/prepayment.py's; this gathers what it needs and shows e
 count only for customers whose phone the platform proved (a WhatsApp sender, a Telegram user's own contact):
 a typed number proves nobody, and counting it would let anyone make a number a regular's by typing it into
 bookings. Such visits are shown beside the count, never in it. The store marks no no-shows yet, so every
-past confirmed booking is a visit; it keeps no staff tags yet, so none applies.
+past confirmed booking is a visit. Staff's tags (`slotbot tag no-prepay --phone P`) count for the number's
+owner, as its visits do.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 
 from bot.app import open_store
 from bot.cli import now_utc, print_json, unknown, zone
@@ -20,8 +21,7 @@ from conversations.phones import example, normalise
 from payments.prepayment import Prepayment, explain, prepayment_for
 from storage.business import Business, PrepaymentPeriod, Service
 from storage.payments_report import Visits, past_visits
-
-TAGS_UNKEPT = "none: the store keeps no staff tags yet"
+from storage.store import Store
 
 
 async def prepayment(settings: Settings, args: argparse.Namespace) -> int:
@@ -36,12 +36,47 @@ async def prepayment(settings: Settings, args: argparse.Namespace) -> int:
     day: date = args.date or now.astimezone(zone(settings)).date()
     async with open_store(settings) as store:
         visits = await store.db.query(lambda conn: past_visits(conn, phone, now))
-    decision = prepayment_for(business, service, phone=phone, visits=visits.proven, day=day)
-    facts = _facts(business, service, phone, day, visits, decision)
+        tags = await _proven_tags(store, phone, now)
+    decision = prepayment_for(business, service, phone=phone, visits=visits.proven, day=day, tags=tags)
+    facts = _facts(business, service, phone, day, visits, decision) | {"staff_tags": list(tags)}
     if args.json:
         print_json(facts)
     else:
         _print(facts, business, service)
+    return 0
+
+
+async def _proven_tags(store: Store, phone: str, now: datetime) -> tuple[str, ...]:
+    """The tags staff put on the number's owner (customers whose phone the platform proved)."""
+    proven = await store.customers_with(phone=phone, proven=True)
+    found: list[str] = []
+    for customer in proven:
+        found += (await store.history(customer, now=now))[1]
+    return tuple(dict.fromkeys(found))
+
+
+async def tag(settings: Settings, args: argparse.Namespace) -> int:
+    """`slotbot tag TAG (--phone P | --booking CODE) [--remove]`: what staff say of a customer; `no-prepay`
+    means never asked to prepay."""
+    tag_ = args.tag.strip().casefold()
+    if not tag_ or any(ch.isspace() for ch in tag_):
+        print(f"slotbot: a tag is one word, like no-prepay; got {args.tag!r}", file=sys.stderr)
+        return 2
+    phone = None
+    if args.phone is not None:
+        phone = normalise(args.phone, settings.business.phone_region)
+        if phone is None:
+            return _bad_phone(args.phone, settings.business.phone_region)
+    async with open_store(settings) as store:
+        whom = await store.customers_with(phone=phone, booking_code=args.booking)
+        if whom:
+            await store.tag(whom, tag_, on=not args.remove)
+    if not whom:
+        whose = f"with phone {phone}" if phone else f"of booking {args.booking}"
+        print(f"slotbot: no customer {whose}", file=sys.stderr)
+        return 1
+    done = "taken off" if args.remove else "put on"
+    print(f"tag {tag_!r} {done} {len(whom)} customer{'s' if len(whom) > 1 else ''}")
     return 0
 
 
@@ -75,7 +110,7 @@ def _facts(
         "visits": visits.proven,
         "visits_typed_phone": visits.typed,
         "regular_from": policy.exempt_min_visits,
-        "staff_tags": None,  # not kept by the store yet
+        "staff_tags": [],
         "explanation": explain(decision, service, business.currency),
     }
 
@@ -91,7 +126,8 @@ def _print(facts: dict[str, object], business: Business, service: Service) -> No
     print(f"  why:          {facts['explanation']}")
     print(f"  club member:  {'yes' if facts['club_member'] else 'no'}")
     print(f"  past visits:  {_visits_words(facts)}")
-    print(f"  staff tags:   {TAGS_UNKEPT}")
+    tags = facts["staff_tags"]
+    print(f"  staff tags:   {', '.join(tags) if isinstance(tags, list) and tags else 'none'}")
 
 
 def _visits_words(facts: dict[str, object]) -> str:

@@ -345,8 +345,8 @@ class Runner:
                 new, replies, effects = step(session, event, now, view)
                 return new, replies, effects, view
             except BookingsMiss:
-                bookings, visits = await self._bookings(session, now)
-                view = replace(view, bookings=bookings, visits=visits)
+                bookings, visits, tags = await self._bookings(session, now)
+                view = replace(view, bookings=bookings, visits=visits, tags=tags)
                 continue
             except ViewMiss as miss:
                 wider = await self._wider(view, miss.day, now)
@@ -374,12 +374,15 @@ class Runner:
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
 
-    async def _bookings(self, session: Session, now: datetime) -> tuple[tuple[Booking, ...], int]:
-        """The customer's bookings from now on, and how many visits they made before."""
+    async def _bookings(
+        self, session: Session, now: datetime
+    ) -> tuple[tuple[Booking, ...], int, tuple[str, ...]]:
+        """The customer's bookings from now on, how many visits they made before, and staff's tags."""
         if session.customer_id is None:
-            return (), 0
+            return (), 0, ()
         bookings = await self.store.bookings(customer_id=session.customer_id, since=now)
-        return tuple(bookings), await self.store.past_visits(session.customer_id, now=now)
+        visits, tags = await self.store.history(session.customer_id, now=now)
+        return tuple(bookings), visits, tags
 
     # ---------------------------------------------------------------- effects
 

@@ -43,6 +43,7 @@ class View:
     busy: Busy = field(default_factory=dict)
     bookings: tuple[Booking, ...] | None = ()  # the customer's, newest state; None: not loaded yet
     visits: int = 0  # the customer's past visits (loaded with the bookings): regulars may skip prepayment
+    tags: tuple[str, ...] = ()  # what staff said of the customer (`no-prepay`), loaded with the bookings
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, date, str | None], list[int]] = field(default_factory=dict, repr=False)
 
@@ -88,6 +89,10 @@ class View:
     def past_visits(self) -> int:
         self._bookings()  # loaded together
         return self.visits
+
+    def customer_tags(self) -> tuple[str, ...]:
+        self._bookings()  # loaded together
+        return self.tags
 
     def live_bookings(self) -> list[Booking]:
         return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]

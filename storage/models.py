@@ -79,6 +79,8 @@ customers = Table(
     # The platform vouched for `phone` (a WhatsApp sender, a Telegram user's own contact): only such a
     # customer is ever found by phone. A typed number is contact data for a booking, not proof of anyone.
     Column("phone_proven", Boolean, nullable=False, server_default=text("false")),
+    # What staff said of the customer, space-separated (`no-prepay`: never asked to prepay).
+    Column("tags", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_customers_phone", "phone"),
 )

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage import applied, paying, payments
@@ -198,12 +198,42 @@ class Store:
         found = await self.db.query(lambda conn: [tx.as_booking(row) for row in conn.execute(query)])
         return [b for b in found if b.is_live(live_at)] if live_at else found
 
-    async def past_visits(self, customer_id: int, *, now: datetime) -> int:
-        """The customer's confirmed bookings that ended by `now` (no no-shows are recorded yet)."""
+    async def history(self, customer_id: int, *, now: datetime) -> tuple[int, tuple[str, ...]]:
+        """The customer's past visits (confirmed bookings that ended by `now`; no no-shows are recorded yet)
+        and the tags staff put on them."""
         b = bookings.c
         visited = (b.customer_id == customer_id) & (b.status == "confirmed") & (b.end <= now)
-        query = select(func.count()).where(visited)
-        return int(await self.db.query(lambda conn: conn.execute(query).scalar_one()))
+        count = select(func.count()).where(visited)
+        tags = select(customers.c.tags).where(customers.c.id == customer_id)
+
+        def read(conn: Connection) -> tuple[int, tuple[str, ...]]:
+            return int(conn.execute(count).scalar_one()), tuple((conn.execute(tags).scalar() or "").split())
+
+        return await self.db.query(read)
+
+    async def tag(self, customer_ids: Sequence[int], tag: str, *, on: bool = True) -> None:
+        """Put `tag` on these customers (or take it off)."""
+
+        def work(conn: Connection) -> None:
+            for row in conn.execute(
+                select(customers.c.id, customers.c.tags).where(customers.c.id.in_(customer_ids))
+            ):
+                have = [t for t in row.tags.split() if t != tag] + ([tag] if on else [])
+                conn.execute(update(customers).where(customers.c.id == row.id).values(tags=" ".join(have)))
+
+        await self.db.transaction(work)
+
+    async def customers_with(
+        self, *, phone: str | None = None, booking_code: str | None = None, proven: bool = False
+    ) -> list[int]:
+        """The customers with this phone (only those whose phone the platform proved, with `proven`; else also
+        those who typed it: staff know whom they mean), or of this booking."""
+        if booking_code is not None:
+            query = select(bookings.c.customer_id).where(bookings.c.code == booking_code.upper())
+        else:
+            query = select(customers.c.id).where(customers.c.phone == phone)
+            query = query.where(customers.c.phone_proven) if proven else query
+        return await self.db.query(lambda conn: [i for i in conn.execute(query).scalars() if i is not None])
 
     async def count_live_claims(self, resource: str, *, now: datetime) -> int:
         """How many claims on `resource` count as of `now` (for diagnostics and tests)."""

@@ -153,6 +153,25 @@ def test_prepayment_mistakes_get_a_clear_message(workdir: Path, args: tuple[str,
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_staff_tag_exempts_the_numbers_owner_and_comes_off_again(workdir: Path) -> None:
+    async def owner() -> None:
+        async with open_store(settings(workdir)) as store:
+            await past_visit(store, STRANGER, True, 2)  # once, proven: not yet a regular
+
+    run(owner())
+    assert decided(workdir, "manicure", STRANGER, "2030-06-03")["amount"] == "60"
+    done = slotbot(workdir, "tag", "no-prepay", "--phone", "099 123 45 67")
+    assert done.returncode == 0 and "put on 1 customer" in done.stdout, done.stderr
+    exempt = decided(workdir, "manicure", STRANGER, "2030-06-03")
+    assert (exempt["amount"], exempt["exemption"], exempt["staff_tags"]) == ("0", "staff_tag", ["no-prepay"])
+    assert "no-prepay" in slotbot(workdir, "prepayment", "--service", "manicure", "--phone", STRANGER).stdout
+    assert slotbot(workdir, "tag", "no-prepay", "--phone", STRANGER, "--remove").returncode == 0
+    assert decided(workdir, "manicure", STRANGER, "2030-06-03")["amount"] == "60"
+    nobody = slotbot(workdir, "tag", "no-prepay", "--booking", "NOSUCH00")
+    assert nobody.returncode == 1 and "no customer of booking NOSUCH00" in nobody.stderr
+    assert slotbot(workdir, "tag", "two words", "--phone", STRANGER).returncode == 2
+
+
 # ---------------------------------------------------------------- slotbot report prepayments
 
 

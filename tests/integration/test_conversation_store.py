@@ -156,3 +156,21 @@ async def test_a_prepaid_service_waits_for_payment_as_a_hold(store: Store) -> No
     replies = await say(runner, key, Choice(_option(replies, "Cancel")))
     [cancelled] = await store.bookings()
     assert cancelled.status == "cancelled"
+
+
+async def test_a_customer_staff_tagged_no_prepay_is_not_asked_to_prepay(store: Store) -> None:
+    account = LiqPayAccount("sandbox_i000", "secret", sandbox=True, api_base="https://liqpay.example")
+    runner = Runner(store, lambda: NOW, liqpay=account)
+    key = "telegram:9"
+    await _book(runner, key)  # a haircut: the customer is known from now on
+    [first] = await store.bookings()
+    assert first.customer_id is not None
+    await store.tag([first.customer_id], "no-prepay")
+    replies = await say(runner, key, Command("start", language="en"))
+    for label in ("Book a visit", "Colouring", "Tue 24 Nov", "15:00"):
+        replies = await say(runner, key, Choice(_option(replies, label)))
+    assert not any("prepayment" in r.text for r in replies)  # the summary asks none
+    replies = await say(runner, key, Choice(_option(replies, "Confirm")))
+    assert any("Booked!" in r.text for r in replies)
+    colouring = next(b for b in await store.bookings() if b.service == "colouring")
+    assert colouring.status == "confirmed" and colouring.paid == 0
