@@ -19,6 +19,7 @@ HEAVY = ("sqlalchemy", "aiosqlite", "asyncpg", "aiogram", "telegram", "twilio", 
         "storage.booking",
         "storage.availability",
         "storage.attempt",
+        "storage.waiting",
         "payments.prepayment",
     ],
 )
