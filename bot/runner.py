@@ -480,10 +480,11 @@ class Runner:
         if isinstance(effect, fx.JoinWaitlist):
             wish, zone = effect.wish, self._zone
             near = datetime.combine(wish.day, wish.earliest or wish.latest or time(12), zone)
-            ends = datetime.combine(wish.day + timedelta(days=1), time(0), zone)
+            opens = datetime.combine(wish.day, time(0), zone)
+            day = (opens, datetime.combine(wish.day + timedelta(days=1), time(0), zone))
             customer = session.customer_id
             joined = await self.waitlist.join(
-                wish, chat=chat, customer_id=customer, near=near, ends=ends, now=now, key=key
+                wish, chat=chat, customer_id=customer, day=day, near=near, now=now, key=key
             )
             return ev.WaitlistJoined(joined)
         entry = await self.waitlist.entry(effect.entry_id)

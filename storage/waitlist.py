@@ -3,9 +3,10 @@ that offer them.
 
 A change that frees a time (a cancellation, an expired hold, a move's old time) calls `freed` in its own
 transaction: if anyone waits on that day, a `waitlist_offer` job is due at once, so the offer happens exactly
-when the change commits (bot/jobs.py carries it out). Joining writes one too, for the time between the
-customer seeing a full day and joining, and a `waitlist_end` job for when the entry's day is over. Reads
-ignore entries whose day has passed, whether or not that job has run.
+when the change commits (bot/jobs.py carries it out: the free times that overlap the one freed, to everyone
+waiting). Joining writes one too, for the joining entry alone and its whole day (a time may have freed up
+between the customer seeing the day full and joining), and a `waitlist_end` job for when the day is over.
+Reads ignore entries whose day has passed, whether or not that job has run.
 """
 
 from __future__ import annotations
@@ -52,14 +53,15 @@ def freed(conn: Connection, booking: Booking, now: datetime) -> None:
     first, last = booking.start.date() - timedelta(days=1), booking.end.date() + timedelta(days=1)
     query = select(w.id).where(w.ended_at.is_(None), w.day >= first, w.day <= last).limit(1)
     if conn.execute(query).first() is not None:
-        _schedule_offer(conn, booking.start, booking.end, now, booking.id)
+        _schedule_offer(conn, booking.start, booking.end, now, booking_id=booking.id)
 
 
-def _schedule_offer(
-    conn: Connection, start: datetime, end: datetime, now: datetime, booking_id: int | None = None
-) -> None:
-    near = {"start": int(start.timestamp()), "end": int(end.timestamp())}
-    jobs.schedule(conn, OFFER, now, now, booking_id=booking_id, payload=near)
+def _schedule_offer(conn: Connection, start: datetime, end: datetime, now: datetime, **about: int) -> None:
+    """A job, due now, offering free times that overlap [start, end): nearest to `near` if given, else to
+    `start`; to one `entry` only, if given; `booking_id` names what freed them."""
+    freed = {"start": int(start.timestamp()), "end": int(end.timestamp())}
+    booking_id = about.pop("booking_id", None)
+    jobs.schedule(conn, OFFER, now, now, booking_id=booking_id, payload={**freed, **about})
 
 
 class Waitlist:
@@ -72,15 +74,16 @@ class Waitlist:
         *,
         chat: tuple[str, str],
         customer_id: int | None,
+        day: tuple[datetime, datetime],
         near: datetime,
-        ends: datetime,
         now: datetime,
         key: str | None = None,
     ) -> Entry:
         """Put the conversation `chat` on the list for `wish` (joining again for the same day, service and
-        specialist changes the times waited for). `near` is the time wished for: a job looks for free times
-        near it at once. `ends`: when the day is over. `key`: the effect's idempotency key."""
-        joining = _Joining(wish, chat, customer_id, near, ends, now, key)
+        specialist changes the times waited for). `day`: when the wished day begins and ends; a job looks at
+        once for a time that day nearest to `near` (one may have freed up since the customer saw the day
+        full), and another ends the entry when the day does. `key`: the effect's idempotency key."""
+        joining = _Joining(wish, chat, customer_id, day, near, now, key)
         return await self.db.transaction(lambda conn: _join(conn, joining))
 
     async def leave(
@@ -133,8 +136,8 @@ class _Joining:
     wish: Wish
     chat: tuple[str, str]
     customer_id: int | None
+    day: tuple[datetime, datetime]
     near: datetime
-    ends: datetime
     now: datetime
     key: str | None
 
@@ -158,10 +161,10 @@ def _join(conn: Connection, joining: _Joining) -> Entry:
         values |= {"specialist": wish.specialist, "day": wish.day, "customer_id": joining.customer_id}
         values |= {"created_at": now, **times}
         found = int(conn.execute(insert(waitlist).values(**values).returning(w.id)).scalar_one())
-        jobs.schedule(conn, END, joining.ends, now, payload={"entry": found})
+        jobs.schedule(conn, END, joining.day[1], now, payload={"entry": found})
     else:
         conn.execute(update(waitlist).where(w.id == found).values(customer_id=joining.customer_id, **times))
-    _schedule_offer(conn, joining.near, joining.near, now)
+    _schedule_offer(conn, *joining.day, now, near=int(joining.near.timestamp()), entry=found)
     applied.record(conn, joining.key, now, customer_id=joining.customer_id, outcome=str(found))
     return _entry(conn.execute(select(waitlist).where(w.id == found)).one())
 
