@@ -23,17 +23,16 @@ from storage import applied, jobs
 from storage.booking import Booking
 from storage.db import Database
 from storage.models import waitlist, waitlist_offers
-from storage.waiting import BOOKED, LEFT, PASSED, Entry, Wish
+from storage.waiting import LEFT, Entry, Wish
 
 w, o = waitlist.c, waitlist_offers.c
-OFFER = "waitlist_offer"  # offer the free times near a freed one to those waiting (payload: start, end)
+# Offer the free times overlapping a freed one (payload: start, end; a join's: near, entry, and its day).
+OFFER = "waitlist_offer"
 END = "waitlist_end"  # an entry's day is over (payload: entry)
 _INSERT_OFFER = {
     "sqlite": sqlite.insert(waitlist_offers).on_conflict_do_nothing(),
     "postgresql": postgresql.insert(waitlist_offers).on_conflict_do_nothing(),
 }
-
-__all__ = ["BOOKED", "END", "LEFT", "OFFER", "PASSED", "Entry", "Offered", "Waitlist", "Wish", "freed"]
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,23 @@ class Offered:
 
 
 def freed(conn: Connection, booking: Booking, now: datetime) -> None:
-    """`booking`'s time was freed in this transaction: if anyone waits on its day, a job offers the free times
-    near it, due as soon as this commits. (Its UTC dates give or take one cover the local day in any zone.)"""
-    if booking.end <= now:
+    """`booking`'s time was freed in this transaction (cancelled, expired, moved away)."""
+    freed_time(conn, booking.start, booking.end, now, booking_id=booking.id)
+
+
+def freed_time(
+    conn: Connection, start: datetime, end: datetime, now: datetime, *, booking_id: int | None = None
+) -> None:
+    """Time from `start` to `end` was freed in this transaction (by a booking, or staff unblocking it): if
+    anyone waits on its day, a job offers them the free times overlapping it, due as soon as this commits.
+    (Its UTC dates give or take one cover the local day in any zone.)"""
+    if end <= now:
         return
-    first, last = booking.start.date() - timedelta(days=1), booking.end.date() + timedelta(days=1)
+    first, last = start.date() - timedelta(days=1), end.date() + timedelta(days=1)
     query = select(w.id).where(w.ended_at.is_(None), w.day >= first, w.day <= last).limit(1)
     if conn.execute(query).first() is not None:
-        _schedule_offer(conn, booking.start, booking.end, now, booking_id=booking.id)
+        about = {} if booking_id is None else {"booking_id": booking_id}
+        _schedule_offer(conn, start, end, now, **about)
 
 
 def _schedule_offer(conn: Connection, start: datetime, end: datetime, now: datetime, **about: int) -> None:
