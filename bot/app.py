@@ -18,14 +18,16 @@ from typing import Any, Protocol, TextIO
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.calendar import CalendarLinks
 from bot.channels.base import CONSOLE, TELEGRAM, WHATSAPP, Inbound, Renderer, Sender
 from bot.config import Settings
 from bot.jobs import Scheduler
 from bot.notify import staff_notifier
 from bot.outbox import Dispatcher
 from bot.runner import Runner
-from bot.web import LiqPayHook, TelegramHook, TwilioHook, make_app
+from bot.web import CalendarHook, LiqPayHook, TelegramHook, TwilioHook, make_app
 from bot.window import WhatsAppWindow
+from conversations.replies import CalendarEntry
 from payments.liqpay import LiqPayAccount
 from payments.liqpay_api import LiqPayApi
 from storage.booking import Booking
@@ -125,12 +127,14 @@ async def build(
     async def enter(inbound: Inbound) -> object:  # the runner's one entry, as the webhooks call it
         return await runner.enter(inbound)
 
+    links = calendar_links(settings)
+    link = links.url if links is not None else None
     telegram, telegram_hook = _telegram(settings, enter, senders, renderers, closers)
-    twilio_hook = _whatsapp(settings, enter, senders, renderers, closers)
+    twilio_hook = _whatsapp(settings, enter, senders, renderers, closers, link)
     if console is not None:
         from bot.channels.console import ConsoleRenderer, ConsoleSender
 
-        renderers[CONSOLE], senders[CONSOLE] = ConsoleRenderer(), ConsoleSender(console)
+        renderers[CONSOLE], senders[CONSOLE] = ConsoleRenderer(link), ConsoleSender(console)
 
     async def healthy() -> Health:
         report = await health(db, clock())
@@ -140,8 +144,13 @@ async def build(
         return report
 
     liqpay_hook = LiqPayHook(account, _booking_of(store), enter) if account is not None else None
+    files = CalendarHook(links, store.booking, settings.business, clock) if links is not None else None
     app = make_app(
-        healthy=healthy, telegram_hook=telegram_hook, twilio_hook=twilio_hook, liqpay_hook=liqpay_hook
+        healthy=healthy,
+        telegram_hook=telegram_hook,
+        twilio_hook=twilio_hook,
+        liqpay_hook=liqpay_hook,
+        calendar_hook=files,
     )
     return App(settings, db, store, runner, dispatcher, scheduler, app, telegram, closers)
 
@@ -165,6 +174,21 @@ def liqpay_account(settings: Settings) -> LiqPayAccount | None:
     return LiqPayAccount(
         liqpay.public_key, private, liqpay.sandbox, server_url, liqpay.result_url, liqpay.api_base
     )
+
+
+def calendar_links(settings: Settings) -> CalendarLinks | None:
+    """Links to calendar files at <public url>/calendar/<token>.ics, signed with twilio.link_secret (the same
+    in every process); None without both, and then WhatsApp customers get no calendar file."""
+    twilio = settings.twilio
+    secret = revealed(twilio.link_secret)
+    if not (secret and twilio.public_url):
+        if twilio.enabled:
+            log.warning(
+                "WhatsApp messages carry no calendar files: set SLOTBOT_LINK_SECRET (twilio.link_secret) "
+                "to 32 or more random characters, the same for every process"
+            )
+        return None
+    return CalendarLinks(secret, twilio.public_url)
 
 
 def _booking_of(store: Store) -> Callable[[str], Awaitable[Booking | None]]:
@@ -221,6 +245,7 @@ def _whatsapp(
     senders: dict[str, Sender],
     renderers: dict[str, Renderer],
     closers: list[Callable[[], Awaitable[None]]],
+    calendar_link: Callable[[CalendarEntry], str] | None = None,
 ) -> TwilioHook | None:
     twilio = settings.twilio
     token = revealed(twilio.auth_token)
@@ -228,7 +253,7 @@ def _whatsapp(
         return None
     from bot.channels.whatsapp_twilio import TwilioAccount, TwilioSender, WhatsAppRenderer
 
-    renderers[WHATSAPP] = WhatsAppRenderer(twilio.content)
+    renderers[WHATSAPP] = WhatsAppRenderer(twilio.content, calendar_link)
     sender = TwilioSender(TwilioAccount(twilio.account_sid, token, twilio.from_number, twilio.api_base))
     senders[WHATSAPP] = sender
     closers.append(sender.aclose)

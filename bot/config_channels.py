@@ -43,6 +43,10 @@ WebhookSecret = Annotated[
     ),
 ]
 Key = Annotated[SecretStr | None, secret(r".+", "must be text (put it in quotes)")]
+LinkSecret = Annotated[
+    SecretStr | None,
+    secret(r"\S{32,}", "must be 32 or more characters, no spaces: e.g. what `openssl rand -hex 32` prints"),
+]
 
 
 def _driver(raw: Any) -> TelegramDriver:
@@ -124,6 +128,8 @@ class TwilioSettings(Section):
     from_number: Text | None = Field(default=None, alias="from")
     # Where Twilio reaches us, https://host: it calls <public_url>/webhooks/twilio and signs that address.
     public_url: Annotated[Url | None, AfterValidator(_twilio_base)] = None
+    # Signs the links to calendar files served at <public_url>/calendar/…; the same in every process.
+    link_secret: LinkSecret = None
     api_base: Url | None = None
     # CONTENT_KINDS -> Content SID ("HX…")
     content: Annotated[dict[str, str], PlainValidator(_content)] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from bot.runner import Runner
 from conversations import events as ev
 from payments.liqpay_api import LiqPayApi, Unavailable
 from storage import waitlist
-from storage.attempt import Report
+from storage.attempt import OPEN, Attempt, Report, Verdict
 from storage.availability import Slot
 from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
 from storage.waiting import PASSED, Entry
@@ -33,6 +34,8 @@ from storage.waiting import PASSED, Entry
 log = logging.getLogger("slotbot.jobs")
 
 IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us
+PENDING_RECHECK = timedelta(minutes=10)  # how often to ask again about a payment LiqPay still verifies
+PENDING_FOR = timedelta(days=1)  # ... and for how long
 CLAIM_LIMIT = 20
 
 Handler = Callable[["Scheduler", Job], Awaitable[None]]
@@ -136,22 +139,47 @@ class LiqPayUnavailable(Exception):
 
 
 async def _payment_check(scheduler: Scheduler, job: Job) -> None:
-    """Callbacks get lost: ask LiqPay about every attempt of the booking still open, and act on each answer
-    as on a callback (the same event: a callback that does come later is a repeat)."""
-    if job.booking_id is not None:
-        await _check_payments(scheduler, job.booking_id)
+    """Callbacks get lost: ask LiqPay about every attempt of the booking still open (or about the one order
+    the job names: a report recorded, whose telling may have died with its process; storage/paying.py), and
+    act on each answer as on a callback (the same event: a callback that does come later is a repeat)."""
+    if job.booking_id is None:
+        return
+    order = job.payload.get("order_id")
+    await _check_payments(scheduler, job.booking_id, [str(order)] if order else None)
+    if order:
+        return
+    # An attempt LiqPay still verifies (3-D Secure, a bank's review) may end paid after the hold, and its
+    # callback may be lost: asked again every PENDING_RECHECK until it settles, for at most PENDING_FOR.
+    now = scheduler.clock()
+    for attempt in await scheduler.runner.store.open_payments(job.booking_id):
+        heard, started = attempt.status is not None and attempt.state == OPEN, attempt.pay_by or now
+        if heard and now - started < PENDING_FOR:
+            raise NotYet(now + PENDING_RECHECK)
 
 
-async def _check_payments(scheduler: Scheduler, booking_id: int) -> None:
+async def _check_payments(scheduler: Scheduler, booking_id: int, orders: list[str] | None = None) -> None:
     api, store = scheduler.liqpay, scheduler.runner.store
     if api is None:
         return
-    for attempt in await store.open_payments(booking_id):
-        answer = await api.status(attempt.order_id)
+    if orders is None:
+        orders = [attempt.order_id for attempt in await store.open_payments(booking_id)]
+    for order in orders:
+        answer = await api.status(order)
         if isinstance(answer, Unavailable):
             raise LiqPayUnavailable(answer.reason)
-        if isinstance(answer, Report):
-            await _enter(scheduler, answer)
+        attempt = await store.payment(order)
+        if isinstance(answer, Report) and attempt is not None:
+            await _enter(scheduler, _amount_known(answer, attempt))
+
+
+def _amount_known(report: Report, attempt: Attempt) -> Report:
+    """A status answer that says the payment was refunded but not how much (LiqPay's API description lists
+    no amount there), with the amount we know of: the refunds recorded, or the one asked for whose answer
+    was lost. Left without one, it would count as everything paid (a partial refund taken for a whole one)
+    and be another event than the refund it repeats."""
+    if report.verdict is not Verdict.REFUNDED or report.refunded is not None:
+        return report
+    return replace(report, refunded=max(attempt.refunded, attempt.refund_wanted) or None)
 
 
 async def _refund(scheduler: Scheduler, job: Job) -> None:
@@ -162,6 +190,10 @@ async def _refund(scheduler: Scheduler, job: Job) -> None:
     if api is None or attempt is None or attempt.refund_due <= 0:
         return
     known = await api.status(order)
+    if isinstance(known, Unavailable):  # an earlier refund may have gone through: never send one blind
+        raise LiqPayUnavailable(known.reason)
+    if isinstance(known, Report):
+        known = _amount_known(known, attempt)
     if isinstance(known, Report) and (known.refunded or Decimal(0)) > attempt.refunded:
         await _enter(scheduler, known)  # an earlier refund went through: recorded now
         attempt = await scheduler.runner.store.payment(order)

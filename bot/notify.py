@@ -5,6 +5,7 @@ cancellation, move, hold that ran out unpaid and freed time taken from the waitl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ def staff_messages(business: Business, results: list[ev.Event], session: Session
         if key is None:
             continue
         booking: Booking = result.booking  # type: ignore[union-attr]
-        body = _text(business, key, booking, session)
+        body = _text(business, key, booking, session, _amount(result, booking))
         for contact in _recipients(business, booking.specialist):
             yield _message(contact, body)
 
@@ -69,13 +70,19 @@ def _money_key(result: ev.Event) -> str | None:
     return None
 
 
+def _amount(result: ev.Event, booking: Booking) -> Decimal:
+    """The money a notice names: what goes back for a payment that was not wanted (the booking keeps none
+    of it), else what the booking keeps."""
+    return result.amount if isinstance(result, ev.PaidTooLate | ev.PaymentReturned) else booking.paid
+
+
 def _recipients(business: Business, specialist_id: str) -> list[Contact]:
     found = [s.contacts for s in business.staff if s.id == specialist_id]
     contacts = [*(found[0] if found else ()), *business.admins]
     return list(dict.fromkeys(contacts))  # an admin who is also the specialist is told once
 
 
-def _text(business: Business, key: str, booking: Booking, session: Session) -> str:
+def _text(business: Business, key: str, booking: Booking, session: Session, paid: Decimal) -> str:
     lang = business.staff_language
     local = booking.start.astimezone(ZoneInfo(business.timezone))
     words = catalogue(lang)
@@ -93,7 +100,7 @@ def _text(business: Business, key: str, booking: Booking, session: Session) -> s
         service=service,
         specialist=specialist,
         when=text(lang, "at_time", business.texts, day=day, time=f"{local:%H:%M}"),
-        paid=f"{booking.paid:f}".removesuffix(".00") + f" {business.currency}",
+        paid=f"{paid:f}".removesuffix(".00") + f" {business.currency}",
         code=booking.code,
     )
 

@@ -34,7 +34,7 @@ from conversations.view import BookingsMiss, View, ViewMiss, window_days
 from payments import liqpay
 from payments.liqpay import LiqPayAccount
 from storage import identities, outbox
-from storage.attempt import Change, Paying
+from storage.attempt import Change, Paying, Report
 from storage.booking import Booking, Outcome
 from storage.sessions import Duplicate, Lease, Sessions
 from storage.store import Store
@@ -433,7 +433,9 @@ class Runner:
         if isinstance(effect, fx.RequestPrepayment):
             return session, await self._payment_link(session, effect, now, key)
         if isinstance(effect, fx.RecordPayment):
-            return session, paid_event(await store.record_payment(effect.report, now=now, key=key))
+            paying = await store.record_payment(effect.report, now=now, key=key)
+            _log_payment(effect.report, paying)
+            return session, paid_event(paying)
         if isinstance(effect, fx.JoinWaitlist | fx.LeaveWaitlist | fx.TakeOffer):
             return session, await self._waitlist(session, effect, now, key, inbound)
         raise TypeError(f"unknown effect {effect!r}")
@@ -537,6 +539,26 @@ def paid_event(paying: Paying) -> ev.Event | None:
     if change == Change.REFUNDED:
         return ev.Refunded(booking, attempt.refunded)
     return None  # pending, or a repeat
+
+
+# Money nobody asked for (it goes back through a refund job), or about no order of ours: an operator may ask.
+_UNASKED = (Change.TOO_LATE, Change.FOR_NOTHING, Change.PAID_TWICE, Change.MISMATCH, Change.UNKNOWN_ORDER)
+
+
+def _log_payment(report: Report, paying: Paying) -> None:
+    """One line for each report recorded: the order, what LiqPay said, and what it came to (a warning when
+    the money is to go back)."""
+    level = logging.WARNING if paying.change in _UNASKED else logging.INFO
+    amount = f"{report.amount} {report.currency}" if report.amount is not None else "no amount"
+    log.log(
+        level,
+        "liqpay %s %s (%s, via %s): %s",
+        report.order_id,
+        report.status,
+        amount,
+        report.via,
+        paying.change,
+    )
 
 
 def _unread(session: Session) -> tuple[()] | None:

@@ -1,4 +1,5 @@
-"""The one HTTP server: /webhooks/telegram, /webhooks/twilio and /healthz.
+"""The one HTTP server: /webhooks/telegram, /webhooks/twilio, /webhooks/liqpay, /calendar/<token>.ics and
+/healthz.
 
 A malformed or forged webhook gets a 4xx from its channel's handler and a log line (so does a request whose
 body cannot be read as sent, and one aiohttp cannot parse at all); an authenticated one that makes no sense
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,10 +20,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
 from aiohttp.web_protocol import RequestPayloadError
 
+from bot import calendar
+from bot.calendar import CalendarLinks
 from bot.channels import liqpay, telegram, whatsapp_twilio
 from bot.channels.base import Inbound
+from conversations.calendar_entry import calendar_entry
 from payments.liqpay import LiqPayAccount
 from storage.booking import Booking
+from storage.business import Business
 
 if TYPE_CHECKING:
     from storage.health import Health
@@ -47,6 +53,37 @@ class TwilioHook:
     auth_token: str
     public_url: str
     feed: Callable[[Inbound], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class CalendarHook:
+    links: CalendarLinks
+    booking_of: Callable[[int], Awaitable[Booking | None]]
+    business: Business
+    clock: Callable[[], datetime]
+
+
+SERVED = ("confirmed", "cancelled")  # the bookings a link was given for: confirmed, and later cancelled
+
+
+async def calendar_file(request: web.Request, hook: CalendarHook) -> web.Response:
+    """The booking's calendar file as it is now, for a link in a WhatsApp message (Twilio fetches it) or the
+    terminal. 404 for a token this bot did not sign, and once the visit is over: a link is no lasting key."""
+    ticket = hook.links.read(request.match_info["token"])
+    booking = await hook.booking_of(ticket.booking_id) if ticket is not None else None
+    now = hook.clock()
+    if ticket is None or booking is None or booking.status not in SERVED or booking.end <= now:
+        raise web.HTTPNotFound()
+    if ticket.revision > booking.revision:  # signed for a change the store does not have (a restored backup)
+        raise web.HTTPNotFound()
+    entry = calendar_entry(booking, hook.business, ticket.language, now)
+    disposition = f'inline; filename="{entry.filename}"'  # the name Twilio gives the file
+    return web.Response(
+        body=calendar.ics(entry),
+        content_type=calendar.MIME,
+        charset="utf-8",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
 
 
 @web.middleware
@@ -113,6 +150,7 @@ def make_app(
     telegram_hook: TelegramHook | None = None,
     twilio_hook: TwilioHook | None = None,
     liqpay_hook: LiqPayHook | None = None,
+    calendar_hook: CalendarHook | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_no_500], client_max_size=1024 * 1024)
     if _ONE_LINE not in server_logger.filters:
@@ -147,4 +185,11 @@ def make_app(
             return await liqpay.webhook(request, paid.account, paid.booking_of, paid.handle)
 
         app.router.add_post("/webhooks/liqpay", on_liqpay)
+    if calendar_hook is not None:  # without a link secret there are no links, and nothing is served
+        files = calendar_hook
+
+        async def on_calendar(request: web.Request) -> web.Response:
+            return await calendar_file(request, files)
+
+        app.router.add_get(calendar.ROUTE, on_calendar)  # and HEAD, which Twilio asks first
     return app

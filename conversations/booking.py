@@ -9,6 +9,7 @@ state it leaves the conversation in, and the table in conversations/flow.py says
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from conversations import days, phones, prepay
@@ -223,10 +224,13 @@ def abandon(turn: Turn, _: Any = None) -> State:
 
 
 def cancel_hold(turn: Turn, _: Any = None) -> State:
-    """The customer drops a hold awaiting payment: nothing was paid, so nothing is refunded."""
+    """The customer drops a hold awaiting payment: whatever it keeps (a payment that came in a moment ago,
+    before the customer heard of it) goes back whole."""
     booking_id = turn.session.draft.booking_id
     assert booking_id is not None  # held() put it there
-    turn.do(CancelBooking(booking_id, refund=False))
+    held = turn.view.booking(booking_id)
+    kept = held.paid if held is not None else Decimal(0)
+    turn.do(CancelBooking(booking_id, refund=kept > 0, refund_amount=kept))
     return State.CANCELLING
 
 

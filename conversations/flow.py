@@ -121,7 +121,7 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.AWAITING_PAYMENT, "m:pay", payment.pay_again, State.AWAITING_PAYMENT, START),
     **_on(ANY, "paymentreported", payment.reported, SAME),
     **_on(ANY, "paid", payment.paid, SAME, START),
-    **_on(ANY, "paidtoolate", payment.too_late, SAME, START),
+    **_on(ANY, "paidtoolate", payment.too_late, BOOKING, SAME, START),
     **_on(ANY, "paymentreturned", payment.returned, SAME, START),
     **_on(State.AWAITING_PAYMENT, "paymentfailed", payment.failed, SAME, START),
     **_on(ANY, "paymentfailed", again.present, SAME, START),  # an attempt nobody waits on any more

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from conversations import prepay, waiting
+from conversations.calendar_entry import attach_calendar
 from conversations.effects import CancelBooking
 from conversations.events import Cancelled, Confirmed, Refused
 from conversations.menu import restart, show_menu
@@ -36,6 +37,8 @@ def show_bookings(turn: Turn, _: Any = None) -> State:
 
 def line(turn: Turn, booking: Booking) -> str:
     status = turn.t(f"status_{booking.state(turn.now)}")
+    if booking.paid > 0:  # what they prepaid, so that nobody wonders whether the money arrived
+        status = turn.t("status_prepaid", status=status, amount=turn.money(booking.paid))
     return f"• {what(turn, booking)} ({status})"
 
 
@@ -200,11 +203,14 @@ def confirmed(turn: Turn, event: Confirmed) -> State:
         when=turn.when(booking.start),
         code=booking.code,
     )
+    attach_calendar(turn, booking)
     return restart(turn)
 
 
 def cancelled(turn: Turn, event: Cancelled) -> State:
     turn.say("cancelled", booking=what(turn, event.booking))
+    if event.booking.expires_at is None:  # it was confirmed (a hold keeps its expiry), so it has a file
+        attach_calendar(turn, event.booking)  # that now takes it out of the customer's calendar
     return restart(turn)
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from conversations import booking, days
+from conversations.calendar_entry import attach_calendar
 from conversations.effects import MoveBooking
 from conversations.events import Moved, Refused
 from conversations.form import Field, Form, never
@@ -112,6 +113,7 @@ def back(turn: Turn, _: Any = None) -> State:
 def moved(turn: Turn, event: Moved) -> State:
     done = event.booking
     turn.say("moved", when=turn.when(done.start), specialist=turn.specialist_name(done.specialist))
+    attach_calendar(turn, done)
     return restart(turn)
 
 

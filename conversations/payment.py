@@ -13,8 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from conversations import prepay
+from conversations import days, prepay
 from conversations.again import present
+from conversations.booking import BOOKING
+from conversations.calendar_entry import attach_calendar
 from conversations.effects import ConfirmBooking, RecordPayment, RequestPrepayment
 from conversations.events import (
     Held,
@@ -31,6 +33,7 @@ from conversations.manage import what
 from conversations.menu import restart
 from conversations.session import State
 from conversations.turn import Turn
+from payments import liqpay
 from storage.booking import Booking
 
 
@@ -106,12 +109,21 @@ def paid(turn: Turn, event: Paid) -> State:
         business=turn.business.name,
         contact=turn.business.contact or "",
     )
+    attach_calendar(turn, booking)
     return restart(turn) if _waiting_on(turn, booking) else present(turn)
 
 
 def too_late(turn: Turn, event: PaidTooLate) -> State:
+    """The money goes back; a customer not in the middle of something else is offered the nearest free
+    times of that service instead."""
+    booking = event.booking
     turn.say("paid_too_late", amount=turn.money(event.amount))
-    return restart(turn) if _waiting_on(turn, event.booking) else present(turn)
+    if turn.session.state not in (*WAITING, State.START):
+        return present(turn)
+    staff = turn.business.service(booking.service).staff
+    specialist = booking.specialist if booking.specialist in staff else "*"
+    turn.session = turn.session.with_draft(service=booking.service, specialist=specialist, booking_id=None)
+    return days.offer_nearest(turn, BOOKING, booking.start)
 
 
 def returned(turn: Turn, event: PaymentReturned) -> State:
@@ -127,7 +139,7 @@ def failed(turn: Turn, event: PaymentFailed) -> State:
     if not booking.is_live(turn.now) or booking.expires_at is None:
         turn.say("booking_gone")
         return restart(turn)
-    deadline = f"{turn.local(booking.expires_at):%H:%M}"
+    deadline = f"{turn.local(liqpay.pay_by(booking.expires_at)):%H:%M}"  # when LiqPay stops taking it
     turn.ask(
         turn.t("payment_failed", deadline=deadline),
         [("m:pay", turn.t("pay_again")), ("m:abandon", turn.t("abandon"))],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 TELEGRAM_TEXT_LIMIT = 4096
 WHATSAPP_TEXT_LIMIT = 1600
@@ -14,6 +15,30 @@ CALLBACK_DATA_LIMIT = 64  # bytes, UTF-8
 class Option:
     id: str
     label: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A booking as the calendar file sent with its confirmation, move or cancellation: what the file says,
+    worded for the customer (conversations/calendar_entry.py). The file itself is made by bot/calendar.py;
+    each channel carries it its own way (a document on Telegram, a link to it on WhatsApp)."""
+
+    booking_id: int
+    code: str  # the booking's code: the file's name, its UID, and in its description
+    revision: int  # the file's SEQUENCE: raised by every move and cancellation
+    start: datetime  # aware
+    end: datetime
+    cancelled: bool
+    summary: str  # the service and specialist
+    description: str  # the booking code and the business's contact
+    location: str  # the business's address (or its name)
+    business: str  # the business's name: with the code, the UID that stays the booking's across moves
+    language: str  # the customer's language: the file served later for a link is worded the same way
+    stamp: datetime  # when it was said (DTSTAMP)
+
+    @property
+    def filename(self) -> str:
+        return f"booking-{self.code}.ics"
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,8 @@ class Reply:
     # A link to open (the prepayment's checkout): its label and URL. A button on Telegram, a line of text
     # on WhatsApp and in the terminal; never one of the numbered options.
     link: tuple[str, str] | None = None
+    # The booking this reply confirms, moves or cancels, as a calendar file to add it to a calendar with.
+    calendar: CalendarEntry | None = None
 
     @property
     def stands_alone(self) -> bool:
@@ -57,8 +84,15 @@ def joined(replies: Iterable[Reply], limit: int) -> list[Reply]:
     out: list[Reply] = []
     for reply in replies:
         last = out[-1] if out else None
-        if last is not None and not last.stands_alone and len(last.text) + 2 + len(reply.text) <= limit:
-            out[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}", edit=last.edit or reply.edit)
+        if last is not None and _runs_on(last, reply, limit):
+            calendar = last.calendar or reply.calendar  # the file still follows the text that tells it
+            text = f"{last.text}\n\n{reply.text}"
+            out[-1] = replace(reply, text=text, edit=last.edit or reply.edit, calendar=calendar)
         else:
             out.append(reply)
     return out
+
+
+def _runs_on(last: Reply, reply: Reply, limit: int) -> bool:
+    both_have_files = last.calendar is not None and reply.calendar is not None
+    return not last.stands_alone and not both_have_files and len(last.text) + 2 + len(reply.text) <= limit

@@ -93,12 +93,13 @@ def schedule(
 
 
 def drop(conn: Connection, booking_id: int, kind: str, *, order: str | None = None) -> None:
-    """The booking's pending jobs of `kind` (about payment `order`, if given) are no longer needed: a hold
-    confirmed or cancelled, or a refund decided anew (its one job replaces the earlier)."""
+    """The booking's pending jobs of `kind` (about payment `order`, if given; "": about none in particular)
+    are no longer needed: a hold confirmed or cancelled, a refund decided anew, a check asked for anew."""
     if order is None:
         _DROP.run(conn, {"b_booking": booking_id, "b_kind": kind})
         return
-    about = j.payload == json.dumps({"order_id": order}, separators=(",", ":"))
+    payload = {"order_id": order} if order else {}  # "": the jobs about no order in particular
+    about = j.payload == json.dumps(payload, separators=(",", ":"))
     query = update(jobs).where(j.booking_id == booking_id, j.kind == kind, j.status == "pending", about)
     conn.execute(query.where(j.lease_owner.is_(None)).values(status="dropped"))
 

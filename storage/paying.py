@@ -11,7 +11,7 @@ not exist. Jobs then ask LiqPay (bot/jobs.py), whose answers come back here as r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Connection
@@ -23,6 +23,12 @@ from storage.attempt import OPEN, Attempt, Change, Paying, Report
 from storage.business import Business
 
 ZERO = Decimal(0)
+# What a report came to that the customer and staff hear of (storage/attempt.py's Change).
+TOLD = (
+    *(Change.PAID, Change.TOO_LATE, Change.FOR_NOTHING, Change.PAID_TWICE, Change.MISMATCH),
+    *(Change.FAILED, Change.REFUNDED),
+)
+CHECK_TOLD_AFTER = timedelta(minutes=1)  # past a dead process's lease on the conversation (10 s)
 
 
 def start(
@@ -44,6 +50,7 @@ def start(
         attempt = ongoing[-1]
     else:
         attempt = payments.start(conn, booking_id, amount, currency, pay_by, now)
+        jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK, order="")  # one check asks about every open attempt
         jobs.schedule(conn, jobs.PAYMENT_CHECK, pay_by, now, booking_id=booking_id)
     applied.record(conn, key, now, booking_id=booking_id)
     return attempt
@@ -63,6 +70,8 @@ def record(conn: Connection, business: Business, report: Report, now: datetime, 
         change = _confirm(conn, business, attempt, now)
     if change in (Change.TOO_LATE, Change.FOR_NOTHING, Change.PAID_TWICE, Change.MISMATCH):
         attempt = _give_back(conn, attempt, attempt.paid, now)
+    if change in TOLD:
+        _check_told(conn, attempt, now)
     applied.record(conn, key, now, booking_id=attempt.booking_id, outcome=change)
     return Paying(change, tx.current(conn, attempt.booking_id), payments.find(conn, attempt.order_id))
 
@@ -99,6 +108,17 @@ def _give_back(conn: Connection, attempt: Attempt, total: Decimal, now: datetime
         payload = {"order_id": attempt.order_id}
         jobs.schedule(conn, jobs.REFUND, now, now, booking_id=attempt.booking_id, payload=payload)
     return wanted
+
+
+def _check_told(conn: Connection, attempt: Attempt, now: datetime) -> None:
+    """The customer and staff are told in the turn saved after this commits, and a process that dies in
+    between leaves them untold, with the hold's own status checks dropped by the confirmation. So LiqPay is
+    asked about the order once more, a little later: its answer is the same event under the same key,
+    which tells what was recorded if the turn died, and is only a repeat if it was saved."""
+    payload = {"order_id": attempt.order_id}
+    jobs.schedule(
+        conn, jobs.PAYMENT_CHECK, now + CHECK_TOLD_AFTER, now, booking_id=attempt.booking_id, payload=payload
+    )
 
 
 def _again(conn: Connection, order: str, change: Change) -> Paying:

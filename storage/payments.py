@@ -146,10 +146,13 @@ def _refund(attempt: Attempt, report: Report, now: datetime, paid_elsewhere: boo
 
 
 def _paid_back(attempt: Attempt, report: Report, now: datetime, paid_elsewhere: bool) -> Step:
-    """A reversal heard before the payment it reverses: both at once."""
-    _, paid = _pay(attempt, report, now, paid_elsewhere)
+    """A reversal heard before the payment it reverses: both at once. Money still kept after it is a
+    payment all the same (its booking is confirmed, or it goes back), never kept for a hold that expires."""
+    paying, paid = _pay(attempt, report, now, paid_elsewhere)
     change, refunded = _refund(_with(attempt, paid), report, now, paid_elsewhere)
-    return change, {**paid, **refunded}
+    values = {**paid, **refunded}
+    kept = values["paid"] - values.get("refunded", attempt.refunded)
+    return (paying if kept > 0 else change), values
 
 
 def _fail(attempt: Attempt, report: Report, now: datetime, paid_elsewhere: bool) -> Step:

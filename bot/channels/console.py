@@ -6,10 +6,13 @@ ran out while the customer was away) reach the terminal too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.channels.base import CONSOLE, Delivery, Inbound, Outgoing
-from conversations.replies import Reply
+from conversations.replies import CalendarEntry, Reply
+
+CALENDAR = "📅"
 
 
 def printed(text: str, options: list[str]) -> str:
@@ -18,13 +21,23 @@ def printed(text: str, options: list[str]) -> str:
 
 
 class ConsoleRenderer:
+    """Each reply as a printed message; a booking's calendar file as a line with its link (`calendar_link`,
+    where the web app serves it: a public URL and a link secret are configured), else not at all."""
+
+    def __init__(self, calendar_link: Callable[[CalendarEntry], str] | None = None) -> None:
+        self._calendar_link = calendar_link
+
     def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
-        return [Outgoing(CONSOLE, inbound.chat_id, "say", _params(reply)) for reply in replies if reply.text]
+        chat = inbound.chat_id
+        return [Outgoing(CONSOLE, chat, "say", self._params(reply)) for reply in replies if reply.text]
 
-
-def _params(reply: Reply) -> dict[str, Any]:
-    text = f"{reply.text}\n{reply.link[0]}: {reply.link[1]}" if reply.link else reply.text
-    return {"text": text, "options": [option.label for option in reply.options]}
+    def _params(self, reply: Reply) -> dict[str, Any]:
+        lines = [reply.text]
+        if reply.link:
+            lines.append(f"{reply.link[0]}: {reply.link[1]}")
+        if reply.calendar is not None and self._calendar_link is not None:
+            lines.append(f"{CALENDAR} {self._calendar_link(reply.calendar)}")
+        return {"text": "\n".join(lines), "options": [option.label for option in reply.options]}
 
 
 class ConsoleSender:

@@ -34,9 +34,13 @@ BookingOf = Callable[[str], Awaitable[Booking | None]]
 
 def report_key(report: Report) -> str:
     """The deduplication key of what LiqPay said: the order and its status (and, for money gone back, how
-    much in all, so that a second partial refund is news)."""
+    much in all, so that a second partial refund is news). The amount is written one way whoever reports it
+    (a refund's answer 500.00, a callback's JSON 500.0), so the same refund heard twice is one event."""
     key = f"{report.order_id}:{report.status}"
-    return f"{key}:{report.refunded}" if report.verdict == Verdict.REFUNDED else key
+    if report.verdict != Verdict.REFUNDED:
+        return key
+    refunded = "all" if report.refunded is None else f"{report.refunded.normalize():f}"
+    return f"{key}:{refunded}"
 
 
 def inbound(report: Report, booking: Booking) -> Inbound:

@@ -11,16 +11,25 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
 
+from bot import calendar
 from bot.channels.base import TELEGRAM, Inbound, Outgoing
 from conversations import phones
 from conversations.events import Choice, Command, ContactShared, Event, Text
-from conversations.replies import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, Option, Reply, joined, split_text
+from conversations.replies import (
+    CALLBACK_DATA_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    CalendarEntry,
+    Option,
+    Reply,
+    joined,
+    split_text,
+)
 from conversations.texts import LANGUAGES, NO_OVERRIDES, Overrides, text
 
 log = logging.getLogger(__name__)
@@ -190,7 +199,8 @@ def _language(user: dict[str, Any]) -> str | None:
 
 
 class TelegramRenderer:
-    """Replies to one inbound as sendMessage / editMessageText calls, a pressed button answered first.
+    """Replies to one inbound as sendMessage / editMessageText calls, a pressed button answered first; a
+    reply's calendar file as a sendDocument after its text.
 
     With `answer_in_webhook` the button is left to `webhook`, which answers it in its response: no outbox
     row and no Bot API call of our own for it."""
@@ -208,14 +218,55 @@ class TelegramRenderer:
         pressed_on = inbound.message_id if inbound.callback_id is not None else None
         if pressed_on is not None and not pressed_on.isdecimal():
             pressed_on = None  # no message to edit (the adapter gives none such): the reply is sent anew
-        for params in _messages(joined(replies, TELEGRAM_TEXT_LIMIT)):
-            if pressed_on is not None and not _under_the_chat(params):
-                edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
-                calls.append(_call(inbound, "editMessageText", edited))
-                pressed_on = None
-            else:
-                calls.append(_call(inbound, "sendMessage", {"chat_id": chat, **params}))
+        for reply in joined(replies, TELEGRAM_TEXT_LIMIT):
+            for params in _messages([reply]):
+                if pressed_on is not None and not _under_the_chat(params):
+                    edited = {"chat_id": chat, "message_id": int(pressed_on), **params}
+                    calls.append(_call(inbound, "editMessageText", edited))
+                    pressed_on = None
+                else:
+                    calls.append(_call(inbound, "sendMessage", {"chat_id": chat, **params}))
+            if reply.calendar is not None:
+                calls.append(_call(inbound, "sendDocument", calendar_document(chat, reply.calendar)))
         return calls
+
+
+def calendar_document(chat: int | str, entry: CalendarEntry) -> dict[str, Any]:
+    """sendDocument params for the booking's calendar file, booking-<code>.ics, uploaded by the sender."""
+    file = upload(entry.filename, calendar.MIME, calendar.ics(entry).decode("utf-8"))
+    return {"chat_id": chat, "document": file}
+
+
+# ---- files to upload -------------------------------------------------------------------------------------
+
+# The outbox keeps a call's params as JSON, so a file to upload is kept there as a small object, and each
+# driver makes it the multipart upload its library sends (an InputFile to the Bot API).
+UPLOAD = "upload"
+
+
+def upload(filename: str, mime: str, content: str) -> dict[str, str]:
+    """A parameter that is a (small, text) file to upload: the file's name, its MIME type and its text."""
+    return {UPLOAD: filename, "type": mime, "text": content}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    mime: str
+    data: bytes
+
+
+def with_files(params: Mapping[str, Any], make: Callable[[Upload], Any]) -> dict[str, Any]:
+    """The params with each file to upload made into the library's own kind of file by `make`."""
+    return {key: make(_file(value)) if _is_upload(value) else value for key, value in params.items()}
+
+
+def _is_upload(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(value.get(key), str) for key in (UPLOAD, "text"))
+
+
+def _file(value: dict[str, str]) -> Upload:
+    return Upload(value[UPLOAD], value.get("type") or "application/octet-stream", value["text"].encode())
 
 
 def _call(inbound: Inbound, method: str, params: dict[str, Any]) -> Outgoing:

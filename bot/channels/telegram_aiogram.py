@@ -27,7 +27,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import TelegramMethod
-from aiogram.types import BotCommand, TelegramObject, Update
+from aiogram.types import BotCommand, BufferedInputFile, TelegramObject, Update
 
 from bot.channels.base import TELEGRAM, Delivery, Inbound, Outgoing, Sender
 from bot.channels.telegram import (
@@ -41,6 +41,7 @@ from bot.channels.telegram import (
     poll_updates,
     sent_anew,
     unsendable,
+    with_files,
 )
 from conversations.texts import NO_OVERRIDES, Overrides
 
@@ -167,12 +168,13 @@ class AiogramSender:
 
 
 def _method(message: Outgoing) -> TelegramMethod[Any]:
-    """The aiogram method object for "sendMessage" (aiogram.methods.SendMessage), its params validated."""
+    """The aiogram method object for "sendMessage" (aiogram.methods.SendMessage), its params validated; a
+    file to upload (a calendar file) as aiogram's BufferedInputFile, sent as a multipart upload."""
     name = message.method[:1].upper() + message.method[1:]
     method = getattr(aiogram.methods, name, None)
     if not (isinstance(method, type) and issubclass(method, TelegramMethod)):
         raise ValueError(f"aiogram knows no Bot API method {message.method!r}")
-    return method(**message.params)
+    return method(**with_files(message.params, lambda file: BufferedInputFile(file.data, file.filename)))
 
 
 def _session(api_base: str | None) -> AiohttpSession:

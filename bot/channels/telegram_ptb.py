@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 from telegram.request import HTTPXRequest
@@ -32,6 +32,7 @@ from bot.channels.telegram import (
     poll_updates,
     sent_anew,
     unsendable,
+    with_files,
 )
 from conversations.texts import NO_OVERRIDES, Overrides
 
@@ -143,7 +144,7 @@ class PtbSender:
             log.warning("telegram: not sent: %s", refused)
             return Delivery(ok=False, error=refused)
         try:
-            await self.bot.do_api_request(message.method, api_kwargs=dict(message.params))
+            await self.bot.do_api_request(message.method, api_kwargs=_arguments(message))
         except RetryAfter as error:
             return Delivery(ok=False, retry_after=_seconds(error))
         except BadRequest as error:  # before NetworkError: PTB makes it a subclass
@@ -160,6 +161,12 @@ class PtbSender:
         except TelegramError as error:  # blocked by the user, a revoked token, a migrated chat...
             return Delivery(ok=False, error=f"{type(error).__name__}: {error.message}")
         return Delivery(ok=True)
+
+
+def _arguments(message: Outgoing) -> dict[str, Any]:
+    """The call's params; a file to upload (a calendar file) as PTB's InputFile, which PTB sends as a part of
+    a multipart request."""
+    return with_files(message.params, lambda file: InputFile(file.data, filename=file.filename))
 
 
 def _seconds(error: RetryAfter) -> float:

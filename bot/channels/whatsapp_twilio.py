@@ -35,7 +35,7 @@ from twilio.rest import Client
 from bot.channels.base import WHATSAPP, Delivery, Inbound, Outgoing
 from conversations import phones
 from conversations.events import Choice, Event, Text
-from conversations.replies import WHATSAPP_TEXT_LIMIT, Reply, joined, split_text
+from conversations.replies import WHATSAPP_TEXT_LIMIT, CalendarEntry, Reply, joined, split_text
 
 log = logging.getLogger(__name__)
 
@@ -183,17 +183,32 @@ class WhatsAppRenderer:
 
     `content_sids` may hold Twilio Content quick-reply templates "quick_reply_2" and "quick_reply_3" (used
     for replies with exactly 2 or 3 options). Their variables: {{1}} the body, {{2}}..{{n+1}} the button
-    titles, {{n+2}}..{{2n+1}} the button ids; a tapped button comes back as ButtonPayload = the option id."""
+    titles, {{n+2}}..{{2n+1}} the button ids; a tapped button comes back as ButtonPayload = the option id.
 
-    def __init__(self, content_sids: Mapping[str, str] | None = None) -> None:
+    `calendar_link` gives the URL of a booking's calendar file (bot/calendar.py's CalendarLinks), which goes
+    as the media of a message of its own after the reply's text: Twilio gives a WhatsApp document no caption,
+    and WhatsApp lists PDF and Office files as its documents, so were the file refused, the text with it
+    would be lost. Without it (no public URL or link secret), no file."""
+
+    def __init__(
+        self,
+        content_sids: Mapping[str, str] | None = None,
+        calendar_link: Callable[[CalendarEntry], str] | None = None,
+    ) -> None:
         self._content_sids = dict(content_sids or {})
+        self._calendar_link = calendar_link
 
     def render(self, replies: list[Reply], inbound: Inbound) -> list[Outgoing]:
         return [
             Outgoing(WHATSAPP, inbound.chat_id, "message", params)
             for reply in joined(replies, WHATSAPP_TEXT_LIMIT)
-            for params in self._messages(reply)
+            for params in [*self._messages(reply), *self._calendar(reply)]
         ]
+
+    def _calendar(self, reply: Reply) -> list[dict[str, str]]:
+        if reply.calendar is None or self._calendar_link is None:
+            return []
+        return [{"MediaUrl": self._calendar_link(reply.calendar)}]
 
     def _messages(self, reply: Reply) -> list[dict[str, str]]:
         if reply.link is not None:  # a link to open is a line of the text, never one of the numbered options

@@ -90,6 +90,7 @@ TEXTS = {
     "status_confirmed": "επιβεβαιωμένο",
     "status_cancelled": "ακυρωμένο",
     "status_expired": "έληξε",
+    "status_prepaid": "{status}, προκαταβολή {amount}",
     "booking_gone": "Αυτό το ραντεβού δεν είναι πλέον ενεργό.",
     "reschedule": "Αλλαγή ώρας",
     "cancel_booking": "Ακύρωση ραντεβού",
@@ -104,6 +105,9 @@ TEXTS = {
     "ask_move_day": "{service}: σε ποια μέρα θέλετε να μεταφέρετε το ραντεβού;",
     "move_question": "Να μεταφερθεί το ραντεβού σας;\nΤρέχον: {old}\nΝέο: {new}",
     "moved": "Έγινε! Το ραντεβού σας μεταφέρθηκε: {when}, {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service}, {specialist} — {business}",
+    "calendar_description": "Κωδικός κράτησης: {code}",
     "move_locked": "Αυτό το ραντεβού δεν μπορεί να αλλάξει από εδώ. Επικοινωνήστε μαζί μας: {contact}.",
     "move_limit": "Αυτό το ραντεβού έχει ήδη μεταφερθεί τον μέγιστο αριθμό φορών ({moves}). "
     "Επικοινωνήστε μαζί μας: {contact}.",

@@ -78,6 +78,7 @@ TEXTS = {
     "status_confirmed": "confirmed",
     "status_cancelled": "cancelled",
     "status_expired": "expired",
+    "status_prepaid": "{status}, prepaid {amount}",
     "booking_gone": "That booking is no longer active.",
     "reschedule": "Reschedule",
     "cancel_booking": "Cancel booking",
@@ -92,6 +93,9 @@ TEXTS = {
     "ask_move_day": "Which day would you like to move {service} to?",
     "move_question": "Move your booking from {old} to {new}?",
     "moved": "Done! Your booking is moved to {when} with {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service} with {specialist}, {business}",
+    "calendar_description": "Booking code: {code}",
     "move_locked": "This booking can't be changed here. Please contact {contact}.",
     "move_limit": "This booking has already been moved {moves} times, the most allowed. "
     "Please contact {contact}.",

@@ -79,6 +79,7 @@ TEXTS = {
     "status_confirmed": "confirmé",
     "status_cancelled": "annulé",
     "status_expired": "expiré",
+    "status_prepaid": "{status}, acompte de {amount} payé",
     "booking_gone": "Ce rendez-vous n’est plus actif.",
     "reschedule": "Reporter",
     "cancel_booking": "Annuler le rendez-vous",
@@ -93,6 +94,9 @@ TEXTS = {
     "ask_move_day": "{service} : à quel jour souhaitez-vous reporter le rendez-vous ?",
     "move_question": "Déplacer votre rendez-vous ?\nActuel : {old}\nNouveau : {new}",
     "moved": "C’est fait ! Nouveau rendez-vous : {when} avec {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service} avec {specialist}, {business}",
+    "calendar_description": "Code de réservation : {code}",
     "move_locked": "Ce rendez-vous ne peut pas être modifié ici. Merci de contacter {contact}.",
     "move_limit": "Ce rendez-vous a déjà été déplacé {moves} fois, le maximum autorisé. "
     "Merci de contacter {contact}.",

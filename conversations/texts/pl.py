@@ -91,6 +91,7 @@ TEXTS = {
     "status_confirmed": "potwierdzona",
     "status_cancelled": "anulowana",
     "status_expired": "wygasła",
+    "status_prepaid": "{status}, przedpłata {amount}",
     "booking_gone": "Ta wizyta jest już nieaktualna.",
     "reschedule": "Przełóż",
     "cancel_booking": "Anuluj wizytę",
@@ -105,6 +106,9 @@ TEXTS = {
     "ask_move_day": "{service}: na który dzień przełożyć wizytę?",
     "move_question": "Przełożyć wizytę?\nObecny termin: {old}\nNowy termin: {new}",
     "moved": "Gotowe! Wizyta przełożona na {when}, specjalista: {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service}, {specialist} — {business}",
+    "calendar_description": "Kod rezerwacji: {code}",
     "move_locked": "Tej wizyty nie można zmienić na czacie. Skontaktuj się z nami: {contact}.",
     "move_limit": "Ta wizyta była już przekładana maksymalną liczbę razy ({moves}). "
     "Skontaktuj się z nami: {contact}.",

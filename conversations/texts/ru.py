@@ -92,6 +92,7 @@ TEXTS = {
     "status_confirmed": "подтверждена",
     "status_cancelled": "отменена",
     "status_expired": "просрочена",
+    "status_prepaid": "{status}, предоплата {amount}",
     "booking_gone": "Эта запись уже неактивна.",
     "reschedule": "Перенести",
     "cancel_booking": "Отменить запись",
@@ -105,6 +106,9 @@ TEXTS = {
     "ask_move_day": "{service}: на какой день перенести запись?",
     "move_question": "Перенести запись?\nСейчас: {old}\nНовое время: {new}",
     "moved": "Готово! Запись перенесена на {when}, специалист: {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service}, {specialist} — {business}",
+    "calendar_description": "Код записи: {code}",
     "move_locked": "Эту запись нельзя изменить в чате. Пожалуйста, свяжитесь с нами: {contact}.",
     "move_limit": "Эту запись уже переносили максимальное число раз ({moves}). "
     "Пожалуйста, свяжитесь с нами: {contact}.",

@@ -92,6 +92,7 @@ TEXTS = {
     "status_confirmed": "підтверджено",
     "status_cancelled": "скасовано",
     "status_expired": "термін минув",
+    "status_prepaid": "{status}, передоплата {amount}",
     "booking_gone": "Цей запис уже неактивний.",
     "reschedule": "Перенести",
     "cancel_booking": "Скасувати запис",
@@ -106,6 +107,9 @@ TEXTS = {
     "ask_move_day": "{service}: на який день перенести запис?",
     "move_question": "Перенести запис?\nЗараз: {old}\nНовий час: {new}",
     "moved": "Готово! Запис перенесено на {when}, спеціаліст: {specialist}.",
+    # the calendar file sent with a confirmation, move or cancellation (bot/calendar.py)
+    "calendar_summary": "{service}, {specialist} — {business}",
+    "calendar_description": "Код запису: {code}",
     "move_locked": "Цей запис не можна змінити в чаті. Будь ласка, зв’яжіться з нами: {contact}.",
     "move_limit": "Цей запис уже переносили максимальну кількість разів ({moves}). "
     "Будь ласка, зв’яжіться з нами: {contact}.",

@@ -66,7 +66,7 @@ class User:
         raise AssertionError(f"no button {label!r}")
 
     def texts(self) -> list[str]:
-        return [m["text"] for m in self._mine()]
+        return [m["text"] for m in self._mine() if "text" in m]  # not the documents (calendar files)
 
     def last(self) -> dict[str, Any]:
         return self._mine()[-1]

@@ -489,6 +489,7 @@ def _describe(value: Any) -> str:
 
 
 _INT_STR_RE = re.compile(r"-?\d+")
+_FILE_REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{20,}|https?://\S+|attach://[\w-]+")  # file_id, URL, a part
 _FLOAT_STR_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _BOOL_STRINGS = {"true": True, "false": False, "1": True, "0": False}
 
@@ -719,6 +720,15 @@ class SpecValidator:
         if fs.name == "chat_id" and not re.fullmatch(r"@[A-Za-z0-9_]{4,}", value):
             problems.append(
                 Problem(path, f"not a chat id nor an @username: {value!r}", "Bad Request: chat not found")
+            )
+        if "InputFile" in fs.types and not _FILE_REFERENCE_RE.fullmatch(value):
+            # A file given as a string is a file_id or an HTTP URL Telegram fetches: never the file itself.
+            problems.append(
+                Problem(
+                    path,
+                    f"neither a file_id nor an HTTP URL: {value[:40]!r}",
+                    "Bad Request: wrong remote file identifier specified: Wrong character in the string",
+                )
             )
         if fs.name.endswith("parse_mode") and value.lower() not in {m.lower() for m in PARSE_MODES}:
             problems.append(

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
 
 from tests import testdata
 from tests.fakes.telegram_api import (
@@ -206,6 +207,19 @@ async def test_aiogram_uploads_a_calendar_file_as_multipart(tg: FakeTelegram) ->
     assert sent.caption == "Your booking"
     params = tg.calls_to("sendDocument")[0]
     assert params["document"].data == ics and params["document"].filename == "booking.ics"
+
+
+async def test_a_file_sent_as_a_string_must_be_a_file_id_or_a_url(tg: FakeTelegram) -> None:
+    # What a sender that forgot to upload would do: the calendar file's text in place of the file.
+    ics = testdata.path(ICS).read_text(encoding="utf-8")
+    status, body = await call(tg, "sendDocument", {"chat_id": 42, "document": ics})
+    assert status == 400 and body["description"].startswith("Bad Request: wrong remote file identifier")
+    [violation] = tg.violations
+    assert violation.startswith("sendDocument.document: neither a file_id nor an HTTP URL: 'BEGIN:VALARM")
+    for reference in ("https://example.com/booking.ics", "BQACAgIAAxkBAAIBY2ZmZmZmZmZmZmZm"):
+        status, _ = await call(tg, "sendDocument", {"chat_id": 42, "document": reference})
+        assert status == 200
+    assert len(tg.calls_to("sendDocument")) == 2
 
 
 async def test_aiogram_sees_flood_control(tg: FakeTelegram) -> None:
@@ -900,3 +914,29 @@ async def test_ptb_application_polls_the_fake(tg: FakeTelegram) -> None:
             await app.stop()
     assert "deleteWebhook" in [m for m, _ in tg.calls]
     tg.assert_no_violations()
+
+
+async def test_twilio_fetches_media_when_asked_and_fails_a_message_whose_media_it_cannot_get() -> None:
+    from twilio.rest import Client
+
+    ics = testdata.path(ICS).read_bytes()
+
+    async def calendar_file(_: web.Request) -> web.Response:
+        return web.Response(body=ics, content_type="text/calendar", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/calendar/ok.ics", calendar_file)
+    async with TestServer(app, host="127.0.0.1") as files, FakeTwilio(fetch_media=True) as tw:
+        tw.record_inbound("+380501234567")
+        client = Client(tw.account_sid, tw.auth_token, http_client=tw.http_client())
+        whatsapp = {"to": "whatsapp:+380501234567", "from_": "whatsapp:+14155238886"}
+        try:
+            for path in ("/calendar/ok.ics", "/calendar/gone.ics"):
+                await client.messages.create_async(**whatsapp, media_url=[str(files.make_url(path))])
+        finally:
+            await client.http_client.close()
+        served, gone = tw.messages
+        assert [(m.status, m.content_type, m.body) for m in served.media] == [(200, "text/calendar", ics)]
+        assert (served.status, served.error_code) == ("queued", None)
+        assert [m.status for m in gone.media] == [404] and (gone.status, gone.error_code) == ("failed", 11200)
+        assert tw.violations == []

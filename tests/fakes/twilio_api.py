@@ -307,6 +307,16 @@ class TwilioError(Exception):
         self.violation = violation
 
 
+@dataclass(frozen=True)
+class FetchedMedia:
+    """What a MediaUrl answered when the fake fetched it, as Twilio does before it sends the message."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
 @dataclass
 class SentMessage:
     """A message the app created through the fake."""
@@ -315,6 +325,7 @@ class SentMessage:
     params: dict[str, str]
     media_urls: list[str]
     resource: dict[str, Any]
+    media: list[FetchedMedia] = field(default_factory=list)  # with ``fetch_media``
 
     @property
     def to(self) -> str:
@@ -369,12 +380,17 @@ class FakeTwilio:
     Attributes: ``messages`` (``SentMessage`` list, in order), ``violations`` (strings naming the
     parameter and the problem), ``errors`` (``(status, error JSON)`` for every non-2xx answer),
     ``last_inbound`` (WhatsApp address → unix time of the customer's last message).
+
+    With ``fetch_media`` every ``MediaUrl`` is fetched (GET) when the message is created, as Twilio does to
+    check its Content-Type, and kept in the message's ``media``; a URL that does not answer 200 with a
+    Content-Type fails the message (error 11200, as Twilio reports a media it cannot retrieve).
     """
 
     account_sid: str = DEFAULT_ACCOUNT_SID
     auth_token: str = DEFAULT_AUTH_TOKEN
     spec_path: Path | None = None  # None: the external test material's
     enforce_session_window: bool = True
+    fetch_media: bool = False
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -570,7 +586,20 @@ class FakeTwilio:
         self.messages.append(message)
         response = web.json_response(message.resource, status=201)
         self._apply_session_window(message)
+        if self.fetch_media:
+            await self._fetch_media(message)
         return response
+
+    async def _fetch_media(self, message: SentMessage) -> None:
+        async with ClientSession(timeout=ClientTimeout(total=DEADLINE_S)) as session:
+            for url in message.media_urls:
+                async with session.get(url, allow_redirects=False) as answer:
+                    fetched = FetchedMedia(url, answer.status, answer.content_type, await answer.read())
+                message.media.append(fetched)
+                if fetched.status != 200 or not answer.headers.get("Content-Type"):
+                    message.resource.update(
+                        status="failed", error_code=11200, error_message="HTTP retrieval failure"
+                    )
 
     async def _fetch(self, request: web.Request) -> web.Response:
         try:

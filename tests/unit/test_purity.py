@@ -8,7 +8,17 @@ import sys
 
 import pytest
 
-HEAVY = ("sqlalchemy", "aiosqlite", "asyncpg", "aiogram", "telegram", "twilio", "aiohttp", "pydantic")
+HEAVY = (
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "aiogram",
+    "telegram",
+    "twilio",
+    "aiohttp",
+    "pydantic",
+    "icalendar",
+)
 
 
 @pytest.mark.parametrize(

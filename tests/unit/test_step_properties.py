@@ -23,6 +23,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
+from bot.calendar import CalendarLinks
 from bot.channels.base import TELEGRAM, WHATSAPP, Inbound, Outgoing
 from bot.channels.telegram import TelegramRenderer
 from bot.channels.whatsapp_twilio import WhatsAppRenderer
@@ -36,6 +37,7 @@ from conversations.texts import LANGUAGES, text
 from storage.booking import Booking
 from storage.business import Business
 from storage.waiting import ANYONE, Entry
+from tests.ics import checked
 from tests.sample import KYIV, NOW, at, salon
 from tests.unit.world import World
 
@@ -44,6 +46,7 @@ MESSAGE = Inbound(TELEGRAM, "380501234", Text("x"), "1")
 PRESSED = Inbound(TELEGRAM, "380501234", Choice("x"), "2", message_id="41", callback_id="cb")
 WHATSAPP_CHAT = Inbound(WHATSAPP, "+380501234567", Text("x"), "SM1")
 QUICK_REPLIES = {"quick_reply_2": "HX" + "2" * 32, "quick_reply_3": "HX" + "3" * 32}
+LINKS = CalendarLinks("0123456789abcdef0123456789abcdef", "https://bot.example.com")
 
 PHRASES = (
     "hi", "hello", "help", "book", "cancel", "reschedule", "my bookings", "start over", "language", "back",
@@ -203,13 +206,18 @@ def check(replies: list[Reply], w: World, *, customer: bool) -> None:
         assert not customer or any(c.method in ("sendMessage", "editMessageText") for c in calls)
         for call in calls:
             check_telegram(call)
-    for renderer in (WhatsAppRenderer(), WhatsAppRenderer(QUICK_REPLIES)):
+    for renderer in (WhatsAppRenderer(), WhatsAppRenderer(QUICK_REPLIES, calendar_link=LINKS.url)):
         for message in renderer.render(replies, WHATSAPP_CHAT):
             check_whatsapp(message)
 
 
 def check_telegram(call: Outgoing) -> None:
     if call.method == "answerCallbackQuery":
+        return
+    if call.method == "sendDocument":  # a booking's calendar file, which a calendar app must read
+        document = call.params["document"]
+        assert document["upload"].endswith(".ics") and document["type"] == "text/calendar"
+        checked(document["text"])
         return
     assert call.method in ("sendMessage", "editMessageText"), call.method
     assert 1 <= len(call.params["text"]) <= TELEGRAM_TEXT_LIMIT
@@ -224,11 +232,17 @@ def check_telegram(call: Outgoing) -> None:
 
 
 def check_whatsapp(message: Outgoing) -> None:
-    if "Body" in message.params:
+    if "MediaUrl" in message.params:  # a booking's calendar file, in a message of its own
+        assert set(message.params) == {"MediaUrl"} and LINKS.read(_token(message.params["MediaUrl"]))
+    elif "Body" in message.params:
         assert 1 <= len(message.params["Body"]) <= WHATSAPP_TEXT_LIMIT
     else:  # a quick-reply template: every variable filled
         variables = json.loads(message.params["ContentVariables"])
         assert all(isinstance(v, str) and v for v in variables.values())
+
+
+def _token(url: str) -> str:
+    return url.removeprefix(f"{LINKS.base}/calendar/").removesuffix(".ics")
 
 
 # ---- the properties --------------------------------------------------------------------------------------
