@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -297,9 +298,10 @@ async def test_ten_press_book_it_at_once_from_two_processes(database: Database) 
     presses = await _ten_offered(salon)
     halves = [presses[0::2], presses[1::2]]
     context = multiprocessing.get_context("spawn")
+    at_wall = time.time() + 8  # both processes started and connected by then
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         runs = [
-            pool.submit(press, database.url, salon.clock.now, f"proc{i}", half)
+            pool.submit(press, database.url, salon.clock.now, f"proc{i}", half, at_wall)
             for i, half in enumerate(halves)
         ]
         told = await asyncio.gather(*(asyncio.wrap_future(run) for run in runs))

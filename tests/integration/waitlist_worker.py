@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -37,21 +38,24 @@ def runner(db: Database, clock: Callable[[], datetime], owner: str) -> Runner:
     return Runner(Store(db, made), clock, owner, renderers=renderers, notify=staff_notifier(made))
 
 
-async def _press(url: str, now: datetime, owner: str, presses: list[tuple[str, str, str]]) -> list[str]:
+async def _press(
+    url: str, now: datetime, owner: str, presses: list[tuple[str, str, str]], at_wall: float
+) -> list[str]:
     db = open_database(url)
     try:
         bot = runner(db, lambda: now, owner)
-        turns = await asyncio.gather(
-            *(
-                bot.enter(Inbound("telegram", chat, Choice(option), dedup_id=key))
-                for chat, option, key in presses
-            )
-        )
+        await bot.store.bookings(customer_id=0)  # connected before the moment to press
+        await asyncio.sleep(max(at_wall - time.time(), 0))  # both processes press at once
+        pressed = [Inbound("telegram", chat, Choice(option), dedup_id=key) for chat, option, key in presses]
+        turns = await asyncio.gather(*(bot.enter(inbound) for inbound in pressed))
     finally:
         await db.dispose()
     return ["\n".join(reply.text for reply in turn.replies) for turn in turns]
 
 
-def press(url: str, now: datetime, owner: str, presses: list[tuple[str, str, str]]) -> list[str]:
-    """Each (chat, option, key) pressed at once in this process; what each customer was told."""
-    return asyncio.run(_press(url, now, owner, presses))
+def press(
+    url: str, now: datetime, owner: str, presses: list[tuple[str, str, str]], at_wall: float
+) -> list[str]:
+    """Each (chat, option, key) pressed at once in this process at `at_wall` (time.time()); what each
+    customer was told."""
+    return asyncio.run(_press(url, now, owner, presses, at_wall))
