@@ -16,16 +16,20 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bot.channels import liqpay
 from bot.channels.base import JOB, NOWHERE, Inbound
 from bot.runner import Runner
 from conversations import events as ev
 from payments.liqpay_api import LiqPayApi, Unavailable
+from storage import waitlist
 from storage.attempt import OPEN, Attempt, Report, Verdict
+from storage.availability import Slot
 from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
+from storage.waiting import PASSED, Entry
 
 log = logging.getLogger("slotbot.jobs")
 
@@ -212,8 +216,48 @@ async def _enter(scheduler: Scheduler, report: Report) -> None:
         await scheduler.runner.enter(liqpay.inbound(report, booking))
 
 
+async def _waitlist_offer(scheduler: Scheduler, job: Job) -> None:
+    """A time was freed: everyone waiting on its day is offered the free time within their wish, among those
+    overlapping the one freed, nearest to it, as free now (it may be taken again already), each through
+    their own conversation; none is offered a time they were offered before. (A join's job: that entry
+    alone, any time of its day.)"""
+    runner, now = scheduler.runner, scheduler.clock()
+    zone, payload = ZoneInfo(runner.business.timezone), job.payload
+    start, end = (datetime.fromtimestamp(int(payload[bound]), UTC) for bound in ("start", "end"))
+    near = datetime.fromtimestamp(int(payload.get("near", payload["start"])), UTC)
+    days = {start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()}
+    entries = await runner.waitlist.waiting_on(sorted(days), today=now.astimezone(zone).date())
+    entries = [entry for entry in entries if payload.get("entry", entry.id) == entry.id]
+    found = []
+    for entry in entries:
+        free = await _free(runner, entry, now)
+        fitting = [slot.start for slot in free if slot.start < end and slot.end > start]  # overlapping it
+        if fitting:
+            found.append((entry, min(fitting, key=lambda moment: abs(moment - near))))
+    for offer in await runner.waitlist.offer(found, job=job.key, now=now):
+        entry, key = offer.entry, f"{job.key}:{offer.id}"
+        event = ev.WaitlistOffer(entry, offer.start)
+        await runner.enter(Inbound(entry.channel, entry.chat_id, event, dedup_id=key, source=JOB))
+
+
+async def _free(runner: Runner, entry: Entry, now: datetime) -> list[Slot]:
+    """The entry's free slots on its day, within the times it waits for."""
+    zone, business = ZoneInfo(runner.business.timezone), runner.business
+    if entry.service not in {service.id for service in business.services}:
+        return []  # no longer offered (the config changed): nothing frees up for it
+    slots = await runner.store.slots(entry.service, now=now, start_day=entry.day, specialist=entry.who)
+    return [slot for slot in slots if entry.fits(slot.start.astimezone(zone).time())]
+
+
+async def _waitlist_end(scheduler: Scheduler, job: Job) -> None:
+    """An entry's day is over: it ends (reads have ignored it since midnight already)."""
+    await scheduler.runner.waitlist.end(int(job.payload["entry"]), PASSED, now=scheduler.clock())
+
+
 HANDLERS: dict[str, Handler] = {
     HOLD_EXPIRY: _hold_expiry,
     PAYMENT_CHECK: _payment_check,
     REFUND: _refund,
+    waitlist.OFFER: _waitlist_offer,
+    waitlist.END: _waitlist_end,
 }

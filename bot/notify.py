@@ -1,6 +1,6 @@
 """Staff notifications: a chat message to the specialist and the admins for every new hold, booking,
-cancellation, move and hold that ran out unpaid, in the staff's language (`notifications.language`), through
-the outbox like every other message."""
+cancellation, move, hold that ran out unpaid and freed time taken from the waitlist, in the staff's language
+(`notifications.language`), through the outbox like every other message."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def staff_notifier(business: Business) -> Any:
 
 def staff_messages(business: Business, results: list[ev.Event], session: Session) -> Iterable[Queued]:
     confirmed = {r.booking.id for r in results if isinstance(r, ev.Confirmed)}
+    waitlisted = {r.booking.id for r in results if isinstance(r, ev.OfferTaken)}
     for result in results:
-        key = _key(result, confirmed)
+        key = _key(result, confirmed, waitlisted)
         if key is None:
             continue
         booking: Booking = result.booking  # type: ignore[union-attr]
@@ -40,12 +41,15 @@ def staff_messages(business: Business, results: list[ev.Event], session: Session
             yield _message(contact, body)
 
 
-def _key(result: ev.Event, confirmed: set[int]) -> str | None:
-    # A hold confirmed in the same step (no prepayment) is one new booking, not a hold and then a booking.
+def _key(result: ev.Event, confirmed: set[int], waitlisted: set[int]) -> str | None:
+    # A hold confirmed in the same step (no prepayment) is one new booking, not a hold and then a booking;
+    # a freed time taken from the waitlist is one message that says so, confirmed at once or not.
     if isinstance(result, ev.Held):
         return None if result.booking.id in confirmed else "staff_held"
+    if isinstance(result, ev.OfferTaken):
+        return "staff_waitlist_taken"
     if isinstance(result, ev.Confirmed):
-        return "staff_confirmed"
+        return None if result.booking.id in waitlisted else "staff_confirmed"
     if isinstance(result, ev.Cancelled):
         return "staff_cancelled"
     if isinstance(result, ev.Moved):

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -38,6 +38,8 @@ from storage.attempt import Change, Paying, Report
 from storage.booking import Booking, Outcome
 from storage.sessions import Duplicate, Lease, Sessions
 from storage.store import Store
+from storage.waiting import BOOKED, Entry
+from storage.waitlist import Waitlist
 
 log = logging.getLogger("slotbot.runner")
 
@@ -112,6 +114,7 @@ class Runner:
         self.notify = notify
         self.handoff = handoff
         self.sessions = Sessions(store.db)
+        self.waitlist = Waitlist(store.db)
         self.business = store.business
         self.clock = clock
         self.owner = owner or uuid.uuid4().hex[:16]
@@ -346,7 +349,8 @@ class Runner:
                 return new, replies, effects, view
             except BookingsMiss:
                 bookings, visits, tags = await self._bookings(session, now)
-                view = replace(view, bookings=bookings, visits=visits, tags=tags)
+                waiting = await self._waiting(session, now)
+                view = replace(view, bookings=bookings, visits=visits, tags=tags, waitlist=waiting)
                 continue
             except ViewMiss as miss:
                 wider = await self._wider(view, miss.day, now)
@@ -369,7 +373,8 @@ class Runner:
             return None
         busy = await self.store.busy(now=now, first_day=view.first_day, days=days)
         last = view.first_day + timedelta(days=days - 1)
-        return View(self.business, now, view.first_day, last, busy, view.bookings)
+        # The same customer (bookings, visits, tags, waitlist), more days of the calendar: no slots cached.
+        return replace(view, last_day=last, busy=busy, _cache={}, _starts={})
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
@@ -383,6 +388,12 @@ class Runner:
         bookings = await self.store.bookings(customer_id=session.customer_id, since=now)
         visits, tags = await self.store.history(session.customer_id, now=now)
         return tuple(bookings), visits, tags
+
+    async def _waiting(self, session: Session, now: datetime) -> tuple[Entry, ...]:
+        """The customer's waitlist entries still open (shown with their bookings)."""
+        if session.customer_id is None:
+            return ()
+        return tuple(await self.waitlist.waiting(session.customer_id, today=self._today(now)))
 
     # ---------------------------------------------------------------- effects
 
@@ -427,6 +438,8 @@ class Runner:
             paying = await store.record_payment(effect.report, now=now, key=key)
             _log_payment(effect.report, paying)
             return session, paid_event(paying)
+        if isinstance(effect, fx.JoinWaitlist | fx.LeaveWaitlist | fx.TakeOffer):
+            return session, await self._waitlist(session, effect, now, key, inbound)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _payment_link(
@@ -450,6 +463,43 @@ class Runner:
             attempt.order_id, attempt.amount, attempt.currency, effect.description, deadline, session.lang
         )
         return ev.PaymentLink(booking, liqpay.checkout(account, order).url, attempt.amount, deadline)
+
+    async def _waitlist(
+        self,
+        session: Session,
+        effect: fx.JoinWaitlist | fx.LeaveWaitlist | fx.TakeOffer,
+        now: datetime,
+        key: str | None,
+        inbound: Inbound,
+    ) -> ev.Event:
+        """The waitlist's effects, for this conversation: join it (a job looks near the time wished for at
+        once, another ends the entry with its day), leave it, or hold a freed time offered from it through
+        the ordinary hold, which ends the entry."""
+        chat = (inbound.channel, inbound.chat_id)
+        if isinstance(effect, fx.LeaveWaitlist):
+            gone = await self.waitlist.leave(
+                effect.entry_id, chat=chat, customer_id=session.customer_id, now=now
+            )
+            return ev.WaitlistLeft(gone)
+        if isinstance(effect, fx.JoinWaitlist):
+            wish, zone = effect.wish, self._zone
+            near = datetime.combine(wish.day, wish.earliest or wish.latest or time(12), zone)
+            opens = datetime.combine(wish.day, time(0), zone)
+            day = (opens, datetime.combine(wish.day + timedelta(days=1), time(0), zone))
+            customer = session.customer_id
+            joined = await self.waitlist.join(
+                wish, chat=chat, customer_id=customer, day=day, near=near, now=now, key=key
+            )
+            return ev.WaitlistJoined(joined)
+        entry = await self.waitlist.entry(effect.entry_id)
+        if entry is None or (entry.channel, entry.chat_id) != chat or entry.ended_why not in (None, BOOKED):
+            return ev.OfferGone(effect.start)
+        hold = fx.HoldSlot(entry.service, entry.who, effect.start)
+        held = await self._hold(session, hold, now, key, inbound)
+        if not isinstance(held, ev.Held):
+            return ev.OfferGone(effect.start)
+        await self.waitlist.end(entry.id, BOOKED, now=now)
+        return ev.OfferTaken(held.booking, entry)
 
     async def _hold(
         self, session: Session, effect: fx.HoldSlot, now: datetime, key: str | None, inbound: Inbound

@@ -22,8 +22,9 @@ from conversations.session import State
 from conversations.texts import LANGUAGES
 from conversations.turn import Turn
 from conversations.understand import Understanding
+from conversations.waiting import WAITLIST
 
-FORMS = (BOOKING, MOVE)
+FORMS = (BOOKING, MOVE, WAITLIST)
 
 
 def form_of(state: State) -> Form | None:

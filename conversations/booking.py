@@ -103,45 +103,48 @@ def choose_specialist(turn: Turn, specialist: str) -> State:
 # ---------------------------------------------------------------- name, phone, summary
 
 
-def show_name(turn: Turn) -> State:
+# The name and phone questions serve another form too (joining the waitlist): `form`, BOOKING if None.
+
+
+def show_name(turn: Turn, form: Form | None = None) -> State:
     turn.ask(turn.t("ask_name"), [])  # no options: a number typed now is a name, not an old option
-    return State.NAME
+    return (form or BOOKING).state_of("name")
 
 
-def take_name(turn: Turn, raw: str) -> State:
+def take_name(turn: Turn, raw: str, form: Form | None = None) -> State:
     name = " ".join(raw.split())
     if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name):
         turn.say("bad_name")
-        return State.NAME
+        return (form or BOOKING).state_of("name")
     turn.session = replace(turn.session, name=name)
-    return BOOKING.next(turn)
+    return (form or BOOKING).next(turn)
 
 
-def show_phone(turn: Turn) -> State:
+def show_phone(turn: Turn, form: Form | None = None) -> State:
     question = turn.t("ask_phone", example=phones.example(turn.business.phone_region))
     turn.ask(question, [], share_contact=turn.t("share_phone"))
-    return State.PHONE
+    return (form or BOOKING).state_of("phone")
 
 
-def take_phone(turn: Turn, raw: str) -> State:
+def take_phone(turn: Turn, raw: str, form: Form | None = None) -> State:
     """A typed number: contact data for this booking, never proof of who the customer is."""
     phone = phones.normalise(raw, turn.business.phone_region)
     if phone is None:
         turn.say("bad_phone", example=phones.example(turn.business.phone_region))
-        return State.PHONE
-    return _phone_taken(turn, phone, proven=False)
+        return (form or BOOKING).state_of("phone")
+    return _phone_taken(turn, phone, form or BOOKING, proven=False)
 
 
-def take_contact(turn: Turn, shared: ContactShared) -> State:
+def take_contact(turn: Turn, shared: ContactShared, form: Form | None = None) -> State:
     """A number shared through the platform's button: proven only when it is the sender's own contact."""
-    return _phone_taken(turn, shared.phone, proven=shared.own)
+    return _phone_taken(turn, shared.phone, form or BOOKING, proven=shared.own)
 
 
-def _phone_taken(turn: Turn, phone: str, *, proven: bool) -> State:
+def _phone_taken(turn: Turn, phone: str, form: Form, *, proven: bool) -> State:
     turn.session = replace(turn.session, phone=phone, phone_proven=proven)
     turn.replies.append(Reply(turn.t("phone_noted", phone=phone), done_sharing=True))
     turn.do(SaveCustomer(turn.session.name, phone, turn.lang, proven=proven))
-    return BOOKING.next(turn)
+    return form.next(turn)
 
 
 def show_summary(turn: Turn) -> State:

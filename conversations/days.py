@@ -11,7 +11,7 @@ time in the summary), else its usual reading: today while still ahead, else tomo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from conversations.form import Form
 from conversations.replies import Reply
@@ -19,7 +19,7 @@ from conversations.session import State
 from conversations.turn import Turn
 from conversations.understand import TimeWish, nearest_day
 from conversations.view import ViewMiss
-from storage.availability import Slot
+from storage.availability import Slot, free_starts
 
 DAYS_SHOWN = 7
 TIMES_SHOWN = 10  # a page of a day's times; with "later times" and "another day", a dozen options
@@ -128,7 +128,9 @@ def _none_that_day(turn: Turn, form: Form, day: date) -> State:
         return offer_nearest(turn, form, datetime.combine(day, bound, turn.zone))
     turn.tell(closed or turn.t("no_times_that_day", day=turn.day_name(day)))
     turn.session = turn.session.with_draft(day=None)
-    return show_day(turn, form, day + timedelta(days=1))
+    after = show_day(turn, form, day + timedelta(days=1))
+    offer_waitlist(turn, form, day)
+    return after
 
 
 def choose_time(turn: Turn, form: Form, minutes: int) -> State:
@@ -162,10 +164,34 @@ def offer_nearest(turn: Turn, form: Form, wanted: datetime) -> State:
     next_days = _on_next_days(turn, day, wanted)
     same_day = same_day[: max(NEAREST_SAME_DAY, NEAREST_SHOWN - len(next_days))]
     nearest = sorted([*same_day, *next_days[: NEAREST_SHOWN - len(same_day)]], key=_start)
+    draft = turn.session.draft
     if not nearest:
         turn.say("no_free_days", service=turn.service_name(service_id(turn)))
-        return form.give_up(turn)
-    return _offer(turn, form, nearest)
+        after = form.give_up(turn)
+    else:
+        after = _offer(turn, form, nearest)
+    ranged = draft.earliest or draft.latest  # "after 5" full, rather than a time taken
+    offer_waitlist(turn, form, day, None if ranged else turn.local(wanted).time())
+    return after
+
+
+def offer_waitlist(turn: Turn, form: Form, day: date, at: time | None = None) -> None:
+    """A new booking's day full, or its time taken: "Join the waitlist for Tue 24 Nov" besides what else is
+    offered (conversations/waiting.py), with the time taken, if that day has times that could free up
+    within the customer's wish."""
+    if form.name != "booking":
+        return
+    draft = turn.session.draft
+    who = None if draft.specialist in (None, "*") else draft.specialist
+    service = turn.business.service(service_id(turn))
+    starts = free_starts(turn.business, service, now=turn.now, start_day=day, days=1, specialist=who)
+    if any(map(_fits(turn), starts)):
+        wanted = f":{at.hour * 60 + at.minute}" if at is not None else ""
+        turn.add_option(f"wl:{day:%Y%m%d}{wanted}", _join_label(turn, day))
+
+
+def _join_label(turn: Turn, day: date) -> str:
+    return turn.t("waitlist_join", day=turn.day_name(day))
 
 
 def offer_again(turn: Turn, form: Form) -> State:
@@ -174,7 +200,11 @@ def offer_again(turn: Turn, form: Form) -> State:
     offered = [option.partition("|")[2] for option in turn.session.offer]
     starts = [int(action[2:]) for action in offered if action.startswith("t:") and action[2:].isdecimal()]
     slots = [slot for m in starts if (slot := slot_at(turn, _at_minutes(turn, m))) is not None]
-    return _offer(turn, form, slots) if slots else show_day(turn, form)
+    after = _offer(turn, form, slots) if slots else show_day(turn, form)
+    for action in offered:  # the waitlist, if it was offered with them: the same button
+        if action.startswith("wl:"):
+            turn.add_option(action, _join_label(turn, datetime.strptime(action[3:11], "%Y%m%d").date()))
+    return after
 
 
 def _offer(turn: Turn, form: Form, slots: list[Slot]) -> State:

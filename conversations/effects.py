@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from storage.attempt import Report
+from storage.waiting import Wish
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,24 @@ class ExpireHold:
     booking_id: int
 
 
+@dataclass(frozen=True)
+class JoinWaitlist:
+    wish: Wish
+
+
+@dataclass(frozen=True)
+class LeaveWaitlist:
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class TakeOffer:
+    """Hold a freed time offered to a waitlist entry, through the ordinary hold: the first to ask gets it."""
+
+    entry_id: int
+    start: datetime
+
+
 Effect = (
     SaveCustomer
     | HoldSlot
@@ -79,4 +98,7 @@ Effect = (
     | CancelBooking
     | MoveBooking
     | ExpireHold
+    | JoinWaitlist
+    | LeaveWaitlist
+    | TakeOffer
 )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from storage.attempt import Report
 from storage.booking import Booking
+from storage.waiting import Entry
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,43 @@ class Refunded:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class WaitlistJoined:
+    """The customer is on the waitlist (a new entry, or new times for the one they had)."""
+
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class WaitlistLeft:
+    """The customer took an entry off the list (None: it was not theirs)."""
+
+    entry: Entry | None
+
+
+@dataclass(frozen=True)
+class WaitlistOffer:
+    """A time was freed that fits an entry (a waitlist job found it free): `start`, of the entry's service."""
+
+    entry: Entry
+    start: datetime
+
+
+@dataclass(frozen=True)
+class OfferTaken:
+    """The customer pressed "Book it" first: the freed time is held for them (the ordinary hold)."""
+
+    booking: Booking
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class OfferGone:
+    """Someone else was first to the freed time (or it was taken otherwise); the entry stays on the list."""
+
+    start: datetime
+
+
 Event = (
     Text
     | Choice
@@ -176,6 +214,11 @@ Event = (
     | PaymentReturned
     | PaymentFailed
     | Refunded
+    | WaitlistJoined
+    | WaitlistLeft
+    | WaitlistOffer
+    | OfferTaken
+    | OfferGone
 )
 
 

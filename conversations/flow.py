@@ -1,12 +1,13 @@
 """The conversation as one table: (where, trigger) → the handler, and the places it leads to.
 
-Where is a State, a Form (every question of a new booking, BOOKING, or of a move, MOVE) or ANY; a state's own
-row comes first, then its form's, then ANY's. A handler returns the next state; `step` sets it, and raises
-IllegalTransition if the row does not lead there. A row leads to one or two places (a third, the menu, where
-there may be nothing to show). Into a form means to whichever question it asks next, the first field still
-missing; and a row from or into a form may end at the menu when the form has nothing to offer
-(conversations/form.py). Everything that decides where a conversation goes is here and in the modules the
-rows name. `step` is pure: no I/O, no clock. docs/flow.mmd is drawn from TABLE (conversations/diagram.py).
+Where is a State, a Form (the questions of a new booking, BOOKING, of a move, MOVE, or of joining the
+waitlist, WAITLIST) or ANY; a state's own row comes first, then its form's, then ANY's. A handler returns the
+next state; `step` sets it, and raises IllegalTransition if the row does not lead there. A row leads to one
+or two places (a third, the menu, where there may be nothing to show). Into a form means to whichever
+question it asks next, the first field still missing; and a row from or into a form may end at the menu when
+the form has nothing to offer (conversations/form.py). Everything that decides where a conversation goes is
+here and in the modules the rows name. `step` is pure: no I/O, no clock. docs/flow.mmd is drawn from TABLE
+(conversations/diagram.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from conversations import again, booking, days, expiry, manage, menu, move, payment
+from conversations import again, booking, days, expiry, manage, menu, move, payment, waiting, waitlist
 from conversations.booking import BOOKING
 from conversations.effects import Effect
 from conversations.events import Choice, Command, Event, Text, kind
@@ -28,6 +29,7 @@ from conversations.session import Draft, Session, State
 from conversations.turn import Turn
 from conversations.understand import understand
 from conversations.view import View
+from conversations.waiting import WAITLIST
 
 
 class Place(Enum):
@@ -38,6 +40,7 @@ class Place(Enum):
 ANY, SAME = Place.ANY, Place.SAME
 OTHER = "other"  # the trigger of whatever no row names: words not understood, a button not expected here
 GLOBAL_INTENTS = ("restart", "help", "my_bookings", "cancel", "reschedule", "language", "hello", "back")
+NAMES, PHONES = (State.NAME, State.WAITLIST_NAME), (State.PHONE, State.WAITLIST_PHONE)  # any text is one
 START, BOOKINGS = State.START, State.BOOKINGS
 
 Handler = Callable[[Turn, Any], State]
@@ -146,6 +149,24 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.MOVING, "refused", move.refused, MOVE, START),
     # language
     **_on(State.LANGUAGE, "lang", menu.set_language, START),
+    # the waitlist: joined where a new booking's day is full or its time taken (or nothing at all was free)
+    **_on(BOOKING, "wl", waiting.join, WAITLIST),
+    **_on(START, "wl", waiting.join, WAITLIST),
+    **_on(WAITLIST, "intent:back", waiting.back, BOOKING),
+    **_on(WAITLIST, "m:abandon intent:cancel", menu.restart, START),
+    **_on(State.WAITLIST_NAME, "text", lambda t, raw: booking.take_name(t, raw, WAITLIST), WAITLIST),
+    **_on(State.WAITLIST_PHONE, "text", lambda t, raw: booking.take_phone(t, raw, WAITLIST), WAITLIST),
+    **_on(State.WAITLIST_PHONE, "contactshared", lambda t, c: booking.take_contact(t, c, WAITLIST), WAITLIST),
+    **_on(State.WAITLIST_WHEN, "wj", waiting.choose_when, START),
+    **_on(WAITLIST, "said", waiting.said_when, START, BOOKING),  # "after 5" joins; a service books
+    **_on(ANY, "waitlistjoined", waitlist.joined, SAME, START),
+    # a freed time offered wherever the customer is; "Book it" holds it for the first to press
+    **_on(ANY, "waitlistoffer", waitlist.offered, SAME, START),
+    **_on(ANY, "wb", waitlist.book_it, State.HOLDING, START),
+    **_on(State.HOLDING, "offertaken", waitlist.taken, State.AWAITING_PAYMENT, State.CONFIRMING),
+    **_on(ANY, "offergone", waitlist.gone, SAME, START),  # someone else was first: still on the list
+    **_on(BOOKINGS, "wx", waitlist.leave, BOOKINGS, START),  # leave the list
+    **_on(BOOKINGS, "waitlistleft", waitlist.left, BOOKINGS, START),
 }
 
 
@@ -264,7 +285,7 @@ def _current(turn: Turn, option: str) -> bool:
 
 def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
     state = turn.session.state
-    typing = state in (State.NAME, State.PHONE)
+    typing = state in NAMES + PHONES
     said = understand(
         text,
         lang=turn.lang,
@@ -278,8 +299,8 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
         menu.adopt_language(turn, said.language)
     # A name is typed in whatever it says, except "start over", "help" and "back"; a phone number, unless
     # it greets.
-    typed_in = state == State.NAME and said.intent not in ("restart", "help", "back")
-    typed_in |= state == State.PHONE and said.intent == "hello"
+    typed_in = state in NAMES and said.intent not in ("restart", "help", "back")
+    typed_in |= state in PHONES and said.intent == "hello"
     if said.intent in GLOBAL_INTENTS and not typed_in:
         return f"intent:{said.intent}", said
     if typing:

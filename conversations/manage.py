@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from conversations import prepay
+from conversations import prepay, waiting
 from conversations.calendar_entry import attach_calendar
 from conversations.effects import CancelBooking
 from conversations.events import Cancelled, Confirmed, Refused
@@ -22,14 +22,16 @@ from storage.booking import Booking
 
 
 def show_bookings(turn: Turn, _: Any = None) -> State:
+    """The customer's bookings, and below them the days they wait for (conversations/waiting.py)."""
     live = turn.view.live_bookings()
-    if not live:
+    waits, leave = waiting.listed(turn, turn.view.waiting())
+    if not live and not waits:
         turn.say("no_bookings")
         return show_menu(turn)
     turn.session = replace(turn.session, draft=Draft())
-    lines = [turn.t("your_bookings")] + [line(turn, b) for b in live]
-    options = [(f"bk:{b.id}", _label(turn, b)) for b in live] + [("m:book", turn.t("menu_book"))]
-    turn.ask("\n".join(lines), options)
+    lines = ([turn.t("your_bookings")] + [line(turn, b) for b in live]) if live else [turn.t("no_bookings")]
+    options = [(f"bk:{b.id}", _label(turn, b)) for b in live] + leave + [("m:book", turn.t("menu_book"))]
+    turn.ask("\n".join(lines + waits), options)
     return State.BOOKINGS
 
 

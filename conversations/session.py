@@ -39,6 +39,10 @@ class State(StrEnum):
     MOVE_CONFIRM = "move_confirm"
     MOVING = "moving"
     LANGUAGE = "language"
+    # joining the waitlist for a full day: the questions of conversations/waiting.py's form
+    WAITLIST_NAME = "waitlist_name"
+    WAITLIST_PHONE = "waitlist_phone"
+    WAITLIST_WHEN = "waitlist_when"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,19 @@ class Turn:
         offered = tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))
         self.replies.append(Reply(body, offered, share_contact=share_contact, link=link))
 
+    def add_option(self, action: str, label: str, *, first: bool = False) -> bool:
+        """Add an option to the question on screen (its message's buttons, and what a typed number picks),
+        first or last; False if this turn asked none with options, or asked for words after it."""
+        at = next((i for i in reversed(range(len(self.replies))) if self.replies[i].options), None)
+        asked = self.replies[at] if at is not None else None
+        if at is None or asked is None or tuple(o.id for o in asked.options) != self.session.offer:
+            return False
+        added = Option(f"{self.session.seq}|{action}", label)
+        options = (added, *asked.options) if first else (*asked.options, added)
+        self.replies[at] = replace(asked, options=options)
+        self.session = replace(self.session, offer=tuple(option.id for option in options))
+        return True
+
     def do(self, effect: Effect) -> None:
         self.effects.append(effect)
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from storage.availability import Busy, Slot, free_slots, free_starts
 from storage.booking import Booking
 from storage.business import Business
+from storage.waiting import Entry
 
 
 class ViewMiss(Exception):
@@ -44,6 +45,7 @@ class View:
     bookings: tuple[Booking, ...] | None = ()  # the customer's, newest state; None: not loaded yet
     visits: int = 0  # the customer's past visits (loaded with the bookings): regulars may skip prepayment
     tags: tuple[str, ...] = ()  # what staff said of the customer (`no-prepay`), loaded with the bookings
+    waitlist: tuple[Entry, ...] = ()  # the customer's waitlist entries (loaded with the bookings)
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, date, str | None], list[int]] = field(default_factory=dict, repr=False)
 
@@ -96,6 +98,12 @@ class View:
 
     def live_bookings(self) -> list[Booking]:
         return [b for b in self._bookings() if b.is_live(self.now) and b.end > self.now]
+
+    def waiting(self) -> list[Entry]:
+        """The customer's waitlist entries still open: not ended, their day not over."""
+        self._bookings()  # loaded together
+        today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
+        return [entry for entry in self.waitlist if entry.is_open(today)]
 
     def booking(self, booking_id: int | None) -> Booking | None:
         return next((b for b in self._bookings() if b.id == booking_id), None)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -293,4 +294,56 @@ payments = Table(
     CheckConstraint("refunded <= paid AND refund_wanted <= paid", name="refund_within_paid"),
     UniqueConstraint("booking_id", "attempt"),
     Index("ix_payments_booking_id", "booking_id"),
+)
+
+# Customers waiting for a time on a day that was full, or for a time that was taken (issue 13): one row per
+# wish, until the customer leaves the list, holds a freed time from it, or its day passes (`ended_why`).
+# Times are minutes since local midnight. One open entry per chat, service, specialist ("*": anyone) and day.
+OPEN = text("ended_at IS NULL")
+waitlist = Table(
+    "waitlist",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("service", String(64), nullable=False),
+    Column("specialist", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("earliest", Integer, nullable=True),
+    Column("latest", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("ended_why", String(16), nullable=True),
+    Index(
+        "uq_waitlist_open_wish",
+        "channel",
+        "chat_id",
+        "service",
+        "specialist",
+        "day",
+        unique=True,
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    ),
+    Index("ix_waitlist_open_day", "day", sqlite_where=OPEN, postgresql_where=OPEN),
+    Index("ix_waitlist_customer_id", "customer_id"),
+)
+
+# Each freed time offered to a waiting customer, recorded by the job run that offered it (`job`: its key):
+# the unique constraint is "never the same time twice" (per chat and service); a job run again after a crash
+# finds its own offers and enters them again, which the runner drops if they were told already.
+waitlist_offers = Table(
+    "waitlist_offers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("waitlist.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("job", String(32), nullable=False),
+    Column("offered_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "chat_id", "service", "start_ts"),
+    Index("ix_waitlist_offers_job", "job"),
 )

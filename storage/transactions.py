@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import applied, jobs
+from storage import applied, jobs, waitlist
 from storage.availability import check_slot, claims_for
 from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
@@ -194,6 +194,7 @@ def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None
         raise Refused(EXPIRED)
     touch(conn, claimed(conn, booking_id))
     release(conn, booking_id)
+    waitlist.freed(conn, current, now)
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
     changes = {"status": "cancelled", "refund": refund, "revision": current.revision + 1, "updated_at": now}
@@ -206,6 +207,7 @@ def expire(conn: Connection, booking_id: int, now: datetime) -> Booking:
         raise Refused(current.status)
     touch(conn, claimed(conn, booking_id))  # readers ignore an expired hold already; caches may drop it
     release(conn, booking_id)
+    waitlist.freed(conn, current, now)
     return change(conn, booking_id, {"status": "expired", "updated_at": now})
 
 
@@ -231,6 +233,7 @@ def move(
     release_expired(conn, wanted, ts(now))
     expires = ts(current.expires_at) if current.status == "held" and current.expires_at else None
     claim(conn, service, booking_id, wanted, expires)
+    waitlist.freed(conn, current, now)  # the old time
     changes = {
         "start": start,
         "end": start + timedelta(minutes=service.duration),

@@ -30,7 +30,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 TABLES = (
     "claims, jobs, effects, payments, bookings, customers, conversations, resource_versions, "
-    "inbound, identities, outbox"
+    "inbound, identities, outbox, waitlist_offers, waitlist"
 )
 
 

@@ -150,4 +150,25 @@ TEXTS = {
     "Paid now: {paid}. Code {code}.",
     "cancel_partial_refund": "It is less than {hours} hours before the visit, so {amount} of the "
     "prepayment of {paid} is refunded.",
+    # the waitlist (issue 13)
+    "waitlist_join": "Join the waitlist for {day}",
+    "waitlist_when": "The waitlist for {what}: which times would suit you? As soon as one frees up, I'll "
+    "message you.",
+    "waitlist_at": "Only {time}",
+    "waitlist_any_time": "Any time that day",
+    "waitlist_morning": "Morning",
+    "waitlist_afternoon": "Afternoon",
+    "waitlist_evening": "Evening",
+    "waitlist_joined": "You're on the waitlist: {what}. When a time frees up I'll message you at once; "
+    "whoever presses “Book it” first gets it.",
+    "waitlist_offer": "Good news: a time has just become free — {what}! Whoever presses “Book it” first "
+    "gets it.",
+    "book_it": "Book it",
+    "waitlist_gone": "Sorry, that time has already gone. You stay on the waitlist, and I'll message you if "
+    "another one frees up.",
+    "waitlist_title": "On the waitlist:",
+    "waitlist_leave": "Leave the waitlist: {what}",
+    "waitlist_left": "You left the waitlist for {what}.",
+    "staff_waitlist_taken": "From the waitlist: {customer} ({phone}) took a freed time: {service} with "
+    "{specialist}, {when}. Code {code}.",
 }

@@ -153,4 +153,25 @@ TEXTS = {
     "{when}. Payé désormais : {paid}. Code {code}.",
     "cancel_partial_refund": "La visite a lieu dans moins de {hours} heures : sur l’acompte de "
     "{paid}, {amount} vous est remboursé.",
+    # la liste d'attente (issue 13)
+    "waitlist_join": "M’inscrire sur la liste d’attente pour {day}",
+    "waitlist_when": "Liste d’attente pour {what} : quels horaires vous conviendraient ? Dès qu’un "
+    "créneau se libère, je vous écris.",
+    "waitlist_at": "Seulement {time}",
+    "waitlist_any_time": "N’importe quand ce jour-là",
+    "waitlist_morning": "Le matin",
+    "waitlist_afternoon": "L’après-midi",
+    "waitlist_evening": "Le soir",
+    "waitlist_joined": "Vous êtes sur la liste d’attente : {what}. Dès qu’un créneau se libère, je vous "
+    "écris ; le premier à appuyer sur « Réserver » l’obtient.",
+    "waitlist_offer": "Bonne nouvelle : un créneau vient de se libérer — {what} ! Le premier à appuyer "
+    "sur « Réserver » l’obtient.",
+    "book_it": "Réserver",
+    "waitlist_gone": "Désolé, ce créneau est déjà pris. Vous restez sur la liste d’attente, et je vous "
+    "écrirai si un autre se libère.",
+    "waitlist_title": "Sur la liste d’attente :",
+    "waitlist_leave": "Quitter la liste d’attente : {what}",
+    "waitlist_left": "Vous avez quitté la liste d’attente pour {what}.",
+    "staff_waitlist_taken": "Depuis la liste d’attente : {customer} ({phone}) a pris un créneau libéré : "
+    "{service} avec {specialist}, {when}. Code {code}.",
 }

@@ -164,4 +164,25 @@ TEXTS = {
     "Zapłacono teraz: {paid}. Kod {code}.",
     "cancel_partial_refund": "Do wizyty zostało mniej niż {hours} godz., więc z przedpłaty {paid} "
     "zwrócimy {amount}.",
+    # lista oczekujących (issue 13)
+    "waitlist_join": "Zapisz mnie na listę oczekujących na {day}",
+    "waitlist_when": "Lista oczekujących: {what}. Jakie godziny Ci pasują? Gdy tylko któraś się zwolni, "
+    "napiszę do Ciebie.",
+    "waitlist_at": "Tylko {time}",
+    "waitlist_any_time": "Dowolna pora tego dnia",
+    "waitlist_morning": "Rano",
+    "waitlist_afternoon": "Po południu",
+    "waitlist_evening": "Wieczorem",
+    "waitlist_joined": "Jesteś na liście oczekujących: {what}. Gdy zwolni się termin, od razu napiszę; "
+    "dostanie go ten, kto pierwszy naciśnie „Rezerwuję”.",
+    "waitlist_offer": "Dobra wiadomość: właśnie zwolnił się termin — {what}! Dostanie go ten, kto "
+    "pierwszy naciśnie „Rezerwuję”.",
+    "book_it": "Rezerwuję",
+    "waitlist_gone": "Niestety, ten termin jest już zajęty. Zostajesz na liście oczekujących i napiszę, "
+    "jeśli zwolni się inny.",
+    "waitlist_title": "Na liście oczekujących:",
+    "waitlist_leave": "Wypisz z listy: {what}",
+    "waitlist_left": "Wypisano Cię z listy oczekujących: {what}.",
+    "staff_waitlist_taken": "Z listy oczekujących: {customer} ({phone}) zajmuje zwolniony termin: "
+    "{service}, specjalista: {specialist}, {when}. Kod {code}.",
 }

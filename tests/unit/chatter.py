@@ -17,6 +17,7 @@ from storage.attempt import Report, Verdict
 from storage.availability import claims_for
 from storage.booking import Booking
 from storage.business import Business
+from storage.waiting import LEFT, Entry
 
 SNAPSHOT_DAYS = 14  # what the runner loads first (bot/runner.py)
 
@@ -53,11 +54,13 @@ class Chatter:
     refuse: str | None = None
     effects: list[fx.Effect] = field(default_factory=list)
     last: list[Reply] = field(default_factory=list)
+    waitlist: list[Entry] = field(default_factory=list)  # the customer's entries, as the store keeps them
 
     def view(self, days: int = 91) -> View:
         today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
         last = today + timedelta(days=days - 1)
-        return View(self.business, self.now, today, last, self.busy, tuple(self.bookings))
+        waiting = tuple(self.waitlist)
+        return View(self.business, self.now, today, last, self.busy, tuple(self.bookings), waitlist=waiting)
 
     def send(self, event: ev.Event) -> list[Reply]:
         """Like the runner: each message starts with no calendar loaded, and a step that asks about a day
@@ -80,6 +83,8 @@ class Chatter:
                 result = self._answer(effect)
                 if result is not None:
                     pending.append(result)
+            if effects:  # like the runner: the customer's bookings (and waitlist) are read again
+                view = replace(view, bookings=tuple(self.bookings), waitlist=tuple(self.waitlist))
         self.last = replies
         return replies
 
@@ -130,6 +135,15 @@ class Chatter:
             return ev.PaymentLink(held, f"https://pay.example/{held.code}", effect.amount, pay_by)
         if isinstance(effect, fx.RecordPayment):
             return self._record(effect.report)
+        if isinstance(effect, fx.JoinWaitlist | fx.LeaveWaitlist):
+            return self._waitlist(effect)
+        if isinstance(effect, fx.TakeOffer):
+            entry = next(e for e in self.waitlist if e.id == effect.entry_id)
+            if self.refuse:
+                return ev.OfferGone(effect.start)
+            held = self._answer(fx.HoldSlot(entry.service, entry.who, effect.start))
+            assert isinstance(held, ev.Held)
+            return ev.OfferTaken(held.booking, entry)
         if self.refuse:
             return ev.HoldFailed(self.refuse) if isinstance(effect, fx.HoldSlot) else ev.Refused(self.refuse)
         if isinstance(effect, fx.HoldSlot):
@@ -163,6 +177,30 @@ class Chatter:
                 return ev.Refused(current.status)
             return ev.Expired(self._swap(replace(current, status="expired")))
         raise AssertionError(effect)
+
+    def _waitlist(self, effect: fx.JoinWaitlist | fx.LeaveWaitlist) -> ev.Event:
+        """As the store keeps the list: one open entry per service, specialist and day; leaving ends one."""
+        if isinstance(effect, fx.LeaveWaitlist):
+            gone = next((e for e in self.waitlist if e.id == effect.entry_id), None)
+            self.waitlist = [e for e in self.waitlist if e is not gone]
+            return ev.WaitlistLeft(gone and replace(gone, ended_at=self.now, ended_why=LEFT))
+        wish = effect.wish
+        key = (wish.service, wish.specialist, wish.day)
+        same = next((e for e in self.waitlist if (e.service, e.specialist, e.day) == key), None)
+        entry = Entry(
+            id=same.id if same else len(self.waitlist) + 1,
+            channel="telegram",
+            chat_id="42",
+            customer_id=self.session.customer_id,
+            service=wish.service,
+            specialist=wish.specialist,
+            day=wish.day,
+            earliest=wish.earliest,
+            latest=wish.latest,
+            created_at=self.now,
+        )
+        self.waitlist = [e for e in self.waitlist if e is not same] + [entry]
+        return ev.WaitlistJoined(entry)
 
     def _find(self, booking_id: int) -> Booking:
         return next(b for b in self.bookings if b.id == booking_id)

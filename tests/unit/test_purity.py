@@ -29,6 +29,7 @@ HEAVY = (
         "storage.booking",
         "storage.availability",
         "storage.attempt",
+        "storage.waiting",
         "payments.prepayment",
     ],
 )

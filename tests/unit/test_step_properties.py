@@ -36,6 +36,7 @@ from conversations.session import Session, State, dumps, loads
 from conversations.texts import LANGUAGES, text
 from storage.booking import Booking
 from storage.business import Business
+from storage.waiting import ANYONE, Entry
 from tests.ics import checked
 from tests.sample import KYIV, NOW, at, salon
 from tests.unit.world import World
@@ -88,6 +89,7 @@ move_st = st.one_of(
     st.tuples(st.just("taken"), st.integers(0, 99)),
     st.tuples(st.just("staff cancel"), st.integers(0, 9)),
     st.tuples(st.just("hold due"), st.integers(0, 9)),
+    st.tuples(st.just("waitlist offer"), st.integers(0, 9)),
     st.tuples(st.just("refuse"), st.sampled_from(("taken", "too_late", "expired", "cancelled", "other"))),
 )
 
@@ -110,6 +112,10 @@ def world(business: Business, lang: str, returning: bool) -> World:
     service = business.services[0]
     for number, start in enumerate((at(25, 11), at(27, 12)), 1):
         made.bookings.append(_booking(number, service.id, service.staff[0], start, service.duration))
+    # Waiting for a day: a job may offer it a freed time whatever the customer is doing.
+    made.waitlist.append(
+        Entry(1, TELEGRAM, "380501234", 1, service.id, ANYONE, date(2026, 11, 26), None, None, NOW)
+    )
     return made
 
 
@@ -151,6 +157,8 @@ def play(w: World, move: tuple[object, ...]) -> None:
         w.staff_cancel(int(move[1]))  # type: ignore[call-overload]
     elif kind == "hold due":
         check(w.hold_due(int(move[1])), w, customer=False)  # type: ignore[call-overload]
+    elif kind == "waitlist offer":
+        check(w.waitlist_offer(int(move[1])), w, customer=False)  # type: ignore[call-overload]
     elif kind == "refuse":
         w.refuse = str(move[1])
 
@@ -158,9 +166,9 @@ def play(w: World, move: tuple[object, ...]) -> None:
 def _customer_event(w: World, move: tuple[object, ...]) -> Event | None:
     kind, options, seq = move[0], w.options(), w.session.seq
     if kind == "answer":
-        if w.session.state == State.NAME:
+        if w.session.state in (State.NAME, State.WAITLIST_NAME):
             return Text("Olha Petrenko")
-        if w.session.state == State.PHONE:
+        if w.session.state in (State.PHONE, State.WAITLIST_PHONE):
             return Text("050 123 45 67")
         return Choice(options[int(move[1]) % len(options)]) if options else Text("hi")  # type: ignore[call-overload]
     if kind == "number":
@@ -299,7 +307,7 @@ def test_text_that_means_nothing_is_not_understood_and_the_question_is_asked_aga
 ) -> None:
     w = _walk(business, lang, answers)
     before = w.session.state
-    if before in (State.NAME, State.PHONE):
+    if before in (State.NAME, State.PHONE, State.WAITLIST_NAME, State.WAITLIST_PHONE):
         return  # there any text is a name or a phone number, and is answered as one
     replies = w.send(Text(said))
     assert replies[0].text == text(w.session.lang, "not_understood"), replies

@@ -10,7 +10,7 @@ customer's bookings loaded), so any exception out of `step` is a bug: the runner
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from conversations.view import View, window_days
 from storage.availability import claims_for
 from storage.booking import Booking
 from storage.business import Business
+from storage.waiting import LEFT, Entry
 
 
 @dataclass
@@ -36,12 +37,14 @@ class World:
     last: list[Reply] = field(default_factory=list)  # the replies to the last customer event
     offered: list[str] = field(default_factory=list)  # every option id ever sent, oldest first
     effects: list[fx.Effect] = field(default_factory=list)
+    waitlist: list[Entry] = field(default_factory=list)  # the customer's entries, as the store keeps them
 
     def view(self) -> View:
         today = self.now.astimezone(ZoneInfo(self.business.timezone)).date()
         live = tuple(b for b in self.bookings if b.end > self.now)  # as the runner reads them: since now
         last = today + timedelta(days=window_days(self.business))
-        return View(self.business, self.now, today, last, self.busy, live)
+        waiting = tuple(e for e in self.waitlist if e.is_open(today))
+        return View(self.business, self.now, today, last, self.busy, live, waitlist=waiting)
 
     def send(self, event: ev.Event) -> list[Reply]:
         """`event` and the results of the effects it leads to, as the runner steps through them."""
@@ -79,6 +82,15 @@ class World:
             gone = self.bookings[index % len(self.bookings)]
             self._swap(replace(gone, status="cancelled"))
 
+    def waitlist_offer(self, index: int) -> list[Reply]:
+        """A waitlist job offers one of the customer's entries a time on its day, whatever they are doing."""
+        open_ = [e for e in self.waitlist if e.ended_at is None]
+        if not open_:
+            return []
+        entry = open_[index % len(open_)]
+        start = datetime.combine(entry.day, entry.earliest or time(12), ZoneInfo(self.business.timezone))
+        return self.send(ev.WaitlistOffer(entry, start))
+
     def hold_due(self, index: int) -> list[Reply]:
         """The expiry job of one of the customer's bookings comes due, whatever its state."""
         if not self.bookings:
@@ -91,9 +103,17 @@ class World:
         if isinstance(effect, fx.SaveCustomer):
             self.session = replace(self.session, customer_id=1)
             return None
+        if isinstance(effect, fx.JoinWaitlist | fx.LeaveWaitlist):
+            return self._waitlist(effect)
         reason, self.refuse = self.refuse, None
         if isinstance(effect, fx.HoldSlot):
             return ev.HoldFailed(reason) if reason else ev.Held(self._hold(effect))
+        if isinstance(effect, fx.TakeOffer):
+            entry = next((e for e in self.waitlist if e.id == effect.entry_id), None)
+            if reason or entry is None:
+                return ev.OfferGone(effect.start)
+            who = entry.who
+            return ev.OfferTaken(self._hold(fx.HoldSlot(entry.service, who, effect.start)), entry)
         found = next((b for b in self.bookings if b.id == getattr(effect, "booking_id", None)), None)
         if reason or found is None:
             return ev.Refused(reason or "not_found")
@@ -112,6 +132,29 @@ class World:
                 return ev.Refused(found.status)
             return ev.Expired(self._swap(replace(found, status="expired")))
         raise AssertionError(f"an effect the world does not know: {effect!r}")
+
+    def _waitlist(self, effect: fx.JoinWaitlist | fx.LeaveWaitlist) -> ev.Event:
+        if isinstance(effect, fx.LeaveWaitlist):
+            gone = next((e for e in self.waitlist if e.id == effect.entry_id), None)
+            self.waitlist = [
+                replace(e, ended_at=self.now, ended_why=LEFT) if e is gone else e for e in self.waitlist
+            ]
+            return ev.WaitlistLeft(gone)
+        wish = effect.wish
+        entry = Entry(
+            id=len(self.waitlist) + 1,
+            channel="telegram",
+            chat_id="380501234",
+            customer_id=self.session.customer_id,
+            service=wish.service,
+            specialist=wish.specialist,
+            day=wish.day,
+            earliest=wish.earliest,
+            latest=wish.latest,
+            created_at=self.now,
+        )
+        self.waitlist.append(entry)
+        return ev.WaitlistJoined(entry)
 
     def _hold(self, effect: fx.HoldSlot) -> Booking:
         service = self.business.service(effect.service)
