@@ -26,6 +26,9 @@ j = jobs.c
 HOLD_EXPIRY = "hold_expiry"
 PAYMENT_CHECK = "payment_check"  # ask LiqPay about a booking's open payments (callbacks can be lost)
 REFUND = "refund"  # send back what a payment attempt is to return (payload: order_id)
+# Remind the customer of a confirmed booking (payload: offset in minutes, and the start and revision it was
+# written for: a booking moved or cancelled since is not reminded by it).
+REMINDER = "reminder"
 LEASE_S = 60
 MAX_ATTEMPTS = 8
 
