@@ -70,6 +70,13 @@ class ExpireHold:
     booking_id: int
 
 
+@dataclass(frozen=True)
+class ConfirmVisit:
+    """Record that the customer is coming to the booking (their answer to a reminder)."""
+
+    booking_id: int
+
+
 Effect = (
     SaveCustomer
     | HoldSlot
@@ -79,4 +86,5 @@ Effect = (
     | CancelBooking
     | MoveBooking
     | ExpireHold
+    | ConfirmVisit
 )

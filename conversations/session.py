@@ -76,6 +76,9 @@ class Session:
     # The platform vouches that `phone` is the customer's own: WhatsApp's sender, or the contact a Telegram
     # user shared of themselves. A typed number is contact data for a booking, never proof of who someone is.
     phone_proven: bool = False
+    # The booking a reminder was just said about ("<id>.<revision>", conversations/reminder.py): "yes",
+    # "cancel", "reschedule" or a time written next answer it. Cleared by the next question asked.
+    reminded: str = ""
 
     def __post_init__(self) -> None:
         # A plain string ("day") is accepted where a State is meant, and kept as the State it names.
@@ -121,7 +124,7 @@ def loads(data: str) -> Session:
     )
     fields = {
         k: raw[k]
-        for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by", "phone_proven")
+        for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by", "phone_proven", "reminded")
         if k in raw
     }
     state = raw.get("state", State.START)
