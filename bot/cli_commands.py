@@ -147,9 +147,14 @@ async def bookings(settings: Settings, args: argparse.Namespace) -> int:
         name, phone = (customer.name or "?", customer.phone or "-") if customer else ("-", "-")
         print(
             f"{b.code}  {_local(b.start, settings):%Y-%m-%d %H:%M}  {b.service:<16} "
-            f"{b.specialist:<12} {b.state(now):<10} {name} {phone} ({b.channel or 'no chat'})"
+            f"{b.specialist:<12} {b.state(now):<10} {_coming(b):<8} {name} {phone} ({b.channel or 'no chat'})"
         )
     return 0
+
+
+def _coming(b: Booking) -> str:
+    """Whether the customer confirmed they are coming (answering a reminder)."""
+    return "coming" if b.customer_confirmed_at is not None else "-"
 
 
 def _booking_json(
@@ -166,6 +171,10 @@ def _booking_json(
         "price": str(b.price),
         "paid": str(b.paid),
         "moves": b.moves,
+        # When the customer confirmed they are coming (answering a reminder); None: not (yet).
+        "customer_confirmed_at": _local(b.customer_confirmed_at, settings).isoformat()
+        if b.customer_confirmed_at
+        else None,
         "customer_id": b.customer_id,
         "customer": customer.name if customer else None,
         "phone": customer.phone if customer else None,

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.channels import liqpay
@@ -24,7 +24,9 @@ from bot.runner import Runner
 from conversations import events as ev
 from payments.liqpay_api import LiqPayApi, Unavailable
 from storage.attempt import Report
-from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
+from storage.booking import Booking
+from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, REMINDER, Job, Jobs
+from storage.reminders import skip_reason
 
 log = logging.getLogger("slotbot.jobs")
 
@@ -180,8 +182,46 @@ async def _enter(scheduler: Scheduler, report: Report) -> None:
         await scheduler.runner.enter(liqpay.inbound(report, booking))
 
 
+async def _reminder(scheduler: Scheduler, job: Job) -> None:
+    """A reminder of a visit, if the booking is still as it was when the reminder was written (confirmed, at
+    that time, not moved or cancelled since) and it still helps (one due while the service was down goes
+    out late only before the visit, outside quiet hours and before the next reminder, else it is skipped).
+    Entered once per booking, time and offset, whichever job or run carries it: the key says which."""
+    store, now = scheduler.runner.store, scheduler.clock()
+    booking = await store.booking(job.booking_id) if job.booking_id is not None else None
+    if booking is None or not _as_written(booking, job.payload):
+        return  # cancelled or moved meanwhile: the move wrote reminders of its own
+    due = datetime.fromtimestamp(job.run_at, UTC)
+    if now < due:
+        raise NotYet(due)
+    offset = int(job.payload["offset"])
+    try:
+        why = skip_reason(store.business, store.business.service(booking.service), booking.start, offset, now)
+    except KeyError:
+        why = f"the service {booking.service!r} is no longer offered"
+    if why:
+        late = int((now - due).total_seconds())
+        log.warning("reminder %s of booking %s skipped, %d s late: %s", offset, booking.code, late, why)
+        return
+    await scheduler.runner.enter(
+        Inbound(
+            channel=booking.channel or NOWHERE,
+            chat_id=booking.chat_id or f"booking-{booking.id}",
+            event=ev.ReminderDue(booking, offset),
+            dedup_id=f"reminder:{booking.id}:{booking.revision}:{offset}",
+            source=JOB,
+        )
+    )
+
+
+def _as_written(booking: Booking, payload: dict[str, object]) -> bool:
+    written = (payload.get("start"), payload.get("revision"))
+    return booking.status == "confirmed" and written == (int(booking.start.timestamp()), booking.revision)
+
+
 HANDLERS: dict[str, Handler] = {
     HOLD_EXPIRY: _hold_expiry,
     PAYMENT_CHECK: _payment_check,
     REFUND: _refund,
+    REMINDER: _reminder,
 }

@@ -1,6 +1,6 @@
 """Staff notifications: a chat message to the specialist and the admins for every new hold, booking,
-cancellation, move and hold that ran out unpaid, in the staff's language (`notifications.language`), through
-the outbox like every other message."""
+cancellation, move, hold that ran out unpaid, and customer who confirmed they are coming (naming them), in
+the staff's language (`notifications.language`), through the outbox like every other message."""
 
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ def _key(result: ev.Event, confirmed: set[int]) -> str | None:
         return "staff_moved"
     if isinstance(result, ev.Expired):
         return "staff_expired"
+    if isinstance(result, ev.VisitConfirmed):
+        return "staff_visit_confirmed" if result.first else None  # a repeated "yes" tells nobody again
     return _money_key(result)
 
 

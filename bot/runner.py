@@ -422,6 +422,9 @@ class Runner:
             return session, await self._payment_link(session, effect, now, key)
         if isinstance(effect, fx.RecordPayment):
             return session, paid_event(await store.record_payment(effect.report, now=now, key=key))
+        if isinstance(effect, fx.ConfirmVisit):
+            booking, first = await store.confirm_visit(effect.booking_id, now=now, key=key)
+            return session, ev.VisitConfirmed(booking, first) if booking is not None else None
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _payment_link(

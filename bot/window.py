@@ -16,14 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.channels.whatsapp_twilio import template_for, within_session
+from bot.channels.whatsapp_twilio import TEMPLATE, template_for, within_session
 from storage.db import Database
 from storage.models import identities
 from storage.outbox import Message
 
 log = logging.getLogger("slotbot.window")
-
-TEMPLATE = "template"  # the queued params' key holding {"kind": ..., "variables": {...}}; never sent as is
 
 
 def business_initiated(body: str, kind: str, variables: Mapping[str, str]) -> dict[str, Any]:
