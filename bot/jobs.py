@@ -30,7 +30,7 @@ from storage.reminders import skip_reason
 
 log = logging.getLogger("slotbot.jobs")
 
-IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us
+IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us (and none is due sooner)
 CLAIM_LIMIT = 20
 
 Handler = Callable[["Scheduler", Job], Awaitable[None]]
@@ -65,15 +65,24 @@ class Scheduler:
         """Carry out due jobs until `stop` is set."""
         while not stop.is_set():
             self._wake.clear()
+            wait = IDLE_WAIT_S
             try:
                 while await self.run_due():
                     pass
+                wait = await self.until_next()
             except Exception:  # the database went away for a moment: the jobs are still there
                 log.exception("jobs: could not claim due jobs; trying again shortly")
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=IDLE_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+    async def until_next(self) -> float:
+        """Seconds until the next job falls due, if sooner than the next look: a reminder due in 300 ms goes
+        out then, not up to a second later."""
+        now = self.clock()
+        due = await self.jobs.next_due(after=now)
+        return IDLE_WAIT_S if due is None else min(IDLE_WAIT_S, max(due - now.timestamp(), 0.0))
 
     async def run_due(self) -> int:
         """Claim the jobs due now and carry them out; how many were claimed."""

@@ -114,9 +114,10 @@ class Jobs:
         """Take up to `limit` due jobs, earliest first, for `lease` seconds."""
         return await self.db.transaction(lambda conn: _claim(conn, owner, int(now.timestamp()), limit, lease))
 
-    async def next_due(self) -> int | None:
-        """When the earliest pending job falls due (epoch seconds), if any."""
-        query = select(j.run_at).where(j.status == "pending").order_by(j.run_at).limit(1)
+    async def next_due(self, after: datetime) -> int | None:
+        """When the earliest pending job due after `after` falls due (epoch seconds), if any."""
+        later = j.run_at > int(after.timestamp())
+        query = select(j.run_at).where(j.status == "pending", later).order_by(j.run_at).limit(1)
         return await self.db.query(lambda conn: conn.execute(query).scalar())
 
     async def done(self, job: Job, *, owner: str, now: datetime) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -395,3 +395,17 @@ async def test_on_whatsapp_outside_the_window_the_template_goes_and_its_button_a
     await runner.enter(Inbound(WHATSAPP, number, Choice(confirm), dedup_id="SM1", phone=number))
     confirmed = await runner.store.booking(booking.id)
     assert confirmed is not None and confirmed.customer_confirmed_at is not None
+
+
+async def test_the_scheduler_looks_again_when_the_next_job_falls_due(database: Database) -> None:
+    before = at(25, 10, 59) + timedelta(seconds=59)
+    runner = _runner(database, Clock(before))
+    scheduler = _scheduler(runner)
+    assert await scheduler.until_next() == 1.0  # nothing pending: the usual look a second later
+    await _book(runner, at(26, 11), await _customer(runner))
+    runner.clock.now = before + timedelta(milliseconds=700)  # type: ignore[attr-defined]
+    assert await scheduler.until_next() == pytest.approx(0.3)  # the day reminder, due at 11:00
+    # One due already but held by another process is no reason to look again at once.
+    await Jobs(database).claim(owner="other", now=at(25, 11))
+    runner.clock.now = at(25, 11) + timedelta(milliseconds=500)  # type: ignore[attr-defined]
+    assert await scheduler.until_next() == 1.0
