@@ -1,6 +1,6 @@
 """WhatsApp's 24-hour window, decided when a message the business starts is actually sent.
 
-A message the bot starts (a staff notification, later reminders and confirmations) is queued with both a
+A message the bot starts (a staff notification, a reminder; later confirmations) is queued with both a
 free-form body and the template to use instead. Just before sending, the customer's last inbound message
 decides: within 24 hours the free-form body goes; outside it the approved template, since WhatsApp would not
 deliver free-form text (Twilio error 63016). Deciding at send time matters: the outbox may hold a message.
