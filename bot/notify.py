@@ -33,7 +33,9 @@ def staff_messages(business: Business, results: list[ev.Event], session: Session
         key = _key(result, confirmed)
         if key is None:
             continue
-        booking: Booking = result.booking  # type: ignore[union-attr]
+        booking: Booking | None = result.booking  # type: ignore[union-attr]
+        if booking is None:
+            continue
         body = _text(business, key, booking, session)
         for contact in _recipients(business, booking.specialist):
             yield _message(contact, body)
@@ -51,8 +53,8 @@ def _key(result: ev.Event, confirmed: set[int]) -> str | None:
         return "staff_moved"
     if isinstance(result, ev.Expired):
         return "staff_expired"
-    if isinstance(result, ev.VisitConfirmed):
-        return "staff_visit_confirmed" if result.first else None  # a repeated "yes" tells nobody again
+    if isinstance(result, ev.VisitConfirmed):  # a repeated "yes" tells nobody again
+        return "staff_visit_confirmed" if result.first else None
     return _money_key(result)
 
 

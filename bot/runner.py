@@ -424,7 +424,7 @@ class Runner:
             return session, paid_event(await store.record_payment(effect.report, now=now, key=key))
         if isinstance(effect, fx.ConfirmVisit):
             booking, first = await store.confirm_visit(effect.booking_id, now=now, key=key)
-            return session, ev.VisitConfirmed(booking, first) if booking is not None else None
+            return session, ev.VisitConfirmed(booking, first)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _payment_link(

@@ -101,9 +101,9 @@ class ReminderDue:
 class VisitConfirmed:
     """The store's answer to ConfirmVisit: the booking as it now is, and `first` when this answer is the one
     that recorded the confirmation (staff are told) rather than a repeat; a booking no longer to come is
-    not confirmed, which its status says."""
+    not confirmed, which its status says (None: there is no such booking)."""
 
-    booking: Booking
+    booking: Booking | None
     first: bool
 
 

@@ -254,11 +254,12 @@ def _typed_choice(session: Session, text: str) -> str | None:
 
 
 def _current(turn: Turn, option: str) -> bool:
-    """Whether a pressed button is one of the last message's, about a day that has not passed. Anything else
-    (an older message's button, data we never sent, yesterday's times pressed today) is stale: the question
-    is asked again, and the button's data is never read."""
+    """Whether a pressed button is one of the last message's (or of the question a reminder was said beside),
+    about a day that has not passed. Anything else (an older message's button, data we never sent,
+    yesterday's times pressed today) is stale: the question is asked again, and the button's data is never
+    read, except a reminder's, which names its booking (conversations/reminder.py)."""
     name, _, arg = option.partition("|")[2].partition(":")
-    if option not in turn.session.offer:
+    if option not in turn.session.offer and option not in turn.session.earlier:
         # A reminder's buttons name their booking and its revision: good while it stays as reminded.
         return name in reminder.ACTIONS and reminder.stands(turn, arg)
     try:

@@ -115,7 +115,7 @@ def confirm(turn: Turn, arg: Any) -> State:
 def confirmed(turn: Turn, event: VisitConfirmed) -> State:
     """Thank them (the store recorded it, or had already), and the current question again."""
     booking = event.booking
-    if booking.status != "confirmed" or booking.start <= turn.now:
+    if booking is None or booking.status != "confirmed" or booking.start <= turn.now:
         turn.say("booking_gone")
     else:
         turn.say(

@@ -68,6 +68,9 @@ class Session:
     customer_id: int | None = None
     draft: Draft = field(default_factory=Draft)
     offer: tuple[str, ...] = ()  # option ids on the last message: a typed number picks one of them
+    # Option ids of the question on screen when something was said beside it (a reminder): still answered
+    # by their buttons, not by typed numbers, until the next question.
+    earlier: tuple[str, ...] = ()
     seq: int = 0  # bumped whenever new options go out; buttons carry it so that stale ones are noticed
     # Who chose `lang`: "" the business's default (or the runner's guess), "app" the platform's language,
     # "text" what the customer writes, "customer" asked for by button or by name. What they write changes
@@ -131,4 +134,5 @@ def loads(data: str) -> Session:
     if state not in {s.value for s in State}:
         # Stored by a version that had a state this one does not: begin again from the menu.
         state, draft = State.START, Draft()
-    return Session(state=State(state), draft=draft, offer=tuple(raw.get("offer", ())), **fields)
+    offer, earlier = tuple(raw.get("offer", ())), tuple(raw.get("earlier", ()))
+    return Session(state=State(state), draft=draft, offer=offer, earlier=earlier, **fields)

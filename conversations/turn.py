@@ -63,12 +63,12 @@ class Turn:
         """Send `body` with options (action id, label); typed numbers and stale buttons are matched later.
         `share_contact` labels a button that shares the customer's own number, where the platform has one;
         `link` is a (label, URL) to open, shown before the options. `aside`: said beside the question on
-        screen (a reminder), whose options stay answerable after these. `template`: what WhatsApp sends
-        instead outside its 24 hours, for a message the business starts."""
+        screen (a reminder), whose buttons stay answerable (typed numbers answer these). `template`: what
+        WhatsApp sends instead outside its 24 hours, for a message the business starts."""
         seq = self.session.seq + 1
         ids = tuple(f"{seq}|{action}" for action, _ in options)
-        offer = ids + self.session.offer if aside else ids
-        self.session = replace(self.session, seq=seq, offer=offer, reminded="")
+        earlier = (*self.session.offer, *self.session.earlier) if aside else ()
+        self.session = replace(self.session, seq=seq, offer=ids, earlier=earlier, reminded="")
         offered = tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))
         self.replies.append(Reply(body, offered, share_contact=share_contact, link=link, template=template))
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from conversations import effects as fx
-from conversations.events import Choice, Command, ReminderDue
+from conversations.events import Choice, Command, ReminderDue, VisitConfirmed
 from conversations.flow import step
 from conversations.session import Session, State, dumps, loads
 from conversations.texts import LANGUAGES, text
@@ -396,3 +396,10 @@ def test_a_step_with_a_reminder_is_pure() -> None:
     first = step(before, ReminderDue(_haircut(), 1440), NOW, c.view())
     again = step(before, ReminderDue(_haircut(), 1440), NOW, c.view())
     assert first == again
+
+
+def test_a_confirmation_of_a_booking_gone_meanwhile_says_so() -> None:
+    c = _chatter(_haircut())
+    for gone in (None, _haircut(status="cancelled", revision=1)):
+        c.send(VisitConfirmed(gone, False))
+        assert "no longer active" in c.text() and c.session.state == State.START
