@@ -222,6 +222,7 @@ def test_cancel_in_each_language_cancels_the_booking_reminded(lang: str) -> None
         ("uk", "а можна в п'ятницю о 15?", 27, 15),
         ("pl", "może w piątek o 15?", 27, 15),
         ("fr", "plutôt vendredi à 15h ?", 27, 15),
+        ("el", "μπορούμε την Παρασκευή στις 3;", 27, 15),
         ("ru", "перенесите на пятницу в 15", 27, 15),
         ("en", "at 5pm instead", 26, 17),  # a time alone: on the booking's own day
     ],
@@ -236,14 +237,25 @@ def test_a_day_and_time_in_words_moves_it_there(lang: str, words: str, day: int,
     assert _effects(c, fx.MoveBooking) == [fx.MoveBooking(1, at(day, hour), "anna")]
 
 
-def test_no_offers_to_reschedule_or_cancel() -> None:
+NO = {"en": "no", "uk": "ні", "pl": "nie", "fr": "non", "el": "όχι", "ru": "нет"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_in_each_language_offers_to_reschedule_or_cancel(lang: str) -> None:
+    c = _chatter(_haircut(), _colouring(), lang=lang)
+    c.send(ReminderDue(_haircut(), 1440))
+    c.say(NO[lang])
+    assert c.labels() == [text(lang, "reminder_reschedule"), text(lang, "reminder_cancel")]
+    assert c.effects == [] and c.session.state == State.START
+    c.say(CANCEL[lang])  # the booking is still the one reminded
+    assert c.session.state == State.CANCEL_CONFIRM and c.session.draft.booking_id == 1
+
+
+def test_no_names_the_booking() -> None:
     c = _chatter(_haircut())
     c.send(ReminderDue(_haircut(), 1440))
     c.say("no")
     assert "reschedule or cancel Haircut, Anna, Thu 26 Nov at 11:00" in c.text()
-    assert c.labels() == ["Reschedule", "Cancel"]
-    c.say("cancel")  # the booking is still the one reminded
-    assert c.session.state == State.CANCEL_CONFIRM and c.session.draft.booking_id == 1
 
 
 def test_a_typed_number_answers_the_reminder_it_shows_last() -> None:
