@@ -147,9 +147,14 @@ async def bookings(settings: Settings, args: argparse.Namespace) -> int:
         name, phone = (customer.name or "?", customer.phone or "-") if customer else ("-", "-")
         print(
             f"{b.code}  {_local(b.start, settings):%Y-%m-%d %H:%M}  {b.service:<16} "
-            f"{b.specialist:<12} {b.state(now):<10} {name} {phone} ({b.channel or 'no chat'})"
+            f"{b.specialist:<12} {b.state(now):<10} {_coming(b):<8} {name} {phone} ({b.channel or 'no chat'})"
         )
     return 0
+
+
+def _coming(b: Booking) -> str:
+    """Whether the customer confirmed they are coming (answering a reminder)."""
+    return "coming" if b.customer_confirmed_at is not None else "-"
 
 
 def _booking_json(
@@ -166,11 +171,18 @@ def _booking_json(
         "price": str(b.price),
         "paid": str(b.paid),
         "moves": b.moves,
+        # When the customer confirmed they are coming (answering a reminder); None: not (yet).
+        "customer_confirmed_at": _local(b.customer_confirmed_at, settings).isoformat()
+        if b.customer_confirmed_at
+        else None,
         "customer_id": b.customer_id,
         "customer": customer.name if customer else None,
         "phone": customer.phone if customer else None,
         "channel": b.channel,
     }
+
+
+JOBS_LISTED = 50  # `slotbot jobs` lists this many unless told otherwise
 
 
 async def jobs(settings: Settings, args: argparse.Namespace) -> int:
@@ -187,20 +199,31 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         print(f"job {args.id} is due again now; a running `slotbot serve` carries it out")
         return 0
+    statuses = ("failed",) if args.failed else ("pending", "failed")
+    limit = args.limit if args.limit is not None or args.json else JOBS_LISTED
     async with open_store(settings) as store:
-        found = await Jobs(store.db).listed()
+        found = await Jobs(store.db).listed(statuses, kind=args.kind, limit=limit)
+        counts = await Jobs(store.db).counts(statuses)
     rows = [_job_json(job, settings) for job in found]
     if args.json:
         print_json(rows)
         return 0
-    if not rows:
-        print("no pending or failed jobs")
+    if not counts:
+        print("no failed jobs" if args.failed else "no pending or failed jobs")
+        return 0
+    for status in statuses:  # e.g. "pending: 198800 reminder, 3 hold_expiry"
+        of = sorted(((n, k) for (s, k), n in counts.items() if s == status), reverse=True)
+        if of:
+            print(f"{status}: " + ", ".join(f"{n} {k}" for n, k in of))
     for row in rows:
         error = f"  {row['last_error']}" if row["last_error"] else ""
         print(
             f"{row['id']:>6}  {row['status']:<8} {row['kind']:<14} {row['booking'] or '-':<9} "
             f"{row['due']}  attempts {row['attempts']}{error}"
         )
+    total = sum(n for (_, k), n in counts.items() if args.kind in (None, k))
+    if len(rows) < total:
+        print(f"... {total - len(rows)} more not listed (--limit N, --kind KIND, --failed, --json)")
     return 0
 
 

@@ -22,18 +22,21 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import liqpay
 from bot.channels.base import JOB, NOWHERE, Inbound
+from bot.nap import nap
 from bot.runner import Runner
 from conversations import events as ev
 from payments.liqpay_api import LiqPayApi, Unavailable
 from storage import waitlist
 from storage.attempt import OPEN, Attempt, Report, Verdict
 from storage.availability import Slot
-from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, Job, Jobs
+from storage.booking import Booking
+from storage.jobs import HOLD_EXPIRY, PAYMENT_CHECK, REFUND, REMINDER, Job, Jobs
+from storage.reminders import skip_reason
 from storage.waiting import PASSED, Entry
 
 log = logging.getLogger("slotbot.jobs")
 
-IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us
+IDLE_WAIT_S = 1.0  # how often to look for due jobs when nothing woke us (and none is due sooner)
 PENDING_RECHECK = timedelta(minutes=10)  # how often to ask again about a payment LiqPay still verifies
 PENDING_FOR = timedelta(days=1)  # ... and for how long
 CLAIM_LIMIT = 20
@@ -70,15 +73,21 @@ class Scheduler:
         """Carry out due jobs until `stop` is set."""
         while not stop.is_set():
             self._wake.clear()
+            wait = IDLE_WAIT_S
             try:
                 while await self.run_due():
                     pass
+                wait = await self.until_next()
             except Exception:  # the database went away for a moment: the jobs are still there
                 log.exception("jobs: could not claim due jobs; trying again shortly")
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=IDLE_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            await nap(self._wake, stop, wait)
+
+    async def until_next(self) -> float:
+        """Seconds until the next job falls due, if sooner than the next look: a reminder due in 300 ms goes
+        out then, not up to a second later."""
+        now = self.clock()
+        due = await self.jobs.next_due(after=now)
+        return IDLE_WAIT_S if due is None else min(IDLE_WAIT_S, max(due - now.timestamp(), 0.0))
 
     async def run_due(self) -> int:
         """Claim the jobs due now and carry them out; how many were claimed."""
@@ -254,10 +263,48 @@ async def _waitlist_end(scheduler: Scheduler, job: Job) -> None:
     await scheduler.runner.waitlist.end(int(job.payload["entry"]), PASSED, now=scheduler.clock())
 
 
+async def _reminder(scheduler: Scheduler, job: Job) -> None:
+    """A reminder of a visit, if the booking is still as it was when the reminder was written (confirmed, at
+    that time, not moved or cancelled since) and it still helps (one due while the service was down goes
+    out late only before the visit, outside quiet hours and before the next reminder, else it is skipped).
+    Entered once per booking, time and offset, whichever job or run carries it: the key says which."""
+    store, now = scheduler.runner.store, scheduler.clock()
+    booking = await store.booking(job.booking_id) if job.booking_id is not None else None
+    if booking is None or not _as_written(booking, job.payload):
+        return  # cancelled or moved meanwhile: the move wrote reminders of its own
+    due = datetime.fromtimestamp(job.run_at, UTC)
+    if now < due:
+        raise NotYet(due)
+    offset = int(job.payload["offset"])
+    try:
+        why = skip_reason(store.business, store.business.service(booking.service), booking.start, offset, now)
+    except KeyError:
+        why = f"the service {booking.service!r} is no longer offered"
+    if why:
+        late = int((now - due).total_seconds())
+        log.warning("reminder %s of booking %s skipped, %d s late: %s", offset, booking.code, late, why)
+        return
+    await scheduler.runner.enter(
+        Inbound(
+            channel=booking.channel or NOWHERE,
+            chat_id=booking.chat_id or f"booking-{booking.id}",
+            event=ev.ReminderDue(booking, offset),
+            dedup_id=f"reminder:{booking.id}:{booking.revision}:{offset}",
+            source=JOB,
+        )
+    )
+
+
+def _as_written(booking: Booking, payload: dict[str, object]) -> bool:
+    written = (payload.get("start"), payload.get("revision"))
+    return booking.status == "confirmed" and written == (int(booking.start.timestamp()), booking.revision)
+
+
 HANDLERS: dict[str, Handler] = {
     HOLD_EXPIRY: _hold_expiry,
     PAYMENT_CHECK: _payment_check,
     REFUND: _refund,
     waitlist.OFFER: _waitlist_offer,
     waitlist.END: _waitlist_end,
+    REMINDER: _reminder,
 }

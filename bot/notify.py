@@ -1,6 +1,7 @@
 """Staff notifications: a chat message to the specialist and the admins for every new hold, booking,
-cancellation, move, hold that ran out unpaid and freed time taken from the waitlist, in the staff's language
-(`notifications.language`), through the outbox like every other message."""
+cancellation, move, hold that ran out unpaid, freed time taken from the waitlist, and customer who confirmed
+they are coming (naming them), in the staff's language (`notifications.language`), through the outbox like
+every other message."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def staff_messages(business: Business, results: list[ev.Event], session: Session
         key = _key(result, confirmed, waitlisted)
         if key is None:
             continue
-        booking: Booking = result.booking  # type: ignore[union-attr]
+        booking: Booking | None = result.booking  # type: ignore[union-attr]
+        if booking is None:
+            continue
         body = _text(business, key, booking, session, _amount(result, booking))
         for contact in _recipients(business, booking.specialist):
             yield _message(contact, body)
@@ -56,6 +59,8 @@ def _key(result: ev.Event, confirmed: set[int], waitlisted: set[int]) -> str | N
         return "staff_moved"
     if isinstance(result, ev.Expired):
         return "staff_expired"
+    if isinstance(result, ev.VisitConfirmed):  # a repeated "yes" tells nobody again
+        return "staff_visit_confirmed" if result.first else None
     return _money_key(result)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 
 from bot.channels.base import Delivery, Outgoing, Sender
+from bot.nap import nap
 from storage.outbox import LEASE_S, Message, Outbox
 
 log = logging.getLogger("slotbot.outbox")
@@ -116,10 +117,7 @@ class Dispatcher:
                     await self._renew()
             except Exception:  # the database went away for a moment: the rows are still there
                 log.exception("outbox: could not claim messages; trying again shortly")
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=IDLE_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            await nap(self._wake, stop, IDLE_WAIT_S)
 
     async def drain_once(self) -> int:
         """Claim what is due, deliver it and everything already in hand, and record the results."""

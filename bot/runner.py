@@ -440,6 +440,9 @@ class Runner:
             return session, paid_event(paying)
         if isinstance(effect, fx.JoinWaitlist | fx.LeaveWaitlist | fx.TakeOffer):
             return session, await self._waitlist(session, effect, now, key, inbound)
+        if isinstance(effect, fx.ConfirmVisit):
+            booking, first = await store.confirm_visit(effect.booking_id, now=now, key=key)
+            return session, ev.VisitConfirmed(booking, first)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _payment_link(

@@ -1,6 +1,6 @@
 """WhatsApp's 24-hour window, decided when a message the business starts is actually sent.
 
-A message the bot starts (a staff notification, later reminders and confirmations) is queued with both a
+A message the bot starts (a staff notification, a reminder; later confirmations) is queued with both a
 free-form body and the template to use instead. Just before sending, the customer's last inbound message
 decides: within 24 hours the free-form body goes; outside it the approved template, since WhatsApp would not
 deliver free-form text (Twilio error 63016). Deciding at send time matters: the outbox may hold a message.
@@ -16,14 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.channels.whatsapp_twilio import template_for, within_session
+from bot.channels.whatsapp_twilio import TEMPLATE, template_for, within_session
 from storage.db import Database
 from storage.models import identities
 from storage.outbox import Message
 
 log = logging.getLogger("slotbot.window")
-
-TEMPLATE = "template"  # the queued params' key holding {"kind": ..., "variables": {...}}; never sent as is
 
 
 def business_initiated(body: str, kind: str, variables: Mapping[str, str]) -> dict[str, Any]:

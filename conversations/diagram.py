@@ -18,11 +18,13 @@ from conversations.session import State
 ANYWHERE = "anywhere"
 # The note beside `anywhere`: what its rows do besides their arrows, by (has arrows, the rest of `to`).
 NOTES = {
-    (False, (SAME,)): "stay, saying nothing",
+    (False, (SAME,)): "stay where they are (a reminder is said beside the question; the rest say nothing)",
     (False, (GIVES_UP_TO,)): "the menu",
     (False, (SAME, GIVES_UP_TO)): "the current question again, or the menu if it no longer stands",
     (True, (GIVES_UP_TO,)): "the menu when there is nothing to show",
-    (True, (SAME, GIVES_UP_TO)): "the current question again in the language named (or the menu)",
+    (True, (SAME, GIVES_UP_TO)): (
+        "else the current question again (in the language named; after a reminder out of date) or the menu"
+    ),
 }
 GIVING_UP = "nothing to offer"
 

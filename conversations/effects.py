@@ -89,6 +89,13 @@ class TakeOffer:
     start: datetime
 
 
+@dataclass(frozen=True)
+class ConfirmVisit:
+    """Record that the customer is coming to the booking (their answer to a reminder)."""
+
+    booking_id: int
+
+
 Effect = (
     SaveCustomer
     | HoldSlot
@@ -101,4 +108,5 @@ Effect = (
     | JoinWaitlist
     | LeaveWaitlist
     | TakeOffer
+    | ConfirmVisit
 )

@@ -90,6 +90,25 @@ class Expired:
 
 
 @dataclass(frozen=True)
+class ReminderDue:
+    """A reminder of a visit came due (a durable job, `offset` minutes before it as configured): `booking`
+    as the store had it when the job ran, which the flow checks against its own view before saying it."""
+
+    booking: Booking
+    offset: int
+
+
+@dataclass(frozen=True)
+class VisitConfirmed:
+    """The store's answer to ConfirmVisit: the booking as it now is, and `first` when this answer is the one
+    that recorded the confirmation (staff are told) rather than a repeat; a booking no longer to come is
+    not confirmed, which its status says (None: there is no such booking)."""
+
+    booking: Booking | None
+    first: bool
+
+
+@dataclass(frozen=True)
 class PaymentLink:
     """The prepayment's checkout link, made for the held `booking`: `amount` to pay by `pay_by` (aware)."""
 
@@ -205,6 +224,8 @@ Event = (
     | Refused
     | HoldDue
     | Expired
+    | ReminderDue
+    | VisitConfirmed
     | PaymentLink
     | PaymentsOff
     | PaymentNotStarted

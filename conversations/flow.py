@@ -18,7 +18,19 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from conversations import again, booking, days, expiry, manage, menu, move, payment, waiting, waitlist
+from conversations import (
+    again,
+    booking,
+    days,
+    expiry,
+    manage,
+    menu,
+    move,
+    payment,
+    reminder,
+    waiting,
+    waitlist,
+)
 from conversations.booking import BOOKING
 from conversations.effects import Effect
 from conversations.events import Choice, Command, Event, Text, kind
@@ -126,6 +138,14 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(State.AWAITING_PAYMENT, "paymentfailed", payment.failed, SAME, START),
     **_on(ANY, "paymentfailed", again.present, SAME, START),  # an attempt nobody waits on any more
     **_on(ANY, "refunded", payment.refunded, SAME, START),
+    # a reminder before a visit: said beside whatever the customer is doing; its buttons, and the words
+    # written right after it, act on that booking (conversations/reminder.py)
+    **_on(ANY, "reminderdue", reminder.due, SAME),
+    **_on(ANY, "rok", reminder.confirm, SAME, START),
+    **_on(ANY, "visitconfirmed", reminder.confirmed, SAME, START),
+    **_on(ANY, "rmove", reminder.reschedule, MOVE, SAME, START),
+    **_on(ANY, "rcancel", reminder.cancel, State.CANCEL_CONFIRM, SAME, START),
+    **_on(ANY, "rno", reminder.no, SAME, START),
     # the customer's bookings
     **_on(BOOKINGS, "bk", lambda t, arg: manage.pick_booking(t, int(arg)), State.BOOKING, SAME, START),
     **_on(State.BOOKING, "m:move", move.start_move, MOVE),
@@ -267,12 +287,14 @@ def _typed_choice(session: Session, text: str) -> str | None:
 
 
 def _current(turn: Turn, option: str) -> bool:
-    """Whether a pressed button is one of the last message's, about a day that has not passed. Anything else
-    (an older message's button, data we never sent, yesterday's times pressed today) is stale: the question
-    is asked again, and the button's data is never read."""
-    if option not in turn.session.offer:
-        return False
+    """Whether a pressed button is one of the last message's (or of the question a reminder was said beside),
+    about a day that has not passed. Anything else (an older message's button, data we never sent,
+    yesterday's times pressed today) is stale: the question is asked again, and the button's data is never
+    read, except a reminder's, which names its booking (conversations/reminder.py)."""
     name, _, arg = option.partition("|")[2].partition(":")
+    if option not in turn.session.offer and option not in turn.session.earlier:
+        # A reminder's buttons name their booking and its revision: good while it stays as reminded.
+        return name in reminder.ACTIONS and reminder.stands(turn, arg)
     try:
         if name in ("day", "more"):
             return _date(arg) >= turn.today()
@@ -301,6 +323,9 @@ def _text_trigger(turn: Turn, text: str) -> tuple[str, Any]:
     # it greets.
     typed_in = state in NAMES and said.intent not in ("restart", "help", "back")
     typed_in |= state in PHONES and said.intent == "hello"
+    answer = reminder.trigger(said, typing) if turn.session.reminded else None
+    if answer is not None:  # words right after a reminder are about its booking
+        return answer, said
     if said.intent in GLOBAL_INTENTS and not typed_in:
         return f"intent:{said.intent}", said
     if typing:

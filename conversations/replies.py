@@ -42,6 +42,16 @@ class CalendarEntry:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A message the business starts (a reminder) as the approved WhatsApp template to send instead of its
+    text outside WhatsApp's 24 hours: the template's kind (its Content SID is in config) and its numbered
+    variables; the ids of the reply's options follow them, in order (the template's quick-reply buttons)."""
+
+    kind: str
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     options: tuple[Option, ...] = ()
@@ -56,11 +66,13 @@ class Reply:
     link: tuple[str, str] | None = None
     # The booking this reply confirms, moves or cancels, as a calendar file to add it to a calendar with.
     calendar: CalendarEntry | None = None
+    # Said by the business, not in answer to the customer (a reminder): the WhatsApp template for it.
+    template: Template | None = None
 
     @property
     def stands_alone(self) -> bool:
         """Sent as a message of its own: it carries buttons, or changes the keyboard under the chat."""
-        return bool(self.options or self.share_contact or self.done_sharing or self.link)
+        return bool(self.options or self.share_contact or self.done_sharing or self.link or self.template)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -72,6 +72,9 @@ class Session:
     customer_id: int | None = None
     draft: Draft = field(default_factory=Draft)
     offer: tuple[str, ...] = ()  # option ids on the last message: a typed number picks one of them
+    # Option ids of the question on screen when something was said beside it (a reminder): still answered
+    # by their buttons, not by typed numbers, until the next question.
+    earlier: tuple[str, ...] = ()
     seq: int = 0  # bumped whenever new options go out; buttons carry it so that stale ones are noticed
     # Who chose `lang`: "" the business's default (or the runner's guess), "app" the platform's language,
     # "text" what the customer writes, "customer" asked for by button or by name. What they write changes
@@ -80,6 +83,9 @@ class Session:
     # The platform vouches that `phone` is the customer's own: WhatsApp's sender, or the contact a Telegram
     # user shared of themselves. A typed number is contact data for a booking, never proof of who someone is.
     phone_proven: bool = False
+    # The booking a reminder was just said about ("<id>.<revision>", conversations/reminder.py): "yes",
+    # "cancel", "reschedule" or a time written next answer it. Cleared by the next question asked.
+    reminded: str = ""
 
     def __post_init__(self) -> None:
         # A plain string ("day") is accepted where a State is meant, and kept as the State it names.
@@ -125,11 +131,12 @@ def loads(data: str) -> Session:
     )
     fields = {
         k: raw[k]
-        for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by", "phone_proven")
+        for k in ("lang", "name", "phone", "customer_id", "seq", "lang_by", "phone_proven", "reminded")
         if k in raw
     }
     state = raw.get("state", State.START)
     if state not in {s.value for s in State}:
         # Stored by a version that had a state this one does not: begin again from the menu.
         state, draft = State.START, Draft()
-    return Session(state=State(state), draft=draft, offer=tuple(raw.get("offer", ())), **fields)
+    offer, earlier = tuple(raw.get("offer", ())), tuple(raw.get("earlier", ()))
+    return Session(state=State(state), draft=draft, offer=offer, earlier=earlier, **fields)

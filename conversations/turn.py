@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from conversations.effects import Effect
-from conversations.replies import Option, Reply
+from conversations.replies import Option, Reply, Template
 from conversations.session import Session
 from conversations.texts import catalogue, text
 from conversations.view import View
@@ -57,15 +57,20 @@ class Turn:
         *,
         share_contact: str = "",
         link: tuple[str, str] | None = None,
+        aside: bool = False,
+        template: Template | None = None,
     ) -> None:
         """Send `body` with options (action id, label); typed numbers and stale buttons are matched later.
         `share_contact` labels a button that shares the customer's own number, where the platform has one;
-        `link` is a (label, URL) to open, shown before the options."""
+        `link` is a (label, URL) to open, shown before the options. `aside`: said beside the question on
+        screen (a reminder), whose buttons stay answerable (typed numbers answer these). `template`: what
+        WhatsApp sends instead outside its 24 hours, for a message the business starts."""
         seq = self.session.seq + 1
         ids = tuple(f"{seq}|{action}" for action, _ in options)
-        self.session = replace(self.session, seq=seq, offer=ids)
+        earlier = (*self.session.offer, *self.session.earlier) if aside else ()
+        self.session = replace(self.session, seq=seq, offer=ids, earlier=earlier, reminded="")
         offered = tuple(Option(i, label) for i, (_, label) in zip(ids, options, strict=True))
-        self.replies.append(Reply(body, offered, share_contact=share_contact, link=link))
+        self.replies.append(Reply(body, offered, share_contact=share_contact, link=link, template=template))
 
     def add_option(self, action: str, label: str, *, first: bool = False) -> bool:
         """Add an option to the question on screen (its message's buttons, and what a typed number picks),

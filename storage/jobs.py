@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
+from storage import leases
 from storage.db import Database
 from storage.models import bookings, jobs
 from storage.prepared import Prepared
@@ -26,6 +27,9 @@ j = jobs.c
 HOLD_EXPIRY = "hold_expiry"
 PAYMENT_CHECK = "payment_check"  # ask LiqPay about a booking's open payments (callbacks can be lost)
 REFUND = "refund"  # send back what a payment attempt is to return (payload: order_id)
+# Remind the customer of a confirmed booking (payload: offset in minutes, and the start and revision it was
+# written for: a booking moved or cancelled since is not reminded by it).
+REMINDER = "reminder"
 LEASE_S = 60
 MAX_ATTEMPTS = 8
 
@@ -112,9 +116,10 @@ class Jobs:
         """Take up to `limit` due jobs, earliest first, for `lease` seconds."""
         return await self.db.transaction(lambda conn: _claim(conn, owner, int(now.timestamp()), limit, lease))
 
-    async def next_due(self) -> int | None:
-        """When the earliest pending job falls due (epoch seconds), if any."""
-        query = select(j.run_at).where(j.status == "pending").order_by(j.run_at).limit(1)
+    async def next_due(self, after: datetime) -> int | None:
+        """When the earliest pending job due after `after` falls due (epoch seconds), if any."""
+        later = j.run_at > int(after.timestamp())
+        query = select(j.run_at).where(j.status == "pending", later).order_by(j.run_at).limit(1)
         return await self.db.query(lambda conn: conn.execute(query).scalar())
 
     async def done(self, job: Job, *, owner: str, now: datetime) -> None:
@@ -153,14 +158,30 @@ class Jobs:
         )
         return bool(await self.db.transaction(lambda conn: conn.execute(statement).rowcount))
 
-    async def listed(self, statuses: Sequence[str] = ("pending", "failed")) -> list[Listed]:
+    async def listed(
+        self,
+        statuses: Sequence[str] = ("pending", "failed"),
+        *,
+        kind: str | None = None,
+        limit: int | None = None,
+    ) -> list[Listed]:
+        """Jobs as an operator reads them: failed ones first, then by when they are due."""
         query = (
             select(j.id, j.kind, j.status, bookings.c.code, j.run_at, j.attempts, j.last_error)
             .select_from(jobs.outerjoin(bookings, bookings.c.id == j.booking_id))
             .where(j.status.in_(statuses))
-            .order_by(j.run_at, j.id)
+            .order_by((j.status == "failed").desc(), j.run_at, j.id)
+            .limit(limit)
         )
+        if kind is not None:
+            query = query.where(j.kind == kind)
         return await self.db.query(lambda conn: [Listed(*row) for row in conn.execute(query)])
+
+    async def counts(self, statuses: Sequence[str] = ("pending", "failed")) -> dict[tuple[str, str], int]:
+        """How many jobs of each kind are in each status: `(status, kind) -> count`."""
+        query = select(j.status, j.kind, func.count()).where(j.status.in_(statuses))
+        query = query.group_by(j.status, j.kind)
+        return await self.db.query(lambda conn: {(s, k): n for s, k, n in conn.execute(query)})
 
     async def _finish(self, job: Job, owner: str, changes: dict[str, Any]) -> None:
         # Only while the lease is ours: a job whose lease ran out meanwhile belongs to whoever took it.
@@ -185,13 +206,5 @@ def _claim(conn: Connection, owner: str, now_ts: int, limit: int, lease: int) ->
         .order_by(j.run_at, j.id)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = conn.execute(query).all()
-    if rows:
-        conn.execute(
-            update(jobs)
-            .where(j.id.in_([row.id for row in rows]))
-            .values(lease_owner=owner, lease_until=now_ts + lease)
-        )
+    rows = leases.take(conn, jobs, query, owner, now_ts + lease)
     return [Job(r.id, r.kind, r.booking_id, json.loads(r.payload), r.run_at, r.attempts, r.run) for r in rows]

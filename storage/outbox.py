@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
+from storage import leases
 from storage.db import Database
 from storage.models import outbox
 from storage.prepared import Prepared
@@ -205,13 +206,5 @@ def _claim(conn: Connection, owner: str, now_ts: int, limit: int, lease: int) ->
         .order_by(o.id)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = conn.execute(query).all()
-    if rows:
-        conn.execute(
-            update(outbox)
-            .where(o.id.in_([row.id for row in rows]))
-            .values(lease_owner=owner, lease_until=now_ts + lease)
-        )
+    rows = leases.take(conn, outbox, query, owner, now_ts + lease)
     return [Message(r.id, r.channel, r.chat_id, r.method, json.loads(r.params), r.attempts) for r in rows]

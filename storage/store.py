@@ -369,6 +369,17 @@ class Store:
 
         return await self._change(booking_id, now, key, work)
 
+    async def confirm_visit(
+        self, booking_id: int, *, now: datetime, key: str | None = None
+    ) -> tuple[Booking | None, bool]:
+        """The customer says they are coming (answering a reminder): the booking as it now is, and whether
+        this was the confirmation that recorded it (a repeat, or a booking no longer to come, changes
+        nothing)."""
+        try:
+            return await self.db.transaction(lambda conn: tx.confirm_visit(conn, booking_id, now, key))
+        except Refused:
+            return None, False
+
     # ---------------------------------------------------------------- money
 
     async def start_payment(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import applied, jobs, waitlist
+from storage import applied, jobs, reminders, waitlist
 from storage.availability import check_slot, claims_for
 from storage.booking import CANCELLED, EXPIRED, NOT_FOUND, TAKEN, Booking
 from storage.business import Business, Service
@@ -183,7 +183,7 @@ def confirm(
     _CONFIRM_CLAIMS.run(conn, {"b_booking": booking_id})
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
-    return change(conn, booking_id, changes)
+    return remind(conn, business, change(conn, booking_id, changes), now)
 
 
 def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None) -> Booking:
@@ -197,6 +197,7 @@ def cancel(conn: Connection, booking_id: int, now: datetime, refund: bool | None
     waitlist.freed(conn, current, now)
     jobs.drop(conn, booking_id, jobs.HOLD_EXPIRY)
     jobs.drop(conn, booking_id, jobs.PAYMENT_CHECK)
+    jobs.drop(conn, booking_id, jobs.REMINDER)
     changes = {"status": "cancelled", "refund": refund, "revision": current.revision + 1, "updated_at": now}
     return change(conn, booking_id, changes)
 
@@ -242,7 +243,45 @@ def move(
         "revision": current.revision + 1,
         "updated_at": now,
     }
-    return change(conn, booking_id, changes)
+    return remind(conn, business, change(conn, booking_id, changes), now)
+
+
+# ---------------------------------------------------------------- reminders, and the customer's answer
+
+VISIT_CONFIRMED = "visit_confirmed"  # an effect's outcome: this confirmation is the one that recorded it
+
+
+def remind(conn: Connection, business: Business, booking: Booking, now: datetime) -> Booking:
+    """Write the booking's reminders anew for its time (storage/reminders.py), in the transaction that
+    confirms or moves it: the ones still pending for an earlier time are dropped. Only a confirmed booking
+    made from a chat is reminded; a service no longer offered has no reminders."""
+    jobs.drop(conn, booking.id, jobs.REMINDER)
+    if booking.status != "confirmed" or booking.channel is None:
+        return booking
+    try:
+        service = business.service(booking.service)
+    except KeyError:
+        return booking
+    written = {"start": ts(booking.start), "revision": booking.revision}
+    for reminder in reminders.plan(business, service, booking.start, now):
+        payload = {"offset": reminder.offset, **written}
+        jobs.schedule(conn, jobs.REMINDER, reminder.at, now, booking_id=booking.id, payload=payload)
+    return booking
+
+
+def confirm_visit(conn: Connection, booking_id: int, now: datetime, key: str | None) -> tuple[Booking, bool]:
+    """The customer says they are coming: recorded the first time, on a confirmed booking still to come.
+    Also whether this is the confirmation that recorded it (so staff are told once), which a redelivered
+    event finds under its idempotency key."""
+    done = applied.find(conn, key)
+    if done is not None and done.booking_id is not None:
+        return current(conn, done.booking_id), done.outcome == VISIT_CONFIRMED
+    booking = locked(conn, booking_id)
+    first = booking.status == "confirmed" and booking.customer_confirmed_at is None and booking.start > now
+    if first:
+        booking = change(conn, booking_id, {"customer_confirmed_at": now, "updated_at": now})
+    applied.record(conn, key, now, booking_id=booking_id, outcome=VISIT_CONFIRMED if first else "again")
+    return booking, first
 
 
 # ---------------------------------------------------------------- shared pieces

@@ -47,6 +47,9 @@ _MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SESSION_WINDOW = timedelta(hours=24)
 TEMPLATE_KINDS = ("booking_confirmed", "reminder", "booking_cancelled", "booking_moved", "staff_notification")
+# Where queued params keep the template to send instead outside the 24 hours ({"kind": …, "variables": {…}});
+# bot/window.py takes it out just before sending, and it is never sent as is.
+TEMPLATE = "template"
 QUICK_REPLY_KINDS = ("quick_reply_2", "quick_reply_3")
 DEFAULT_API_BASE = "https://api.twilio.com"
 TIMEOUT = 10.0  # seconds, per request to Twilio
@@ -202,13 +205,23 @@ class WhatsAppRenderer:
         return [
             Outgoing(WHATSAPP, inbound.chat_id, "message", params)
             for reply in joined(replies, WHATSAPP_TEXT_LIMIT)
-            for params in [*self._messages(reply), *self._calendar(reply)]
+            for params in [*self._started(reply), *self._calendar(reply)]
         ]
 
     def _calendar(self, reply: Reply) -> list[dict[str, str]]:
         if reply.calendar is None or self._calendar_link is None:
             return []
         return [{"MediaUrl": self._calendar_link(reply.calendar)}]
+
+    def _started(self, reply: Reply) -> list[dict[str, Any]]:
+        """A message the business starts (a reminder) goes with its template, which bot/window.py sends
+        instead outside the 24 hours: the reply's variables, then its options' ids for the buttons."""
+        messages: list[dict[str, Any]] = list(self._messages(reply))
+        if reply.template is not None and messages:
+            values = (*reply.template.variables, *(option.id for option in reply.options))
+            variables = {str(number): value for number, value in enumerate(values, 1)}
+            messages[0] = {**messages[0], TEMPLATE: {"kind": reply.template.kind, "variables": variables}}
+        return messages
 
     def _messages(self, reply: Reply) -> list[dict[str, str]]:
         if reply.link is not None:  # a link to open is a line of the text, never one of the numbered options

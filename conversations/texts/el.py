@@ -77,7 +77,9 @@ TEXTS = {
     "change_time": "Άλλη ώρα",
     "abandon": "Ακύρωση",
     "limit_active": "Έχετε ήδη τον μέγιστο επιτρεπόμενο αριθμό προγραμματισμένων ραντεβού ({limit}).",
-    "booked": "Το ραντεβού σας κλείστηκε! {service}, {specialist}, {when}. Κωδικός κράτησης: {code}.",
+    "booked": "Το ραντεβού σας κλείστηκε! {service}, {specialist}, {when}. Κωδικός κράτησης: {code}.\n"
+    "Για αλλαγή ώρας ή ακύρωση, απλώς απαντήστε σε αυτή τη συνομιλία (π.χ. «αλλαγή ώρας» ή "
+    "«ακύρωση»).",
     "hold_taken": "Δυστυχώς, αυτή η ώρα μόλις κλείστηκε.",
     "hold_too_late": "Αυτή η ώρα είναι πολύ κοντά για να κλειστεί τώρα.",
     "hold_too_far": "Αυτή η ώρα είναι ακόμη πολύ μακριά για να κλειστεί.",
@@ -124,6 +126,21 @@ TEXTS = {
     "hold_expired": "Η προσωρινή κράτηση ({service}, {when}) έληξε και η ώρα αποδεσμεύτηκε.",
     "book_again": "Κλείστε ξανά",
     "something_went_wrong": "Συγγνώμη, κάτι πήγε στραβά από τη μεριά μας. Ας ξεκινήσουμε ξανά από το μενού.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Υπενθύμιση: {service}, {specialist}, {when}. Κωδικός κράτησης: {code}.",
+    "reminder_address": "Διεύθυνση: {address}.",
+    "reminder_paid": "Προκαταβολή: {paid}. Υπόλοιπο στο ραντεβού: {remaining}.",
+    "reminder_to_pay": "Πληρωμή στο ραντεβού: {remaining}.",
+    "reminder_question": "Θα έρθετε; Πατήστε ένα κουμπί ή απλώς απαντήστε εδώ.",
+    "reminder_confirm": "Επιβεβαίωση",
+    "reminder_reschedule": "Αλλαγή ώρας",
+    "reminder_cancel": "Ακύρωση",
+    "reminder_no": "Θέλετε αλλαγή ώρας ή ακύρωση για: {booking};",
+    "reminder_outdated": "Αυτή η υπενθύμιση δεν ισχύει πια: το ραντεβού άλλαξε ή έχει περάσει.",
+    "visit_confirmed": "Ευχαριστούμε! Σας περιμένουμε {when}.",
+    "visit_confirmed_already": "Έχετε ήδη επιβεβαιώσει, ευχαριστούμε. Σας περιμένουμε {when}.",
+    "staff_visit_confirmed": "✅ Επιβεβαίωσε ότι θα έρθει: {customer} ({phone}), {service}, "
+    "{specialist}, {when}. Κωδικός {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Από την αρχή: κύριο μενού",
     "command_book": "Νέο ραντεβού",
@@ -149,7 +166,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (κράτηση {code})",
     "payment_failed": "Η πληρωμή δεν ολοκληρώθηκε. Μπορείτε να δοκιμάσετε ξανά έως {deadline}.",
     "booked_paid": "Πληρώθηκε και κλείστηκε! {service}, {specialist}, {when}.\nΠροκαταβολή: "
-    "{paid}. Υπόλοιπο στο ραντεβού: {remaining}.\nΚωδικός κράτησης: {code}.\n{business}, {contact}",
+    "{paid}. Υπόλοιπο στο ραντεβού: {remaining}.\nΚωδικός κράτησης: {code}.\n"
+    "Για αλλαγή ώρας ή ακύρωση, απλώς απαντήστε σε αυτή τη συνομιλία.\n{business}, {contact}",
     "paid_too_late": "Η πληρωμή σας {amount} ήρθε αφού έληξε η κράτηση, και η ώρα κλείστηκε στο "
     "μεταξύ. Τα χρήματα σας επιστρέφονται.",
     "payment_returned": "Λάβαμε πληρωμή {amount} για {booking} που δεν χρειαζόταν. Σας επιστρέφεται.",

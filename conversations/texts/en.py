@@ -65,7 +65,8 @@ TEXTS = {
     "change_time": "Change time",
     "abandon": "Cancel",
     "limit_active": "You already have {limit} upcoming bookings, the most allowed at once.",
-    "booked": "Booked! {service} with {specialist}, {when}. Your booking code: {code}.",
+    "booked": "Booked! {service} with {specialist}, {when}. Your booking code: {code}.\n"
+    'To reschedule or cancel, just reply in this chat (for example "reschedule" or "cancel").',
     "hold_taken": "Sorry, that time was just taken.",
     "hold_too_late": "That time is too soon to book now.",
     "hold_too_far": "That time is too far ahead to book yet.",
@@ -111,6 +112,21 @@ TEXTS = {
     "hold_expired": "The hold for {service}, {when}, ran out and the time was freed.",
     "book_again": "Book again",
     "something_went_wrong": "Sorry, something went wrong on our side. Let's start again from the menu.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Reminder: {service} with {specialist}, {when}. Booking code: {code}.",
+    "reminder_address": "Address: {address}.",
+    "reminder_paid": "Prepaid: {paid}. To pay at the visit: {remaining}.",
+    "reminder_to_pay": "To pay at the visit: {remaining}.",
+    "reminder_question": "Are you coming? Tap a button or just reply here.",
+    "reminder_confirm": "Confirm",
+    "reminder_reschedule": "Reschedule",
+    "reminder_cancel": "Cancel",
+    "reminder_no": "Would you like to reschedule or cancel {booking}?",
+    "reminder_outdated": "That reminder is out of date: the booking has changed or is over.",
+    "visit_confirmed": "Thank you! See you {when}.",
+    "visit_confirmed_already": "You have confirmed already, thank you. See you {when}.",
+    "staff_visit_confirmed": "✅ Confirmed they are coming: {customer} ({phone}), {service} with "
+    "{specialist}, {when}. Code {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Start over: the main menu",
     "command_book": "Book a visit",
@@ -136,7 +152,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (booking {code})",
     "payment_failed": "The payment did not go through. You can try again until {deadline}.",
     "booked_paid": "Paid and booked! {service} with {specialist}, {when}.\nPrepaid: {paid}. To pay "
-    "at the visit: {remaining}.\nBooking code: {code}.\n{business}, {contact}",
+    "at the visit: {remaining}.\nBooking code: {code}.\n"
+    "To reschedule or cancel, just reply in this chat.\n{business}, {contact}",
     "paid_too_late": "Your payment of {amount} came after the hold had run out, and the time was "
     "taken meanwhile. The money goes back to you.",
     "payment_returned": "We received a payment of {amount} for {booking} that was not needed. It "

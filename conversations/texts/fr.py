@@ -66,7 +66,9 @@ TEXTS = {
     "change_time": "Changer l’horaire",
     "abandon": "Annuler",
     "limit_active": "Vous avez déjà {limit} rendez-vous à venir, le maximum autorisé.",
-    "booked": "C’est réservé ! {service} avec {specialist}, {when}. Votre code de réservation : {code}.",
+    "booked": "C’est réservé ! {service} avec {specialist}, {when}. Votre code de réservation : {code}.\n"
+    "Pour reporter ou annuler, répondez simplement dans cette conversation (par exemple « reporter » "
+    "ou « annuler »).",
     "hold_taken": "Malheureusement, ce créneau vient d’être pris.",
     "hold_too_late": "Ce créneau est trop proche pour être réservé maintenant.",
     "hold_too_far": "Ce créneau est encore trop éloigné pour être réservé.",
@@ -113,6 +115,21 @@ TEXTS = {
     "hold_expired": "La réservation temporaire pour {service}, {when}, a expiré et le créneau a été libéré.",
     "book_again": "Réserver à nouveau",
     "something_went_wrong": "Désolé, un problème est survenu de notre côté. Reprenons depuis le menu.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Rappel : {service} avec {specialist}, {when}. Code de réservation : {code}.",
+    "reminder_address": "Adresse : {address}.",
+    "reminder_paid": "Acompte versé : {paid}. À régler sur place : {remaining}.",
+    "reminder_to_pay": "À régler sur place : {remaining}.",
+    "reminder_question": "Vous venez ? Appuyez sur un bouton ou répondez simplement ici.",
+    "reminder_confirm": "Confirmer",
+    "reminder_reschedule": "Reporter",
+    "reminder_cancel": "Annuler",
+    "reminder_no": "Souhaitez-vous reporter ou annuler {booking} ?",
+    "reminder_outdated": "Ce rappel n’est plus à jour : le rendez-vous a changé ou est passé.",
+    "visit_confirmed": "Merci ! Nous vous attendons {when}.",
+    "visit_confirmed_already": "Vous avez déjà confirmé, merci. Nous vous attendons {when}.",
+    "staff_visit_confirmed": "✅ Venue confirmée : {customer} ({phone}), {service} avec {specialist}, "
+    "{when}. Code {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Recommencer : menu principal",
     "command_book": "Prendre rendez-vous",
@@ -138,8 +155,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (réservation {code})",
     "payment_failed": "Le paiement n’a pas abouti. Vous pouvez réessayer jusqu’à {deadline}.",
     "booked_paid": "Payé et réservé ! {service} avec {specialist}, {when}.\nAcompte versé : "
-    "{paid}. À régler lors de la visite : {remaining}.\nCode de réservation : {code}.\n{business}, "
-    "{contact}",
+    "{paid}. À régler lors de la visite : {remaining}.\nCode de réservation : {code}.\n"
+    "Pour reporter ou annuler, répondez simplement dans cette conversation.\n{business}, {contact}",
     "paid_too_late": "Votre paiement de {amount} est arrivé après l’expiration de la réservation, "
     "et le créneau a été pris entre-temps. L’argent vous est remboursé.",
     "payment_returned": "Nous avons reçu un paiement de {amount} pour {booking} qui n’était pas "

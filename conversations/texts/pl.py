@@ -78,7 +78,8 @@ TEXTS = {
     "change_time": "Zmień termin",
     "abandon": "Anuluj",
     "limit_active": "Masz już maksymalną liczbę nadchodzących wizyt: {limit}.",
-    "booked": "Gotowe, wizyta zarezerwowana! {service}, {specialist}, {when}. Kod rezerwacji: {code}.",
+    "booked": "Gotowe, wizyta zarezerwowana! {service}, {specialist}, {when}. Kod rezerwacji: {code}.\n"
+    "Aby przełożyć lub odwołać wizytę, po prostu napisz na tym czacie (np. „przełóż” lub „anuluj”).",
     "hold_taken": "Niestety, ten termin został właśnie zajęty.",
     "hold_too_late": "Ten termin jest już zbyt blisko, by go zarezerwować.",
     "hold_too_far": "Zapisy na ten termin nie są jeszcze otwarte.",
@@ -125,6 +126,21 @@ TEXTS = {
     "hold_expired": "Wstępna rezerwacja ({service}, {when}) wygasła, a termin został zwolniony.",
     "book_again": "Zarezerwuj ponownie",
     "something_went_wrong": "Przepraszamy, coś poszło nie tak po naszej stronie. Zacznijmy od nowa od menu.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Przypomnienie: {service}, {specialist}, {when}. Kod rezerwacji: {code}.",
+    "reminder_address": "Adres: {address}.",
+    "reminder_paid": "Przedpłata: {paid}. Do zapłaty na wizycie: {remaining}.",
+    "reminder_to_pay": "Do zapłaty na wizycie: {remaining}.",
+    "reminder_question": "Czy przyjdziesz? Naciśnij przycisk lub po prostu odpowiedz tutaj.",
+    "reminder_confirm": "Potwierdź",
+    "reminder_reschedule": "Przełóż",
+    "reminder_cancel": "Anuluj",
+    "reminder_no": "Chcesz przełożyć czy odwołać wizytę: {booking}?",
+    "reminder_outdated": "To przypomnienie jest nieaktualne: wizyta została zmieniona lub już minęła.",
+    "visit_confirmed": "Dziękujemy! Do zobaczenia {when}.",
+    "visit_confirmed_already": "Wizyta jest już potwierdzona, dziękujemy. Do zobaczenia {when}.",
+    "staff_visit_confirmed": "✅ Potwierdzenie przyjścia: {customer} ({phone}), {service}, "
+    "{specialist}, {when}. Kod {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Zacznij od nowa: menu główne",
     "command_book": "Umów wizytę",
@@ -150,7 +166,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (rezerwacja {code})",
     "payment_failed": "Płatność nie powiodła się. Możesz spróbować ponownie do {deadline}.",
     "booked_paid": "Opłacone i zarezerwowane! {service}, {specialist}, {when}.\nPrzedpłata: "
-    "{paid}. Do zapłaty na wizycie: {remaining}.\nKod rezerwacji: {code}.\n{business}, {contact}",
+    "{paid}. Do zapłaty na wizycie: {remaining}.\nKod rezerwacji: {code}.\n"
+    "Aby przełożyć lub odwołać wizytę, po prostu napisz na tym czacie.\n{business}, {contact}",
     "paid_too_late": "Twoja płatność {amount} dotarła po wygaśnięciu rezerwacji, a termin został w "
     "międzyczasie zajęty. Pieniądze wrócą do Ciebie.",
     "payment_returned": "Otrzymaliśmy płatność {amount} za {booking}, która nie była potrzebna. "

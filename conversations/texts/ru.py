@@ -79,7 +79,9 @@ TEXTS = {
     "change_time": "Изменить время",
     "abandon": "Отменить",
     "limit_active": "У вас уже максимальное количество предстоящих записей: {limit}.",
-    "booked": "Готово, вы записаны! {service}, {specialist}, {when}. Код записи: {code}.",
+    "booked": "Готово, вы записаны! {service}, {specialist}, {when}. Код записи: {code}.\n"
+    "Чтобы перенести или отменить запись, просто напишите в этот чат (например, «перенести» или "
+    "«отменить»).",
     "hold_taken": "К сожалению, это время только что заняли.",
     "hold_too_late": "Это время уже слишком близко — записаться на него нельзя.",
     "hold_too_far": "Это время ещё слишком далеко — запись на него пока не открыта.",
@@ -125,6 +127,21 @@ TEXTS = {
     "hold_expired": "Временная бронь ({service}, {when}) истекла, и это время освобождено.",
     "book_again": "Записаться снова",
     "something_went_wrong": "Извините, у нас что-то пошло не так. Давайте начнём заново с меню.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Напоминание: {service}, мастер: {specialist}, {when}. Код записи: {code}.",
+    "reminder_address": "Адрес: {address}.",
+    "reminder_paid": "Предоплата: {paid}. Доплатить на визите: {remaining}.",
+    "reminder_to_pay": "К оплате на визите: {remaining}.",
+    "reminder_question": "Вы придёте? Нажмите кнопку или просто ответьте здесь.",
+    "reminder_confirm": "Подтвердить",
+    "reminder_reschedule": "Перенести",
+    "reminder_cancel": "Отменить",
+    "reminder_no": "Хотите перенести или отменить запись: {booking}?",
+    "reminder_outdated": "Это напоминание уже неактуально: запись изменена или уже прошла.",
+    "visit_confirmed": "Спасибо! Ждём вас {when}.",
+    "visit_confirmed_already": "Вы уже подтвердили, спасибо. Ждём вас {when}.",
+    "staff_visit_confirmed": "✅ Подтвердил(а) визит: {customer} ({phone}), {service}, мастер: "
+    "{specialist}, {when}. Код {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Начать сначала: главное меню",
     "command_book": "Записаться",
@@ -150,7 +167,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (запись {code})",
     "payment_failed": "Оплата не прошла. Попробовать ещё раз можно до {deadline}.",
     "booked_paid": "Оплачено, вы записаны! {service}, мастер: {specialist}, {when}.\nПредоплата: "
-    "{paid}. Доплатить на визите: {remaining}.\nКод записи: {code}.\n{business}, {contact}",
+    "{paid}. Доплатить на визите: {remaining}.\nКод записи: {code}.\n"
+    "Чтобы перенести или отменить запись, просто напишите в этот чат.\n{business}, {contact}",
     "paid_too_late": "Ваша оплата {amount} пришла, когда бронь уже истекла, а время тем временем "
     "заняли. Деньги вернутся вам.",
     "payment_returned": "Мы получили оплату {amount} за {booking}, которая была не нужна. Она вернётся вам.",

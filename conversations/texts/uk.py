@@ -79,7 +79,9 @@ TEXTS = {
     "change_time": "Змінити час",
     "abandon": "Скасувати",
     "limit_active": "У вас уже максимальна кількість майбутніх записів: {limit}.",
-    "booked": "Готово, ви записані! {service}, {specialist}, {when}. Код запису: {code}.",
+    "booked": "Готово, ви записані! {service}, {specialist}, {when}. Код запису: {code}.\n"
+    "Щоб перенести чи скасувати запис, просто напишіть у цей чат (наприклад, «перенести» або "
+    "«скасувати»).",
     "hold_taken": "На жаль, цей час щойно зайняли.",
     "hold_too_late": "Цей час уже надто близько — записатися на нього не можна.",
     "hold_too_far": "Цей час ще надто далеко — запис на нього поки не відкрито.",
@@ -126,6 +128,21 @@ TEXTS = {
     "hold_expired": "Тимчасове бронювання ({service}, {when}) закінчилося, і цей час звільнено.",
     "book_again": "Записатися знову",
     "something_went_wrong": "Вибачте, у нас щось пішло не так. Почнімо знову з меню.",
+    # reminders before a visit, and the answers to them
+    "reminder": "⏰ Нагадування: {service}, майстер: {specialist}, {when}. Код запису: {code}.",
+    "reminder_address": "Адреса: {address}.",
+    "reminder_paid": "Передоплата: {paid}. Доплатити на візиті: {remaining}.",
+    "reminder_to_pay": "До сплати на візиті: {remaining}.",
+    "reminder_question": "Ви прийдете? Натисніть кнопку або просто відповідайте тут.",
+    "reminder_confirm": "Підтвердити",
+    "reminder_reschedule": "Перенести",
+    "reminder_cancel": "Скасувати",
+    "reminder_no": "Бажаєте перенести чи скасувати запис: {booking}?",
+    "reminder_outdated": "Це нагадування вже неактуальне: запис змінено або він уже минув.",
+    "visit_confirmed": "Дякуємо! Чекаємо на вас {when}.",
+    "visit_confirmed_already": "Ви вже підтвердили, дякуємо. Чекаємо на вас {when}.",
+    "staff_visit_confirmed": "✅ Підтвердив(ла) візит: {customer} ({phone}), {service}, майстер: "
+    "{specialist}, {when}. Код {code}.",
     # Telegram's command menu (setMyCommands): at most 60 characters each
     "command_start": "Почати спочатку: головне меню",
     "command_book": "Записатися",
@@ -151,7 +168,8 @@ TEXTS = {
     "pay_description": "{service}, {when} (запис {code})",
     "payment_failed": "Оплата не пройшла. Спробувати ще раз можна до {deadline}.",
     "booked_paid": "Оплачено, ви записані! {service}, майстер: {specialist}, {when}.\nПередоплата: "
-    "{paid}. Доплатити на візиті: {remaining}.\nКод запису: {code}.\n{business}, {contact}",
+    "{paid}. Доплатити на візиті: {remaining}.\nКод запису: {code}.\n"
+    "Щоб перенести чи скасувати запис, просто напишіть у цей чат.\n{business}, {contact}",
     "paid_too_late": "Ваша оплата {amount} надійшла, коли бронювання вже минуло, а час тим часом "
     "зайняли. Гроші повернуться вам.",
     "payment_returned": "Ми отримали оплату {amount} за {booking}, яка була не потрібна. Вона "

@@ -137,5 +137,12 @@ def test_jobs_lists_a_holds_expiry_and_retry_refuses_what_did_not_fail(workdir: 
     assert job["due"].endswith(("EET", "EEST"))  # the business's time zone
     listed = slotbot(workdir, "jobs")
     assert "hold_expiry" in listed.stdout and booking["code"] in listed.stdout
+    assert listed.stdout.splitlines()[0] == "pending: 1 payment_check, 1 hold_expiry"
+    # Filtered and cut short: a business with many reminders pending still reads what matters.
+    [only] = json.loads(slotbot(workdir, "jobs", "--kind", "hold_expiry", "--json").stdout)
+    assert only["id"] == job["id"]
+    short = slotbot(workdir, "jobs", "--limit", "1").stdout
+    assert "... 1 more not listed" in short and "hold_expiry" not in short.splitlines()[1]
+    assert slotbot(workdir, "jobs", "--failed").stdout.strip() == "no failed jobs"
     again = slotbot(workdir, "jobs", "retry", str(job["id"]))
     assert again.returncode == 1 and "only a failed job" in again.stderr

@@ -144,6 +144,13 @@ class Chatter:
             held = self._answer(fx.HoldSlot(entry.service, entry.who, effect.start))
             assert isinstance(held, ev.Held)
             return ev.OfferTaken(held.booking, entry)
+        if isinstance(effect, fx.ConfirmVisit):
+            # Like the store: recorded the first time, on a booking still to come.
+            current = self._find(effect.booking_id)
+            first = current.status == "confirmed" and current.customer_confirmed_at is None
+            if first:
+                current = self._swap(replace(current, customer_confirmed_at=self.now))
+            return ev.VisitConfirmed(current, first)
         if self.refuse:
             return ev.HoldFailed(self.refuse) if isinstance(effect, fx.HoldSlot) else ev.Refused(self.refuse)
         if isinstance(effect, fx.HoldSlot):

@@ -28,6 +28,7 @@ HEAVY = (
         "conversations.diagram",
         "storage.booking",
         "storage.availability",
+        "storage.reminders",
         "storage.attempt",
         "storage.waiting",
         "payments.prepayment",

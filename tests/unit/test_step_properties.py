@@ -52,7 +52,7 @@ PHRASES = (
     "hi", "hello", "help", "book", "cancel", "reschedule", "my bookings", "start over", "language", "back",
     "yes", "no", "haircut tomorrow at 3", "manicure on friday at 10:00", "стрижка завтра о 15",
     "in 3 days", "after 5", "2099-12-31 10:00", "31.02", "December 5 at 9", "12.50 грн", "later", "/start",
-    "", " ", "Olha", "050 123 45 67", "+380501234567",
+    "", " ", "Olha", "050 123 45 67", "+380501234567", "так", "ok", "перенести", "Friday at 3 instead?",
 )  # fmt: skip
 ODD_NUMBERS = ("²", "①", "⑦", "٣", "３", "0", "-1", "1.5", "007", "9" * 40, "1)", "2.", " 3 ", "½")
 BUTTON_NAMES = ("svc", "stf", "day", "more", "t", "bk", "lang", "m")
@@ -90,6 +90,7 @@ move_st = st.one_of(
     st.tuples(st.just("staff cancel"), st.integers(0, 9)),
     st.tuples(st.just("hold due"), st.integers(0, 9)),
     st.tuples(st.just("waitlist offer"), st.integers(0, 9)),
+    st.tuples(st.just("reminder due"), st.integers(0, 9)),
     st.tuples(st.just("refuse"), st.sampled_from(("taken", "too_late", "expired", "cancelled", "other"))),
 )
 
@@ -159,6 +160,8 @@ def play(w: World, move: tuple[object, ...]) -> None:
         check(w.hold_due(int(move[1])), w, customer=False)  # type: ignore[call-overload]
     elif kind == "waitlist offer":
         check(w.waitlist_offer(int(move[1])), w, customer=False)  # type: ignore[call-overload]
+    elif kind == "reminder due":
+        check(w.reminder_due(int(move[1])), w, customer=False)  # type: ignore[call-overload]
     elif kind == "refuse":
         w.refuse = str(move[1])
 

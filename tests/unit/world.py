@@ -91,6 +91,12 @@ class World:
         start = datetime.combine(entry.day, entry.earliest or time(12), ZoneInfo(self.business.timezone))
         return self.send(ev.WaitlistOffer(entry, start))
 
+    def reminder_due(self, index: int) -> list[Reply]:
+        """A reminder job of one of the customer's bookings comes due, whatever has become of it."""
+        if not self.bookings:
+            return []
+        return self.send(ev.ReminderDue(self.bookings[index % len(self.bookings)], 1440))
+
     def hold_due(self, index: int) -> list[Reply]:
         """The expiry job of one of the customer's bookings comes due, whatever its state."""
         if not self.bookings:
@@ -115,6 +121,12 @@ class World:
             who = entry.who
             return ev.OfferTaken(self._hold(fx.HoldSlot(entry.service, who, effect.start)), entry)
         found = next((b for b in self.bookings if b.id == getattr(effect, "booking_id", None)), None)
+        if isinstance(effect, fx.ConfirmVisit):  # never refused: recorded once, on a booking still to come
+            self.refuse = reason
+            first = found is not None and found.status == "confirmed" and found.customer_confirmed_at is None
+            if found is not None and first:
+                found = self._swap(replace(found, customer_confirmed_at=self.now))
+            return ev.VisitConfirmed(found, first)
         if reason or found is None:
             return ev.Refused(reason or "not_found")
         if isinstance(effect, fx.ConfirmBooking):
