@@ -194,7 +194,7 @@ async def telegram(
                     url,
                     customer.say,
                     customer.tap,
-                    lambda: [m["text"] for m in customer.mine()],
+                    lambda: [m.get("text") or m.get("caption") or "" for m in customer.mine()],
                     lambda: [m["text"] for m in tg.sent if m["chat"]["id"] == STAFF_CHAT],
                     customer.pay_link,
                     "en",
@@ -214,9 +214,11 @@ async def _book_on_telegram(bot: Bot) -> None:
 
 
 async def test_a_paid_hold_on_telegram(telegram: tuple[Bot, FakeTelegram], liqpay: FakeLiqPay) -> None:
-    bot, _ = telegram
+    bot, tg = telegram
     await _book_on_telegram(bot)
     await _pay_and_be_told(bot, liqpay)
+    [calendar] = [m["document"] for m in tg.sent if m["chat"]["id"] == CUSTOMER_CHAT and "document" in m]
+    assert calendar["file_name"].endswith(".ics")  # the paid visit's calendar file comes with the receipt
 
 
 @pytest.mark.parametrize("driver", ["ptb"])
