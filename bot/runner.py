@@ -260,7 +260,15 @@ class Runner:
 
     async def _session(self, key: str, inbound: Inbound) -> tuple[int | None, Session]:
         """The conversation's version (None: not stored yet) and session, from this process's copy if it
-        can be trusted, else from the store."""
+        can be trusted, else from the store. In the terminal, `slotbot chat --lang` is the customer's
+        choice, also for a conversation kept from an earlier run."""
+        version, session = await self._stored_session(key, inbound)
+        chosen = inbound.language if inbound.channel == CONSOLE else None
+        if chosen in self.business.languages and chosen != session.lang:
+            session = replace(session, lang=chosen, lang_by="app")
+        return version, session
+
+    async def _stored_session(self, key: str, inbound: Inbound) -> tuple[int | None, Session]:
         kept = self._sessions.get(key)
         if kept is not None and self._trust_kept:
             return kept

@@ -110,6 +110,17 @@ def test_a_scripted_chat_makes_a_booking_that_bookings_lists(workdir: Path) -> N
     assert (workdir / "slotbot.db").exists()
 
 
+def test_chat_lang_switches_a_conversation_kept_from_an_earlier_run(workdir: Path) -> None:
+    first = slotbot(workdir, "chat", "--lang", "uk", "--as", "olha", stdin="1\n")
+    assert first.returncode == 0 and "Вітаю" in first.stdout, first.stderr
+    again = slotbot(workdir, "chat", "--lang", "pl", "--as", "olha", stdin="1\n")
+    assert again.returncode == 0, again.stderr
+    assert "Dzień dobry" in again.stdout and "Вітаю" not in again.stdout
+    # Without --lang the conversation keeps the language it was last given.
+    kept = slotbot(workdir, "chat", "--as", "olha", stdin="1\n")
+    assert "Dzień dobry" in kept.stdout
+
+
 def test_db_status_and_upgrade(workdir: Path) -> None:
     done = slotbot(workdir, "db", "upgrade")
     assert done.returncode == 0 and "up to date" in done.stdout
