@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_settings  # noqa: E402
+from conversations.texts import catalogue  # noqa: E402
 from conversations.texts import text as catalogue_text  # noqa: E402
 from storage.business import Business  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, callback_update, message_update  # noqa: E402
@@ -225,6 +226,20 @@ class TelegramSink:
             if markup and "inline_keyboard" in markup:  # a Message carries only an inline keyboard
                 result["reply_markup"] = markup
             self.chats.telegram(chat_id, message_id, params["text"], markup)
+        elif method == "senddocument":  # a calendar file: a Message with the document, not a reply to time
+            chat_id = int(params["chat_id"])
+            message_id = self._message_ids.get(chat_id, 0) + 1
+            self._message_ids[chat_id] = message_id
+            result = {
+                "message_id": message_id,
+                "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private", "first_name": "Customer"},
+                "date": int(time.time()),
+                "document": {
+                    "file_id": f"BQAC{chat_id}x{message_id}",
+                    "file_unique_id": f"{chat_id}x{message_id}",
+                },
+            }
         elif method == "getme":
             result = BOT_USER
         return web.json_response({"ok": True, "result": result})
@@ -356,6 +371,7 @@ class Labels:
             t("abandon"): "m:abandon",
         }
         self.keys |= {s.name: f"stf:{s.id}" for s in business.staff}
+        self.waitlist = catalogue(lang).TEXTS["waitlist_join"].split("{", 1)[0]  # "Join the waitlist for "
         self.services = [
             (f"{s.title(lang, business.default_language)} · ", f"svc:{s.id}") for s in business.services
         ]
@@ -378,6 +394,8 @@ class Labels:
     def _key(self, label: str, has_days: bool) -> str:
         if label in self.keys:
             return self.keys[label]
+        if label.startswith(self.waitlist):
+            return f"wl:{label}"  # these customers take another day rather than wait
         for prefix, key in self.services:
             if label.startswith(prefix):
                 return key
@@ -388,7 +406,7 @@ class Labels:
 
 def template(lang: str, key: str) -> re.Pattern[str]:
     """A catalogue sentence as a pattern: its {placeholders} match anything."""
-    parts = re.split(r"\{\w+\}", catalogue_text(lang, key))
+    parts = re.split(r"\{\w+\}", catalogue(lang).TEXTS[key])
     return re.compile(".*?".join(re.escape(part) for part in parts), re.DOTALL)
 
 

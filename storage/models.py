@@ -219,6 +219,8 @@ outbox = Table(
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="outbox_status"),
     # Only pending rows are ever looked up; sent ones pile up and stay out of these indexes.
     Index("ix_outbox_pending_due", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    # The claim's order (by id): without it SQLite scans every row ever sent.
+    Index("ix_outbox_pending_id", "id", sqlite_where=PENDING, postgresql_where=PENDING),
     Index(
         "ix_outbox_pending_chat", "channel", "chat_id", "id", sqlite_where=PENDING, postgresql_where=PENDING
     ),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
 
 from storage import leases
 from storage.db import Database
@@ -191,6 +191,14 @@ class Outbox:
 
 
 def _claim(conn: Connection, owner: str, now_ts: int, limit: int, lease: int) -> list[Message]:
+    rows = leases.take(conn, outbox, claimable(now_ts, limit), owner, now_ts + lease)
+    return [Message(r.id, r.channel, r.chat_id, r.method, json.loads(r.params), r.attempts) for r in rows]
+
+
+def claimable(now_ts: int, limit: int) -> Select[tuple[int, str, str, str, str, int]]:
+    """The next messages to send, oldest first: due, not leased, and no earlier one of their chat waiting
+    (deferred or in another sender's hands), so that a chat's order is kept. Reads the pending rows' indexes
+    only, however many sent rows pile up."""
     free = or_(o.lease_until.is_(None), o.lease_until <= now_ts)
     earlier = outbox.alias("earlier")
     e = earlier.c
@@ -200,11 +208,9 @@ def _claim(conn: Connection, owner: str, now_ts: int, limit: int, lease: int) ->
         .where(or_(e.not_before > now_ts, e.lease_until > now_ts))
         .exists()
     )
-    query = (
+    return (
         select(o.id, o.channel, o.chat_id, o.method, o.params, o.attempts)
         .where(o.status == "pending", o.not_before <= now_ts, free, ~blocked)
         .order_by(o.id)
         .limit(limit)
     )
-    rows = leases.take(conn, outbox, query, owner, now_ts + lease)
-    return [Message(r.id, r.channel, r.chat_id, r.method, json.loads(r.params), r.attempts) for r in rows]
