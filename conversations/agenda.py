@@ -94,14 +94,12 @@ def _day(turn: Turn, words: str) -> date | None:
 # ---------------------------------------------------------------- the handler
 
 
-def show(turn: Turn, wanted: Asked | str) -> State:
+def show(turn: Turn, asked_for: Asked | str) -> State:
     """The agenda of the day asked (a button's yyyymmdd), beside the question on screen; to a chat that is not
     staff's, an agenda button is only one from an earlier message."""
-    staff = turn.view.staff
-    if staff is None:
+    staff, wanted = turn.view.staff, _wanted(asked_for)
+    if staff is None or wanted is None:
         return again.stale(turn)
-    if isinstance(wanted, str):
-        wanted = Asked(datetime.strptime(wanted, "%Y%m%d").date())
     words = staff_words(turn.business, turn.now)
     parts = render(turn.business, staff, turn.view.day_bookings(wanted.day), turn.now, unread=wanted.unread)
     for part in parts[:-1]:
@@ -116,6 +114,13 @@ def show(turn: Turn, wanted: Asked | str) -> State:
     earlier = tuple(option for option in turn.session.earlier if not is_agenda_button(option))
     turn.session = replace(turn.session, earlier=earlier)
     return turn.session.state
+
+
+def _wanted(asked_for: Asked | str) -> Asked | None:
+    if isinstance(asked_for, Asked):
+        return asked_for
+    day = button_day(asked_for)
+    return Asked(day) if day is not None else None
 
 
 def is_agenda_button(option: str) -> bool:

@@ -267,11 +267,9 @@ def _trigger(turn: Turn, event: Event) -> tuple[str, Any]:
     session = turn.session
     if isinstance(event, Text):
         picked = _typed_choice(session, event.text)
-        wanted = agenda.asked(turn, event.text, typing=session.state in NAMES + PHONES)
-        if picked is None and wanted is not None:
-            return "agenda", wanted
         if picked is None:
-            return _text_trigger(turn, event.text)
+            wanted = agenda.asked(turn, event.text, typing=session.state in NAMES + PHONES)
+            return ("agenda", wanted) if wanted is not None else _text_trigger(turn, event.text)
         event = Choice(picked)
     if isinstance(event, Choice):
         if not _current(turn, event.option):
