@@ -162,18 +162,19 @@ def render(
     )
     head = [words.t("agenda_unread", words=unread)] if unread else []
     head += [heading] if listed else [heading, words.t("agenda_empty")]
-    entries = [_entry(words, b, day.visitors.get(b.customer_id or 0), staff.admin) for b in listed]
+    named = staff.admin or len(staff.specialists) > 1  # whose visit each is, unless all are the chat's own
+    entries = [_entry(words, b, day.visitors.get(b.customer_id or 0), named) for b in listed]
     gone = len(mine) - len(listed)
     tail = words.t("agenda_not_listed", count=gone) if gone else ""
     return _messages("\n".join(head), entries, tail, lambda n: words.t("agenda_more", count=n))
 
 
-def _entry(words: Turn, booking: Booking, visitor: Visitor | None, admin: bool) -> str:
+def _entry(words: Turn, booking: Booking, visitor: Visitor | None, named: bool) -> str:
     start, end = words.local(booking.start), words.local(booking.end)
     coming = booking.customer_confirmed_at is not None
     mark = "⏳ " if booking.status == "held" else "✅ " if coming else ""
     what = f"{mark}{start:%H:%M}–{end:%H:%M} {_service(words, booking.service)}"
-    if admin:
+    if named:
         what += f" · {_specialist(words, booking.specialist)}"
     name = _one_line(visitor.name if visitor else "") or "—"  # as typed: never a line that looks like ours
     phone = _one_line(visitor.phone if visitor else "") or "—"

@@ -150,6 +150,13 @@ def test_an_admin_sees_everyone_and_a_specialist_only_their_own() -> None:
     assert "09:00–10:00 Haircut\n" in own  # their own name is not repeated on every line
 
 
+def test_a_chat_shared_by_two_specialists_sees_both_and_whose_each_visit_is() -> None:
+    day = _day(_booking(1, at(24, 9), "anna"), _booking(2, at(24, 10), "boris"))
+    text = _text(agenda.render(_business(), StaffChat(False, ("anna", "boris")), day, NOW))
+    assert text.startswith("📅 Your bookings, Tue 24 Nov: 2")
+    assert "09:00–10:00 Haircut · Anna\n" in text and "10:00–11:00 Haircut · Boris\n" in text
+
+
 def test_a_specialist_s_cancellations_are_counted_only_among_their_own() -> None:
     day = _day(_booking(1, at(24, 9)), _booking(2, at(24, 10), "boris", status="cancelled"))
     assert "not listed" not in _text(agenda.render(_business(), ANNA, day, NOW))
