@@ -30,7 +30,7 @@ from conversations import events as ev
 from conversations.flow import recover, step
 from conversations.replies import Reply
 from conversations.session import Session, dumps, loads
-from conversations.view import BookingsMiss, View, ViewMiss, window_days
+from conversations.view import AgendaMiss, BookingsMiss, DayBookings, View, ViewMiss, Visitor, window_days
 from payments import liqpay
 from payments.liqpay import LiqPayAccount
 from storage import identities, outbox
@@ -324,6 +324,8 @@ class Runner:
         # first question about a day raises ViewMiss, which loads one.
         today = self._today(now)
         view = View(self.business, now, today, today - timedelta(days=1), {}, _unread(session))
+        if inbound.from_customer:  # a staff contact's own chat, as the platform names it, has an agenda
+            view = replace(view, staff=self.business.staff_chat(inbound.channel, inbound.chat_id))
         pending: list[ev.Event] = [inbound.event]
         replies: list[Reply] = []
         results: list[ev.Event] = []
@@ -359,6 +361,9 @@ class Runner:
                 bookings, visits, tags = await self._bookings(session, now)
                 waiting = await self._waiting(session, now)
                 view = replace(view, bookings=bookings, visits=visits, tags=tags, waitlist=waiting)
+                continue
+            except AgendaMiss as asked:
+                view = replace(view, agenda=await self._day_bookings(asked.day))
                 continue
             except ViewMiss as miss:
                 wider = await self._wider(view, miss.day, now)
@@ -396,6 +401,16 @@ class Runner:
         bookings = await self.store.bookings(customer_id=session.customer_id, since=now)
         visits, tags = await self.store.history(session.customer_id, now=now)
         return tuple(bookings), visits, tags
+
+    async def _day_bookings(self, day: date) -> DayBookings:
+        """Every booking starting on local `day` and who made them, for a staff chat's agenda."""
+        zone = self._zone
+        opens = datetime.combine(day, time(0), zone)
+        closes = datetime.combine(day + timedelta(days=1), time(0), zone)
+        found = await self.store.bookings(starting=(opens, closes))
+        customers = await self.store.customers([b.customer_id for b in found if b.customer_id is not None])
+        visitors = {c.id: Visitor(c.name, c.phone or "") for c in customers.values()}
+        return DayBookings(day, tuple(found), visitors)
 
     async def _waiting(self, session: Session, now: datetime) -> tuple[Entry, ...]:
         """The customer's waitlist entries still open (shown with their bookings)."""

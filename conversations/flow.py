@@ -20,6 +20,7 @@ from typing import Any
 
 from conversations import (
     again,
+    agenda,
     booking,
     days,
     expiry,
@@ -187,6 +188,9 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "offergone", waitlist.gone, SAME, START),  # someone else was first: still on the list
     **_on(BOOKINGS, "wx", waitlist.leave, BOOKINGS, START),  # leave the list
     **_on(BOOKINGS, "waitlistleft", waitlist.left, BOOKINGS, START),
+    # a staff chat's agenda of a day, said beside whatever it is doing; only a chat the platform proves to
+    # be a staff contact asks for it (conversations/agenda.py); to anyone else these are ordinary words
+    **_on(ANY, "agenda ag", agenda.show, SAME, START),
 }
 
 
@@ -264,7 +268,8 @@ def _trigger(turn: Turn, event: Event) -> tuple[str, Any]:
     if isinstance(event, Text):
         picked = _typed_choice(session, event.text)
         if picked is None:
-            return _text_trigger(turn, event.text)
+            wanted = agenda.asked(turn, event.text, typing=session.state in NAMES + PHONES)
+            return ("agenda", wanted) if wanted is not None else _text_trigger(turn, event.text)
         event = Choice(picked)
     if isinstance(event, Choice):
         if not _current(turn, event.option):
@@ -292,6 +297,8 @@ def _current(turn: Turn, option: str) -> bool:
     yesterday's times pressed today) is stale: the question is asked again, and the button's data is never
     read, except a reminder's, which names its booking (conversations/reminder.py)."""
     name, _, arg = option.partition("|")[2].partition(":")
+    if name == agenda.ACTION:  # a staff chat's agenda buttons only read: good from any of its messages
+        return turn.view.staff is not None and agenda.button_day(arg) is not None
     if option not in turn.session.offer and option not in turn.session.earlier:
         # A reminder's buttons name their booking and its revision: good while it stays as reminded.
         return name in reminder.ACTIONS and reminder.stands(turn, arg)

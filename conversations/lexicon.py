@@ -504,3 +504,17 @@ SERVICE_WORD_SPELLINGS: dict[str, tuple[str, ...]] = {
 
 # Real words a typo away from a common service name ("message" / "massage"): never read as a typo.
 NOT_SERVICE_TYPOS = ("message", "messages", "coupon", "coupons", "passage", "manager", "maniere", "manière")
+
+# --- staff ------------------------------------------------------------------------------------------------
+
+# What a staff chat writes, alone, for its agenda (conversations/agenda.py), in the staff language or
+# English: "today" and "tomorrow" are those days; the word for the agenda is today's, or the day it goes on to
+# name ("розклад на п'ятницю"). Said by anyone else, these are ordinary words of a booking.
+AGENDA_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {"today": ("today",), "tomorrow": ("tomorrow",), "agenda": ("agenda", "schedule")},
+    "uk": {"today": ("сьогодні",), "tomorrow": ("завтра",), "agenda": ("розклад", "графік")},
+    "pl": {"today": ("dziś", "dzisiaj"), "tomorrow": ("jutro",), "agenda": ("grafik", "terminarz", "agenda")},
+    "fr": {"today": ("aujourd'hui",), "tomorrow": ("demain",), "agenda": ("agenda", "planning")},
+    "el": {"today": ("σήμερα",), "tomorrow": ("αύριο",), "agenda": ("πρόγραμμα", "ατζέντα")},
+    "ru": {"today": ("сегодня",), "tomorrow": ("завтра",), "agenda": ("расписание", "график")},
+}

@@ -1,4 +1,6 @@
-"""The read-only view of the store a conversation step sees: free slots and the customer's bookings.
+"""The read-only view of the store a conversation step sees: free slots and the customer's bookings, and for a
+staff chat (`staff`, which the runner knows from the platform's chat and the business's contacts) a day's
+bookings for the agenda.
 
 Built by the runner from a snapshot of live claims over a range of days, so that `step` can ask for slots
 synchronously. Asking for a bookable day outside the snapshot raises `ViewMiss`; the runner then loads a wider
@@ -9,14 +11,14 @@ or pressed, gets an answer instead of an error the runner could not resolve.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from storage.availability import Busy, Slot, free_slots, free_starts
 from storage.booking import Booking
-from storage.business import Business
+from storage.business import Business, StaffChat
 from storage.waiting import Entry
 
 
@@ -35,6 +37,31 @@ class BookingsMiss(Exception):
     """The step asked for the customer's bookings, which the view does not hold yet: load them, run again."""
 
 
+class AgendaMiss(Exception):
+    """The step asked for a day's bookings (a staff agenda), which the view does not hold: load, run again."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"no agenda for {day}")
+        self.day = day
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made a booking, as staff need to reach them: the name and phone the customer gave."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class DayBookings:
+    """Every booking of the business that starts on one local day, in any status, and who made them."""
+
+    day: date
+    bookings: tuple[Booking, ...]
+    visitors: Mapping[int, Visitor]
+
+
 @dataclass
 class View:
     business: Business
@@ -46,6 +73,8 @@ class View:
     visits: int = 0  # the customer's past visits (loaded with the bookings): regulars may skip prepayment
     tags: tuple[str, ...] = ()  # what staff said of the customer (`no-prepay`), loaded with the bookings
     waitlist: tuple[Entry, ...] = ()  # the customer's waitlist entries (loaded with the bookings)
+    staff: StaffChat | None = None  # the chat is a staff contact (proven by the platform): it has an agenda
+    agenda: DayBookings | None = None  # the day a staff chat asked about; None: not loaded
     _cache: dict[tuple[str, date, str | None], list[Slot]] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, date, str | None], list[int]] = field(default_factory=dict, repr=False)
 
@@ -107,6 +136,12 @@ class View:
 
     def booking(self, booking_id: int | None) -> Booking | None:
         return next((b for b in self._bookings() if b.id == booking_id), None)
+
+    def day_bookings(self, day: date) -> DayBookings:
+        """Every booking starting on local `day`, for a staff chat's agenda (AgendaMiss: not loaded yet)."""
+        if self.agenda is None or self.agenda.day != day:
+            raise AgendaMiss(day)
+        return self.agenda
 
     def _bookings(self) -> tuple[Booking, ...]:
         if self.bookings is None:

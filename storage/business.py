@@ -71,6 +71,26 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class StaffChat:
+    """A chat that is a configured staff contact, as the platform proves it (the chat's own id, a WhatsApp
+    sender's number): an admin's sees every specialist's bookings, a specialist's only their own."""
+
+    admin: bool
+    specialists: tuple[str, ...] = ()
+
+    def sees(self, specialist_id: str) -> bool:
+        return self.admin or specialist_id in self.specialists
+
+
+def _same_contact(contact: Contact, channel: str, chat_id: str) -> bool:
+    if contact.channel != channel:
+        return False
+    if channel == "telegram" and contact.chat_id.lstrip("-").isdecimal() and chat_id.lstrip("-").isdecimal():
+        return int(contact.chat_id) == int(chat_id)  # "0111" in a config is chat 111
+    return contact.chat_id == chat_id
+
+
+@dataclass(frozen=True)
 class Specialist:
     id: str
     name: str
@@ -260,6 +280,12 @@ class Business:
             if specialist.id == specialist_id:
                 return specialist
         raise KeyError(specialist_id)
+
+    def staff_chat(self, channel: str, chat_id: str) -> StaffChat | None:
+        """Who of the staff a chat is, by the contacts in config.yaml; None: not a staff contact."""
+        admin = any(_same_contact(contact, channel, chat_id) for contact in self.admins)
+        mine = tuple(s.id for s in self.staff if any(_same_contact(c, channel, chat_id) for c in s.contacts))
+        return StaffChat(admin, mine) if admin or mine else None
 
     def step_for(self, service: Service) -> int:
         return service.step or self.rules.slot_step

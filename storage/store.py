@@ -188,13 +188,17 @@ class Store:
         customer_id: int | None = None,
         since: datetime | None = None,
         live_at: datetime | None = None,
+        starting: tuple[datetime, datetime] | None = None,
     ) -> list[Booking]:
-        """Bookings by start time; `since` keeps those ending after it, `live_at` those live then."""
+        """Bookings by start time; `since` keeps those ending after it, `live_at` those live then,
+        `starting` those starting from its first moment and before its second (a day's, for an agenda)."""
         query = select(bookings).order_by(bookings.c.start, bookings.c.id)
         if customer_id is not None:
             query = query.where(bookings.c.customer_id == customer_id)
         if since is not None:
             query = query.where(bookings.c.end > since)
+        if starting is not None:
+            query = query.where(bookings.c.start >= starting[0], bookings.c.start < starting[1])
         found = await self.db.query(lambda conn: [tx.as_booking(row) for row in conn.execute(query)])
         return [b for b in found if b.is_live(live_at)] if live_at else found
 

@@ -201,4 +201,20 @@ TEXTS = {
     "waitlist_left": "Αποχωρήσατε από τη λίστα αναμονής για {what}.",
     "staff_waitlist_taken": "Από τη λίστα αναμονής: {customer} ({phone}) πήρε μια ώρα που ελευθερώθηκε: "
     "{service} με {specialist}, {when}. Κωδικός {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Ραντεβού, {day}: {count}",
+    "agenda_heading_own": "📅 Τα ραντεβού σας, {day}: {count}",
+    "agenda_empty": "Κανένα ραντεβού αυτή την ημέρα.",
+    "agenda_who": "{customer}, {phone}, κωδικός {code}",
+    "agenda_held": "αναμένεται πληρωμή έως {time}",
+    "agenda_confirmed": "επιβεβαιωμένο",
+    "agenda_coming": "θα έρθει: ο πελάτης επιβεβαίωσε",
+    "agenda_to_pay": "προς πληρωμή {left}",
+    "agenda_paid": "πληρώθηκαν {paid}, προς πληρωμή {left}",
+    "agenda_paid_full": "πληρώθηκαν {paid}",
+    "agenda_more": "… και {count} ακόμη, δεν εμφανίζονται",
+    "agenda_not_listed": "Ακυρωμένα ή ληγμένα, δεν εμφανίζονται: {count}",
+    "agenda_unread": "Δεν κατάλαβα το «{words}» ως ημέρα· ορίστε η σημερινή.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

@@ -188,4 +188,20 @@ TEXTS = {
     "waitlist_left": "You left the waitlist for {what}.",
     "staff_waitlist_taken": "From the waitlist: {customer} ({phone}) took a freed time: {service} with "
     "{specialist}, {when}. Code {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Bookings, {day}: {count}",
+    "agenda_heading_own": "📅 Your bookings, {day}: {count}",
+    "agenda_empty": "Nothing is booked on this day.",
+    "agenda_who": "{customer}, {phone}, code {code}",
+    "agenda_held": "awaiting payment until {time}",
+    "agenda_confirmed": "confirmed",
+    "agenda_coming": "coming: the customer confirmed",
+    "agenda_to_pay": "to pay {left}",
+    "agenda_paid": "paid {paid}, to pay {left}",
+    "agenda_paid_full": "paid {paid}",
+    "agenda_more": "… {count} more not shown",
+    "agenda_not_listed": "Cancelled or expired, not listed: {count}",
+    "agenda_unread": "I could not read “{words}” as a day; here is today.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

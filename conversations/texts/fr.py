@@ -191,4 +191,20 @@ TEXTS = {
     "waitlist_left": "Vous avez quitté la liste d’attente pour {what}.",
     "staff_waitlist_taken": "Depuis la liste d’attente : {customer} ({phone}) a pris un créneau libéré : "
     "{service} avec {specialist}, {when}. Code {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Rendez-vous, {day} : {count}",
+    "agenda_heading_own": "📅 Vos rendez-vous, {day} : {count}",
+    "agenda_empty": "Aucun rendez-vous ce jour-là.",
+    "agenda_who": "{customer}, {phone}, réf. {code}",
+    "agenda_held": "en attente de paiement jusqu’à {time}",
+    "agenda_confirmed": "confirmé",
+    "agenda_coming": "viendra : le client a confirmé",
+    "agenda_to_pay": "à payer {left}",
+    "agenda_paid": "payé {paid}, à payer {left}",
+    "agenda_paid_full": "payé {paid}",
+    "agenda_more": "… et {count} de plus, non affichés",
+    "agenda_not_listed": "Annulés ou expirés, non affichés : {count}",
+    "agenda_unread": "Je n’ai pas compris « {words} » comme un jour ; voici aujourd’hui.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

@@ -202,4 +202,20 @@ TEXTS = {
     "waitlist_left": "Wypisano Cię z listy oczekujących: {what}.",
     "staff_waitlist_taken": "Z listy oczekujących: {customer} ({phone}) zajmuje zwolniony termin: "
     "{service}, specjalista: {specialist}, {when}. Kod {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Rezerwacje, {day}: {count}",
+    "agenda_heading_own": "📅 Twoje rezerwacje, {day}: {count}",
+    "agenda_empty": "Brak rezerwacji na ten dzień.",
+    "agenda_who": "{customer}, {phone}, kod {code}",
+    "agenda_held": "czeka na płatność do {time}",
+    "agenda_confirmed": "potwierdzona",
+    "agenda_coming": "przyjdzie: klient potwierdził wizytę",
+    "agenda_to_pay": "do zapłaty {left}",
+    "agenda_paid": "zapłacono {paid}, do zapłaty {left}",
+    "agenda_paid_full": "zapłacono {paid}",
+    "agenda_more": "… i jeszcze {count}, niepokazane",
+    "agenda_not_listed": "Anulowane lub wygasłe, niepokazane: {count}",
+    "agenda_unread": "Nie rozumiem „{words}” jako dnia; oto dzisiaj.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

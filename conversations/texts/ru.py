@@ -201,4 +201,20 @@ TEXTS = {
     "waitlist_left": "Вы вышли из очереди на {what}.",
     "staff_waitlist_taken": "Из листа ожидания: {customer} ({phone}) занял(а) освободившееся время: "
     "{service}, мастер: {specialist}, {when}. Код {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Записи, {day}: {count}",
+    "agenda_heading_own": "📅 Ваши записи, {day}: {count}",
+    "agenda_empty": "На этот день записей нет.",
+    "agenda_who": "{customer}, {phone}, код {code}",
+    "agenda_held": "ждёт оплаты до {time}",
+    "agenda_confirmed": "подтверждено",
+    "agenda_coming": "придёт: клиент подтвердил визит",
+    "agenda_to_pay": "к оплате {left}",
+    "agenda_paid": "оплачено {paid}, к оплате {left}",
+    "agenda_paid_full": "оплачено {paid}",
+    "agenda_more": "… и ещё {count}, не показано",
+    "agenda_not_listed": "Отменённые или просроченные, не показаны: {count}",
+    "agenda_unread": "Не удалось понять «{words}» как день; вот сегодня.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

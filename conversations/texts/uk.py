@@ -203,4 +203,20 @@ TEXTS = {
     "waitlist_left": "Ви вийшли з черги на {what}.",
     "staff_waitlist_taken": "З черги очікування: {customer} ({phone}) зайняв(ла) звільнений час: {service}, "
     "майстер: {specialist}, {when}. Код {code}.",
+    # a staff chat's agenda (conversations/agenda.py), in the staff language
+    "agenda_heading": "📅 Записи, {day}: {count}",
+    "agenda_heading_own": "📅 Ваші записи, {day}: {count}",
+    "agenda_empty": "На цей день записів немає.",
+    "agenda_who": "{customer}, {phone}, код {code}",
+    "agenda_held": "чекає на оплату до {time}",
+    "agenda_confirmed": "підтверджено",
+    "agenda_coming": "прийде: клієнт підтвердив візит",
+    "agenda_to_pay": "до сплати {left}",
+    "agenda_paid": "сплачено {paid}, до сплати {left}",
+    "agenda_paid_full": "сплачено {paid}",
+    "agenda_more": "… і ще {count}, не показано",
+    "agenda_not_listed": "Скасовані або прострочені, не показано: {count}",
+    "agenda_unread": "Не вдалося прочитати «{words}» як день; ось сьогодні.",
+    "agenda_before": "◀ {day}",
+    "agenda_after": "{day} ▶",
 }

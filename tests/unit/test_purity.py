@@ -26,6 +26,7 @@ HEAVY = (
     [
         "conversations.flow",
         "conversations.diagram",
+        "conversations.agenda",
         "storage.booking",
         "storage.availability",
         "storage.reminders",
