@@ -24,6 +24,7 @@ from pydantic import (
 
 from bot.config_section import Mistakes, Section, blank, known, mistake, shown, unknown_key
 from bot.config_values import Flag, Text, Url, secret, text, whole
+from conversations.texts import LANGUAGES
 
 TelegramDriver = Literal["aiogram", "ptb"]
 # Twilio Content SIDs: quick-reply buttons, and approved templates for messages outside WhatsApp's 24 hours.
@@ -58,17 +59,25 @@ def _driver(raw: Any) -> TelegramDriver:
 
 
 def _content(raw: Any) -> dict[str, str]:
-    """{kind: "HX…"} for the kinds in CONTENT_KINDS; a blank one is left out."""
+    """{kind: "HX…"} for the kinds in CONTENT_KINDS, and {"kind:uk": "HX…"} for a template given in
+    several languages (`reminder: {uk: HX…, en: HX…}`: WhatsApp approves each template in one language);
+    a blank one is left out."""
     if not isinstance(raw, dict):
         raise mistake(f"must be a mapping (key: value lines), got {shown(raw)}")
     found, mistakes = {}, Mistakes()
-    for kind, sid in raw.items():
+    for kind, given in raw.items():
         if str(kind) not in CONTENT_KINDS:
             mistakes.add((str(kind),), unknown_key(str(kind), CONTENT_KINDS))
-        elif isinstance(sid, str) and re.fullmatch(r"HX[0-9a-fA-F]{32}", sid.strip()):
-            found[str(kind)] = sid.strip()
-        elif not blank(sid):
-            mistakes.add((kind,), f"must be a Twilio Content SID (HX and 32 hex digits), got {sid!r}")
+            continue
+        many = isinstance(given, dict) and not str(kind).startswith("quick_reply")
+        for language, sid in given.items() if many else [("", given)]:
+            where = (str(kind), str(language)) if many else (str(kind),)
+            if many and str(language) not in LANGUAGES:
+                mistakes.add(where, unknown_key(str(language), LANGUAGES))
+            elif isinstance(sid, str) and re.fullmatch(r"HX[0-9a-fA-F]{32}", sid.strip()):
+                found[f"{kind}:{language}" if many else str(kind)] = sid.strip()
+            elif not blank(sid):
+                mistakes.add(where, f"must be a Twilio Content SID (HX and 32 hex digits), got {sid!r}")
     mistakes.check()
     return found
 

@@ -41,7 +41,7 @@ def staff_messages(business: Business, results: list[ev.Event], session: Session
             continue
         body = _text(business, key, booking, session, _amount(result, booking))
         for contact in _recipients(business, booking.specialist):
-            yield _message(contact, body)
+            yield _message(contact, body, business.staff_language)
 
 
 def _key(result: ev.Event, confirmed: set[int], waitlisted: set[int]) -> str | None:
@@ -110,12 +110,12 @@ def _text(business: Business, key: str, booking: Booking, session: Session, paid
     )
 
 
-def _message(contact: Contact, body: str) -> Queued:
+def _message(contact: Contact, body: str, language: str) -> Queued:
     if contact.channel == "telegram":
         return ("telegram", contact.chat_id, "sendMessage", {"chat_id": int(contact.chat_id), "text": body})
     return (
         "whatsapp",
         contact.chat_id,
         "message",
-        business_initiated(body, "staff_notification", {"1": body}),
+        business_initiated(body, "staff_notification", {"1": body}, language),
     )

@@ -24,9 +24,12 @@ from storage.outbox import Message
 log = logging.getLogger("slotbot.window")
 
 
-def business_initiated(body: str, kind: str, variables: Mapping[str, str]) -> dict[str, Any]:
-    """Params for a WhatsApp message the business starts: the free-form body and its template fallback."""
-    return {"Body": body, TEMPLATE: {"kind": kind, "variables": dict(variables)}}
+def business_initiated(
+    body: str, kind: str, variables: Mapping[str, str], language: str = ""
+) -> dict[str, Any]:
+    """Params for a WhatsApp message the business starts: the free-form body and its template fallback
+    (in `language`, where the template is configured in several)."""
+    return {"Body": body, TEMPLATE: {"kind": kind, "variables": dict(variables), "language": language}}
 
 
 class WhatsAppWindow:
@@ -42,7 +45,10 @@ class WhatsAppWindow:
             return replace(message, params=free_form)
         try:
             return replace(
-                message, params=template_for(template["kind"], template["variables"], self.templates)
+                message,
+                params=template_for(
+                    template["kind"], template["variables"], self.templates, template.get("language", "")
+                ),
             )
         except KeyError as missing:
             log.warning(

@@ -77,7 +77,9 @@ def _template(turn: Turn, booking: Booking, paid: Decimal, remaining: Decimal) -
     address = turn.business.address or turn.business.name
     money = (turn.money(paid), turn.money(remaining))
     return Template(
-        "reminder", (what["service"], what["specialist"], what["when"], address, *money, booking.code)
+        "reminder",
+        (what["service"], what["specialist"], what["when"], address, *money, booking.code),
+        turn.lang,
     )
 
 

@@ -49,6 +49,7 @@ class Template:
 
     kind: str
     variables: tuple[str, ...]
+    language: str = ""  # the language it is said in: an approved template is approved in one language
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,9 @@ class WhatsAppRenderer:
         if reply.template is not None and messages:
             values = (*reply.template.variables, *(option.id for option in reply.options))
             variables = {str(number): value for number, value in enumerate(values, 1)}
-            messages[0] = {**messages[0], TEMPLATE: {"kind": reply.template.kind, "variables": variables}}
+            kind, language = reply.template.kind, reply.template.language
+            template = {"kind": kind, "variables": variables, "language": language}
+            messages[0] = {**messages[0], TEMPLATE: template}
         return messages
 
     def _messages(self, reply: Reply) -> list[dict[str, str]]:
@@ -280,18 +282,25 @@ def within_session(last_inbound: datetime | None, now: datetime) -> bool:
     return last_inbound is not None and now - last_inbound < SESSION_WINDOW
 
 
-def template_for(kind: str, variables: Mapping[str, str], templates: Mapping[str, str]) -> dict[str, str]:
+def template_for(
+    kind: str, variables: Mapping[str, str], templates: Mapping[str, str], language: str = ""
+) -> dict[str, str]:
     """Twilio params for an approved template message, for sending outside the 24-hour window.
 
-    `templates` maps a kind (TEMPLATE_KINDS) to its Content SID; `variables` are the template's numbered
-    variables ({"1": "Anna", "2": "Tue 3 June, 14:00"}), as the approved template defines them.
+    `templates` maps a kind (TEMPLATE_KINDS) to its Content SID, and "kind:language" to the SID of its
+    version in that language (WhatsApp approves each template in one language); `variables` are the
+    template's numbered variables ({"1": "Anna", "2": "Tue 3 June, 14:00"}), as the approved template
+    defines them. The version in `language` is taken, else the kind's own, else the first language
+    configured: a reminder in another language still reaches the customer, where none would not.
     Raises KeyError when the kind is unknown or has no template configured."""
     if kind not in TEMPLATE_KINDS:
         raise KeyError(f"unknown template kind {kind!r}; known: {', '.join(TEMPLATE_KINDS)}")
-    if not templates.get(kind):
+    versions = [sid for key, sid in templates.items() if key.startswith(f"{kind}:") and sid]
+    sid = templates.get(f"{kind}:{language}") or templates.get(kind) or next(iter(versions), None)
+    if not sid:
         raise KeyError(f"no Content SID configured for the {kind!r} template")
     cleaned = {str(key): _template_value(value) for key, value in variables.items()}
-    return {"ContentSid": templates[kind], "ContentVariables": json.dumps(cleaned)}
+    return {"ContentSid": sid, "ContentVariables": json.dumps(cleaned)}
 
 
 def _template_value(value: str) -> str:

@@ -391,6 +391,9 @@ async def test_on_whatsapp_outside_the_window_the_template_goes_and_its_button_a
     ]
     confirm, move, cancel = variables["8"], variables["9"], variables["10"]
     assert "rok:" in confirm and "rmove:" in move and "rcancel:" in cancel
+    # A template approved in several languages goes in the one the customer speaks (English here).
+    several = {"reminder:uk": "HX" + "1" * 32, "reminder:en": REMINDER_SID}
+    assert (await WhatsAppWindow(database, several, runner.clock).prepare(queued)).params == ready.params
     # The tapped quick reply comes back as its id (ButtonPayload), like any other button.
     await runner.enter(Inbound(WHATSAPP, number, Choice(confirm), dedup_id="SM1", phone=number))
     confirmed = await runner.store.booking(booking.id)

@@ -822,3 +822,24 @@ def test_bad_database_url_is_explained_without_repeating_it(url: str, message: s
     with pytest.raises(ValueError, match="^" + re.escape(message)) as raised:
         async_database_url(url, BASE)
     assert "secret" not in str(raised.value)
+
+
+UK_SID, EN_SID = "HX" + "1" * 32, "HX" + "2" * 32
+
+
+def test_a_whatsapp_template_may_be_given_in_each_language() -> None:
+    loaded = settings(edited({"twilio.content.reminder": {"uk": UK_SID, "en": EN_SID}}))
+    assert {k: v for k, v in loaded.twilio.content.items() if k.startswith("reminder")} == {
+        "reminder:uk": UK_SID,
+        "reminder:en": EN_SID,
+    }
+
+
+def test_a_templates_language_must_be_one_slotbot_speaks_and_its_sid_a_content_sid() -> None:
+    found = problems(edited({"twilio.content.reminder": {"ua": UK_SID, "en": "HX12"}}))
+    assert any(p.startswith("twilio.content.reminder.ua: unknown key") for p in found), found
+    assert any(p.startswith("twilio.content.reminder.en: must be a Twilio Content SID") for p in found), found
+    # Quick replies carry the customer's own words: one template serves every language.
+    found = problems(edited({"twilio.content.quick_reply_2": {"uk": UK_SID}}))
+    refused = "twilio.content.quick_reply_2: must be a Twilio Content SID"
+    assert any(p.startswith(refused) for p in found), found

@@ -263,6 +263,19 @@ def test_a_numbered_list_when_quick_replies_do_not_fit(reply: Reply) -> None:
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
 
 
+def test_a_template_goes_in_the_customers_language_where_it_is_configured_in_several() -> None:
+    uk, en, plain = ("HX" + digit * 32 for digit in "123")
+    several = {"reminder:uk": uk, "reminder:en": en}
+    assert template_for("reminder", {}, several, "en")["ContentSid"] == en
+    assert template_for("reminder", {}, several, "uk")["ContentSid"] == uk
+    # A language with no version of its own: the kind's own template, else the first language configured
+    # (a reminder in another language reaches the customer; none at all would not).
+    assert template_for("reminder", {}, {**several, "reminder": plain}, "pl")["ContentSid"] == plain
+    assert template_for("reminder", {}, several, "pl")["ContentSid"] == uk
+    with pytest.raises(KeyError):
+        template_for("staff_notification", {}, several, "uk")
+
+
 def test_within_session() -> None:
     assert within_session(NOW - timedelta(hours=23, minutes=59), NOW)
     assert not within_session(NOW - timedelta(hours=24, minutes=1), NOW)
