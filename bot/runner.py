@@ -447,6 +447,8 @@ class Runner:
             outcome = await store.cancel(
                 effect.booking_id, now=now, refund=effect.refund, refund_amount=effect.refund_amount, key=key
             )
+            if effect.by_staff:
+                return session, _by_staff(outcome, effect)
             return session, _result(outcome, ev.Cancelled)
         if isinstance(effect, fx.MoveBooking):
             outcome = await store.move(
@@ -593,6 +595,13 @@ def _unread(session: Session) -> tuple[()] | None:
     """A view's bookings before any step asked for them: none to read for an unknown customer, else not
     read yet (the step raises BookingsMiss if it needs them)."""
     return () if session.customer_id is None else None
+
+
+def _by_staff(outcome: Outcome, effect: fx.CancelBooking) -> ev.Event | None:
+    """Staff's cancellation, as the customer hears of it; refused (no longer live meanwhile): nothing."""
+    if not outcome.ok or outcome.booking is None:
+        return None
+    return ev.Cancelled(outcome.booking, by_staff=True, reason=effect.reason, refund=effect.refund_amount)
 
 
 def _result(
