@@ -266,16 +266,7 @@ async def cancel(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        event = ev.StaffCancels(booking, args.reason.strip(), args.full_refund)
-        await app.runner.enter(
-            Inbound(
-                channel=booking.channel or NOWHERE,
-                chat_id=booking.chat_id or f"booking-{booking.id}",
-                event=event,
-                dedup_id=f"cancel:{booking.id}:{booking.revision}",
-                source=STAFF,
-            )
-        )
+        await app.runner.enter(staff_cancels(booking, args.reason.strip(), args.full_refund))
         after = await app.store.booking(booking.id)
         queued = await _refund_jobs(app.store.db, booking.code)
         found = await app.store.customers([booking.customer_id] if booking.customer_id is not None else [])
@@ -293,6 +284,20 @@ async def cancel(settings: Settings, args: argparse.Namespace) -> int:
     else:
         _print_cancelled(done, settings)
     return 0
+
+
+def staff_cancels(booking: Booking, reason: str = "", full_refund: bool = False) -> Inbound:
+    """Staff's cancellation as an event of the conversation the booking was made from (a booking with no
+    chat: nowhere, where its effects and staff's notice happen and nothing is said). Its key is the booking
+    and its revision: the same command for the booking as it was is a repeat; once cancelled, the revision
+    has moved on and there is nothing left to cancel."""
+    return Inbound(
+        channel=booking.channel or NOWHERE,
+        chat_id=booking.chat_id or f"booking-{booking.id}",
+        event=ev.StaffCancels(booking, reason, full_refund),
+        dedup_id=f"cancel:{booking.id}:{booking.revision}",
+        source=STAFF,
+    )
 
 
 def _why_not(booking: Booking, now: datetime) -> str:
