@@ -1,9 +1,10 @@
 """The one way in for every event: lock → load session → step → carry out effects → one save.
 
 Whatever moves a conversation or a booking enters through `Runner.enter`: a customer's message (Telegram,
-WhatsApp, the terminal), a due job (a hold's expiry), and next a payment result or a staff action. Each is an
-`Inbound` carrying its source and the source's own key for it (Telegram update_id, Twilio MessageSid, a job's
-id and run), which is also its deduplication key: a repeated event changes nothing and sends nothing twice.
+WhatsApp, the terminal), a due job (a hold's expiry), a payment result, a staff action (`slotbot cancel`).
+Each is an `Inbound` carrying its source and the source's own key for it (Telegram update_id, Twilio
+MessageSid, a job's id and run, a booking and its revision), which is also its deduplication key: a repeated
+event changes nothing and sends nothing twice.
 This is the only place where the pure conversation meets the store: it builds the view `step` reads, carries
 out the effects `step` asks for, each under an idempotency key (the source key and the effect's place in the
 turn), and feeds their results back to `step` as events until nothing is left to do.
