@@ -17,6 +17,7 @@ from bot.channels.base import NOWHERE, STAFF, Inbound
 from bot.cli import now_utc, print_json, unknown, zone
 from bot.config import Settings
 from bot.console import chat as console_chat
+from bot.runner import ConversationBusy
 from conversations import events as ev
 from conversations.phones import masked
 from storage.availability import Slot
@@ -257,16 +258,15 @@ async def cancel(settings: Settings, args: argparse.Namespace) -> int:
     app = await build(settings, clock=now_utc, console=sys.stdout, deliver=False)
     try:
         booking = await app.store.booking_by_code(args.code)
-        if booking is None:
-            print(f"slotbot: no booking with the code {args.code.strip().upper()!r}", file=sys.stderr)
-            return 2
-        if not booking.is_live(now) or booking.start <= now:
-            print(
-                f"slotbot: booking {booking.code} is {_why_not(booking, now)}: nothing to cancel",
-                file=sys.stderr,
-            )
+        refused = _not_to_cancel(booking, args.code, now)
+        if refused is not None or booking is None:
+            return refused or 2
+        try:
+            await app.runner.enter(staff_cancels(booking, args.reason.strip(), args.full_refund))
+        except ConversationBusy:
+            busy = f"the conversation of booking {booking.code} is busy; nothing changed, try again"
+            print(f"slotbot: {busy}", file=sys.stderr)
             return 1
-        await app.runner.enter(staff_cancels(booking, args.reason.strip(), args.full_refund))
         after = await app.store.booking(booking.id)
         queued = await _refund_jobs(app.store.db, booking.code)
         found = await app.store.customers([booking.customer_id] if booking.customer_id is not None else [])
@@ -300,9 +300,18 @@ def staff_cancels(booking: Booking, reason: str = "", full_refund: bool = False)
     )
 
 
-def _why_not(booking: Booking, now: datetime) -> str:
+def _not_to_cancel(booking: Booking | None, code: str, now: datetime) -> int | None:
+    """Why there is nothing to cancel, said, as the exit status: no such code (2), or a booking cancelled,
+    expired or begun (1); None: it is live and to come."""
+    if booking is None:
+        print(f"slotbot: no booking with the code {code.strip().upper()!r}", file=sys.stderr)
+        return 2
+    if booking.is_live(now) and booking.start > now:
+        return None
     state = booking.state(now)
-    return "past (its time has begun)" if state in ("held", "confirmed") else state
+    why = "past (its time has begun)" if state in ("held", "confirmed") else state
+    print(f"slotbot: booking {booking.code} is {why}: nothing to cancel", file=sys.stderr)
+    return 1
 
 
 async def _refund_jobs(db: Database, code: str) -> int:
