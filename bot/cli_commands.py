@@ -353,9 +353,9 @@ def _print_cancelled(done: dict[str, object], settings: Settings) -> None:
     else:
         print(f"  refund:   none (paid {done['paid']} {currency})")
     if done["customer_told"]:
-        print("  the customer will be told by the running bot (`slotbot serve`); staff are told too")
+        print("  the customer will be told by the running bot (from the outbox); so will staff")
     else:
-        print("  the booking has no chat: the customer is not told; staff are told by the running bot")
+        print("  the booking has no chat: the customer is not told; staff will be, by the running bot")
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
