@@ -95,8 +95,11 @@ async def build(
     clock: Callable[[], datetime] = now_utc,
     owner: str | None = None,
     console: TextIO | None = None,
+    deliver: bool = True,
 ) -> App:
-    """The bot on the channels `settings` configure (and the terminal, when `console` is given)."""
+    """The bot on the channels `settings` configure (and the terminal, when `console` is given). Without
+    `deliver` (a command that enters one event and exits), what a turn queues is left in the outbox for a
+    running bot to send, rather than handed to this process's sender."""
     owner = owner or uuid.uuid4().hex[:12]
     db = open_database(settings.database_url)
     await ensure_schema(db)
@@ -116,7 +119,7 @@ async def build(
         owner,
         renderers=renderers,
         notify=staff_notifier(settings.business),
-        handoff=dispatcher,
+        handoff=dispatcher if deliver else None,
         liqpay=account,
     )
     api = LiqPayApi(account) if account is not None else None

@@ -1,5 +1,5 @@
 """The `slotbot` command: `serve`, `chat`, `db upgrade|status|backup`, `services`, `slots`, `bookings`,
-`jobs`, `prepayment`, `report prepayments`.
+`cancel`, `jobs`, `prepayment`, `report prepayments`.
 
 What keeps a command from running is said in one line, with no traceback: a config mistake, a refusal at
 start, and the database's own condition (which file, and what is wrong with it), handled here once for all.
@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--failed", action="store_true", help="only jobs that failed for good")
     jobs.add_argument("--limit", type=int, help="list at most this many (default 50; all with --json)")
     jobs.add_argument("--json", action="store_true")
+    cancel = commands.add_parser("cancel", help="cancel a booking for the business; the customer is told")
+    cancel.add_argument("code", metavar="CODE", help="the booking's code (any case)")
+    cancel.add_argument("--reason", default="", metavar="TEXT", help="told to the customer, as written")
+    cancel.add_argument(
+        "--full-refund", action="store_true", help="give back all that was paid, whatever the refund window"
+    )
+    cancel.add_argument("--json", action="store_true")
     bookings = commands.add_parser("bookings", help="list bookings")
     bookings.add_argument("--all", action="store_true", help="include past, cancelled and expired ones")
     bookings.add_argument("--json", action="store_true")
@@ -158,6 +165,7 @@ def _commands() -> dict[str, Command]:
         "slots": cli_commands.slots,
         "bookings": cli_commands.bookings,
         "jobs": cli_commands.jobs,
+        "cancel": cli_commands.cancel,
         "chat": cli_commands.chat,
         "start": cli_commands.start,
         "serve": cli_commands.serve,

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
-from bot.app import open_store
+from bot.app import build, open_store
+from bot.channels.base import NOWHERE, STAFF, Inbound
 from bot.cli import now_utc, print_json, unknown, zone
 from bot.config import Settings
 from bot.console import chat as console_chat
+from bot.runner import ConversationBusy
+from conversations import events as ev
+from conversations.phones import masked
 from storage.availability import Slot
 from storage.backup import BackupRefused, backup
 from storage.booking import Booking
-from storage.db import open_database
+from storage.db import Database, open_database
 from storage.health import write_probe
-from storage.jobs import Jobs, Listed
+from storage.jobs import REFUND, Jobs, Listed
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.store import Customer
+
+log = logging.getLogger("slotbot.cli")
 
 
 async def db(settings: Settings, args: argparse.Namespace) -> int:
@@ -238,6 +246,116 @@ def _job_json(job: Listed, settings: Settings) -> dict[str, object]:
         "attempts": job.attempts,
         "last_error": job.last_error,
     }
+
+
+async def cancel(settings: Settings, args: argparse.Namespace) -> int:
+    """`slotbot cancel CODE [--reason TEXT] [--full-refund] [--json]`: staff cancel a booking. It enters the
+    customer's conversation like any event (bot/runner.py), keyed by the booking and its revision, so the
+    same command run again for the booking as it was changes nothing; what it says to the customer and to
+    staff is left in the outbox for the running bot to send."""
+    now = now_utc()
+    # The terminal's renderer too (a booking made in `slotbot chat`); nothing is sent from here.
+    app = await build(settings, clock=now_utc, console=sys.stdout, deliver=False)
+    try:
+        booking = await app.store.booking_by_code(args.code)
+        refused = _not_to_cancel(booking, args.code, now)
+        if refused is not None or booking is None:
+            return refused or 2
+        try:
+            await app.runner.enter(staff_cancels(booking, args.reason.strip(), args.full_refund))
+        except ConversationBusy:
+            busy = f"the conversation of booking {booking.code} is busy; nothing changed, try again"
+            print(f"slotbot: {busy}", file=sys.stderr)
+            return 1
+        after = await app.store.booking(booking.id)
+        queued = await _refund_jobs(app.store.db, booking.code)
+        found = await app.store.customers([booking.customer_id] if booking.customer_id is not None else [])
+    finally:
+        await app.close()
+    if after is None or after.status != "cancelled":
+        state = after.state(now_utc()) if after is not None else "gone"
+        print(f"slotbot: booking {booking.code} was not cancelled (it is {state} now)", file=sys.stderr)
+        return 1
+    customer = found.get(booking.customer_id or 0)
+    done = _cancelled_json(booking, after, customer, queued, settings)
+    log.info("staff cancelled booking %s of %s", booking.code, masked(customer.phone if customer else None))
+    if args.json:
+        print_json(done)
+    else:
+        _print_cancelled(done, settings)
+    return 0
+
+
+def staff_cancels(booking: Booking, reason: str = "", full_refund: bool = False) -> Inbound:
+    """Staff's cancellation as an event of the conversation the booking was made from (a booking with no
+    chat: nowhere, where its effects and staff's notice happen and nothing is said). Its key is the booking
+    and its revision: the same command for the booking as it was is a repeat; once cancelled, the revision
+    has moved on and there is nothing left to cancel."""
+    return Inbound(
+        channel=booking.channel or NOWHERE,
+        chat_id=booking.chat_id or f"booking-{booking.id}",
+        event=ev.StaffCancels(booking, reason, full_refund),
+        dedup_id=f"cancel:{booking.id}:{booking.revision}",
+        source=STAFF,
+    )
+
+
+def _not_to_cancel(booking: Booking | None, code: str, now: datetime) -> int | None:
+    """Why there is nothing to cancel, said, as the exit status: no such code (2), or a booking cancelled,
+    expired or begun (1); None: it is live and to come."""
+    if booking is None:
+        print(f"slotbot: no booking with the code {code.strip().upper()!r}", file=sys.stderr)
+        return 2
+    if booking.is_live(now) and booking.start > now:
+        return None
+    state = booking.state(now)
+    why = "past (its time has begun)" if state in ("held", "confirmed") else state
+    print(f"slotbot: booking {booking.code} is {why}: nothing to cancel", file=sys.stderr)
+    return 1
+
+
+async def _refund_jobs(db: Database, code: str) -> int:
+    """Refunds of the booking's payments waiting to go to LiqPay."""
+    pending = await Jobs(db).listed(("pending",), kind=REFUND)
+    return sum(1 for job in pending if job.booking_code == code)
+
+
+def _cancelled_json(
+    before: Booking, after: Booking, customer: Customer | None, refund_jobs: int, settings: Settings
+) -> dict[str, object]:
+    return {
+        "code": after.code,
+        "service": after.service,
+        "specialist": after.specialist,
+        "start": _local(after.start, settings).isoformat(),
+        "status": after.status,
+        "customer": customer.name if customer else None,
+        "phone": customer.phone if customer else None,
+        "channel": after.channel,
+        "paid": str(before.paid),
+        "refund": str(before.paid - after.paid),  # what the store decided goes back
+        "currency": settings.business.currency,
+        "refund_jobs": refund_jobs,
+        "customer_told": bool(after.channel),
+    }
+
+
+def _print_cancelled(done: dict[str, object], settings: Settings) -> None:
+    start = datetime.fromisoformat(str(done["start"]))
+    print(f"cancelled {done['code']}: {done['service']} with {done['specialist']}, {start:%Y-%m-%d %H:%M}")
+    print(f"  customer: {done['customer'] or '-'} {done['phone'] or '-'} ({done['channel'] or 'no chat'})")
+    money, currency = done["refund"], settings.business.currency
+    if Decimal(str(money)) > 0:
+        queued = (
+            "a refund job is queued" if done["refund_jobs"] else "no refund job (payments are not online)"
+        )
+        print(f"  refund:   {money} {currency} of {done['paid']} paid: {queued}")
+    else:
+        print(f"  refund:   none (paid {done['paid']} {currency})")
+    if done["customer_told"]:
+        print("  the customer will be told by the running bot (from the outbox); so will staff")
+    else:
+        print("  the booking has no chat: the customer is not told; staff will be, by the running bot")
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,9 +1,10 @@
 """The one way in for every event: lock → load session → step → carry out effects → one save.
 
 Whatever moves a conversation or a booking enters through `Runner.enter`: a customer's message (Telegram,
-WhatsApp, the terminal), a due job (a hold's expiry), and next a payment result or a staff action. Each is an
-`Inbound` carrying its source and the source's own key for it (Telegram update_id, Twilio MessageSid, a job's
-id and run), which is also its deduplication key: a repeated event changes nothing and sends nothing twice.
+WhatsApp, the terminal), a due job (a hold's expiry), a payment result, a staff action (`slotbot cancel`).
+Each is an `Inbound` carrying its source and the source's own key for it (Telegram update_id, Twilio
+MessageSid, a job's id and run, a booking and its revision), which is also its deduplication key: a repeated
+event changes nothing and sends nothing twice.
 This is the only place where the pure conversation meets the store: it builds the view `step` reads, carries
 out the effects `step` asks for, each under an idempotency key (the source key and the effect's place in the
 turn), and feeds their results back to `step` as events until nothing is left to do.
@@ -447,6 +448,8 @@ class Runner:
             outcome = await store.cancel(
                 effect.booking_id, now=now, refund=effect.refund, refund_amount=effect.refund_amount, key=key
             )
+            if effect.by_staff:
+                return session, _by_staff(outcome, effect)
             return session, _result(outcome, ev.Cancelled)
         if isinstance(effect, fx.MoveBooking):
             outcome = await store.move(
@@ -593,6 +596,13 @@ def _unread(session: Session) -> tuple[()] | None:
     """A view's bookings before any step asked for them: none to read for an unknown customer, else not
     read yet (the step raises BookingsMiss if it needs them)."""
     return () if session.customer_id is None else None
+
+
+def _by_staff(outcome: Outcome, effect: fx.CancelBooking) -> ev.Event | None:
+    """Staff's cancellation, as the customer hears of it; refused (no longer live meanwhile): nothing."""
+    if not outcome.ok or outcome.booking is None:
+        return None
+    return ev.Cancelled(outcome.booking, by_staff=True, reason=effect.reason, refund=effect.refund_amount)
 
 
 def _result(

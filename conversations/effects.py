@@ -55,6 +55,8 @@ class CancelBooking:
     booking_id: int
     refund: bool
     refund_amount: Decimal = Decimal(0)  # of what was prepaid, by the business's cancellation window
+    by_staff: bool = False  # staff cancel it: the result (Cancelled) says so, with their reason
+    reason: str = ""
 
 
 @dataclass(frozen=True)

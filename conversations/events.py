@@ -59,7 +59,23 @@ class Confirmed:
 
 @dataclass(frozen=True)
 class Cancelled:
+    """The store cancelled the booking. `by_staff`: staff did (StaffCancels), with their `reason` and the
+    `refund` decided; the customer hears it wherever they are, not as the answer to their own cancel."""
+
     booking: Booking
+    by_staff: bool = False
+    reason: str = ""
+    refund: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class StaffCancels:
+    """Staff cancel a booking (`slotbot cancel CODE`): `booking` as the store had it when they asked, which
+    the flow checks against its own view; `full_refund`: all that was paid goes back, whatever the window."""
+
+    booking: Booking
+    reason: str = ""
+    full_refund: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +236,7 @@ Event = (
     | HoldFailed
     | Confirmed
     | Cancelled
+    | StaffCancels
     | Moved
     | Refused
     | HoldDue
@@ -244,5 +261,8 @@ Event = (
 
 
 def kind(event: Event) -> str:
-    """The name the transition table knows an event by."""
+    """The name the transition table knows an event by (a cancellation by staff is news of its own, not the
+    answer to the customer's "yes, cancel")."""
+    if isinstance(event, Cancelled) and event.by_staff:
+        return "staffcancelled"
     return type(event).__name__.lower()

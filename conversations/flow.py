@@ -29,6 +29,7 @@ from conversations import (
     move,
     payment,
     reminder,
+    staffcancel,
     waiting,
     waitlist,
 )
@@ -147,6 +148,10 @@ TABLE: dict[tuple[Where, str], Row] = {
     **_on(ANY, "rmove", reminder.reschedule, MOVE, SAME, START),
     **_on(ANY, "rcancel", reminder.cancel, State.CANCEL_CONFIRM, SAME, START),
     **_on(ANY, "rno", reminder.no, SAME, START),
+    # staff cancel a booking: done from wherever the customer is, told beside their question (the menu if
+    # it was about that booking); the customer's own "yes, cancel" is answered by CANCELLING's row below
+    **_on(ANY, "staffcancels", staffcancel.cancels, SAME),
+    **_on(ANY, "staffcancelled", staffcancel.told, SAME, START),
     # the customer's bookings
     **_on(BOOKINGS, "bk", lambda t, arg: manage.pick_booking(t, int(arg)), State.BOOKING, SAME, START),
     **_on(State.BOOKING, "m:move", move.start_move, MOVE),

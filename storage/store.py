@@ -182,6 +182,12 @@ class Store:
         row = await self.db.query(lambda conn: conn.execute(query).first())
         return tx.as_booking(row) if row else None
 
+    async def booking_by_code(self, code: str) -> Booking | None:
+        """The booking with this code, however it is typed (codes are stored in capitals)."""
+        query = select(bookings).where(bookings.c.code == code.strip().upper())
+        row = await self.db.query(lambda conn: conn.execute(query).first())
+        return tx.as_booking(row) if row else None
+
     async def bookings(
         self,
         *,
@@ -363,11 +369,13 @@ class Store:
     ) -> Outcome:
         """Cancel a live booking and free its time, recording whether its prepayment is to be refunded; with
         `refund_amount`, that much of what its payments keep goes back (refund jobs, in the same
-        transaction). Cancelling twice is harmless and reports the booking."""
+        transaction). Cancelling twice is harmless and reports the booking: the second refunds nothing more
+        (under another key, say a customer's cancel and staff's one after it)."""
 
         def work(conn: Connection) -> Booking:
+            first = tx.locked(conn, booking_id).status != "cancelled"
             cancelled = tx.cancel(conn, booking_id, now, refund)
-            if refund_amount > 0 and paying.refund(conn, booking_id, refund_amount, now) > 0:
+            if first and refund_amount > 0 and paying.refund(conn, booking_id, refund_amount, now) > 0:
                 return tx.current(conn, booking_id)
             return cancelled
 

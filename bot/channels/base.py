@@ -20,6 +20,7 @@ NOWHERE = ""  # an event about a booking with no chat to talk in (made by staff,
 
 # Sources of events that are not a customer's message (a customer's message comes from its channel).
 JOB = "job"
+STAFF = "staff"  # an operator's command (`slotbot cancel`)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Inbound:
     phone: str | None = None  # a phone number the platform vouches for (WhatsApp), E.164
     message_id: str | None = None  # Telegram: the message whose button was pressed (to edit in place)
     callback_id: str | None = None  # Telegram: the callback query to answer
-    source: str | None = None  # JOB, and next the payment provider or staff; None: the customer
+    source: str | None = None  # JOB, STAFF, the payment provider; None: the customer
 
     @property
     def key(self) -> str:

@@ -217,4 +217,10 @@ TEXTS = {
     "agenda_unread": "Δεν κατάλαβα το «{words}» ως ημέρα· ορίστε η σημερινή.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "Το {business} ακύρωσε το ραντεβού σας: {booking}.",
+    "business_cancelled_reason": "Λόγος: {reason}",
+    "business_cancelled_refund": "Η προκαταβολή σας {amount} θα επιστραφεί στην κάρτα σας.",
+    "business_cancelled_no_refund": "Η προκαταβολή {amount} δεν επιστρέφεται.",
+    "business_cancelled_rebook": "Λυπούμαστε. Για νέο ραντεβού, γράψτε εδώ ή επικοινωνήστε: {contact}.",
 }

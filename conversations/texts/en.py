@@ -204,4 +204,10 @@ TEXTS = {
     "agenda_unread": "I could not read “{words}” as a day; here is today.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "{business} cancelled your visit: {booking}.",
+    "business_cancelled_reason": "Reason: {reason}",
+    "business_cancelled_refund": "Your prepayment of {amount} will be refunded to your card.",
+    "business_cancelled_no_refund": "The prepayment of {amount} is not refunded.",
+    "business_cancelled_rebook": "We are sorry. To book again, write here or contact {contact}.",
 }

@@ -207,4 +207,12 @@ TEXTS = {
     "agenda_unread": "Je n’ai pas compris « {words} » comme un jour ; voici aujourd’hui.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "{business} a annulé votre rendez-vous : {booking}.",
+    "business_cancelled_reason": "Motif : {reason}",
+    "business_cancelled_refund": "Votre acompte de {amount} vous sera remboursé sur votre carte.",
+    "business_cancelled_no_refund": "L’acompte de {amount} n’est pas remboursé.",
+    "business_cancelled_rebook": (
+        "Toutes nos excuses. Pour reprendre rendez-vous, écrivez ici ou contactez {contact}."
+    ),
 }

@@ -218,4 +218,12 @@ TEXTS = {
     "agenda_unread": "Nie rozumiem „{words}” jako dnia; oto dzisiaj.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "{business} odwołał(a) Twoją wizytę: {booking}.",
+    "business_cancelled_reason": "Powód: {reason}",
+    "business_cancelled_refund": "Twoja przedpłata {amount} zostanie zwrócona na kartę.",
+    "business_cancelled_no_refund": "Przedpłata {amount} nie zostanie zwrócona.",
+    "business_cancelled_rebook": (
+        "Przepraszamy. Aby umówić się ponownie, napisz tutaj lub skontaktuj się: {contact}."
+    ),
 }

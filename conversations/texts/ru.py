@@ -217,4 +217,12 @@ TEXTS = {
     "agenda_unread": "Не удалось понять «{words}» как день; вот сегодня.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "{business} отменили ваш визит: {booking}.",
+    "business_cancelled_reason": "Причина: {reason}",
+    "business_cancelled_refund": "Ваша предоплата {amount} будет возвращена на карту.",
+    "business_cancelled_no_refund": "Предоплата {amount} не возвращается.",
+    "business_cancelled_rebook": (
+        "Приносим извинения. Чтобы записаться снова, напишите здесь или обратитесь: {contact}."
+    ),
 }

@@ -219,4 +219,12 @@ TEXTS = {
     "agenda_unread": "Не вдалося прочитати «{words}» як день; ось сьогодні.",
     "agenda_before": "◀ {day}",
     "agenda_after": "{day} ▶",
+    # the business cancelled a visit (staff: `slotbot cancel`), said beside whatever the customer is doing
+    "business_cancelled_visit": "{business} скасували ваш візит: {booking}.",
+    "business_cancelled_reason": "Причина: {reason}",
+    "business_cancelled_refund": "Вашу передоплату {amount} буде повернено на картку.",
+    "business_cancelled_no_refund": "Передоплата {amount} не повертається.",
+    "business_cancelled_rebook": (
+        "Перепрошуємо. Щоб записатися знову, напишіть тут або зверніться: {contact}."
+    ),
 }

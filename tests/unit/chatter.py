@@ -171,7 +171,17 @@ class Chatter:
             done = replace(self._find(effect.booking_id), status="confirmed")
             return ev.Confirmed(self._swap(done))
         if isinstance(effect, fx.CancelBooking):
-            return ev.Cancelled(self._swap(replace(self._find(effect.booking_id), status="cancelled")))
+            # Like the store: what goes back no longer counts as paid; staff's cancel is news of its own.
+            old = self._find(effect.booking_id)
+            gone = replace(
+                old, status="cancelled", paid=old.paid - effect.refund_amount, revision=old.revision + 1
+            )
+            by = (
+                {"by_staff": True, "reason": effect.reason, "refund": effect.refund_amount}
+                if effect.by_staff
+                else {}
+            )
+            return ev.Cancelled(self._swap(gone), **by)  # type: ignore[arg-type]
         if isinstance(effect, fx.MoveBooking):
             old = self._find(effect.booking_id)
             moved = replace(

@@ -87,7 +87,7 @@ move_st = st.one_of(
     st.tuples(st.just("command"), st.sampled_from(COMMANDS), st.sampled_from((None, "uk", "en", "pt", "x"))),
     st.tuples(st.just("wait"), st.sampled_from((1, 20, 61, 60 * 5, 60 * 24, 60 * 24 * 3, 60 * 24 * 40))),
     st.tuples(st.just("taken"), st.integers(0, 99)),
-    st.tuples(st.just("staff cancel"), st.integers(0, 9)),
+    st.tuples(st.just("staff cancel"), st.integers(0, 9), st.booleans()),
     st.tuples(st.just("hold due"), st.integers(0, 9)),
     st.tuples(st.just("waitlist offer"), st.integers(0, 9)),
     st.tuples(st.just("reminder due"), st.integers(0, 9)),
@@ -155,7 +155,7 @@ def play(w: World, move: tuple[object, ...]) -> None:
         if starts:
             w.occupy(starts[int(move[1]) % len(starts)])  # type: ignore[call-overload]
     elif kind == "staff cancel":
-        w.staff_cancel(int(move[1]))  # type: ignore[call-overload]
+        _staff_cancel(w, int(move[1]), bool(move[2]))  # type: ignore[call-overload]
     elif kind == "hold due":
         check(w.hold_due(int(move[1])), w, customer=False)  # type: ignore[call-overload]
     elif kind == "waitlist offer":
@@ -164,6 +164,23 @@ def play(w: World, move: tuple[object, ...]) -> None:
         check(w.reminder_due(int(move[1])), w, customer=False)  # type: ignore[call-overload]
     elif kind == "refuse":
         w.refuse = str(move[1])
+
+
+def _staff_cancel(w: World, index: int, full_refund: bool) -> None:
+    """Staff cancel a booking: one still to come ends cancelled (unless the store refuses) and the customer
+    is told once; anything else is left alone, and nothing is said."""
+    if not w.bookings:
+        return
+    target = w.bookings[index % len(w.bookings)]
+    to_come, refused = target.is_live(w.now) and target.start > w.now, w.refuse is not None
+    replies = w.staff_cancel(index, full_refund)
+    check(replies, w, customer=False)
+    now = next(b for b in w.bookings if b.id == target.id)
+    if to_come and not refused:
+        assert now.status == "cancelled" and len(replies) >= 1
+        assert w.staff_cancel(index, full_refund) == [], "a booking cancelled already was cancelled again"
+    else:
+        assert replies == [] and now == target
 
 
 def _customer_event(w: World, move: tuple[object, ...]) -> Event | None:

@@ -77,10 +77,13 @@ class World:
                     self.busy.setdefault(resource, []).append((lo, hi))
                     self.busy[resource].sort()
 
-    def staff_cancel(self, index: int) -> None:
-        if self.bookings:
-            gone = self.bookings[index % len(self.bookings)]
-            self._swap(replace(gone, status="cancelled"))
+    def staff_cancel(self, index: int, full_refund: bool = False) -> list[Reply]:
+        """Staff cancel one of the customer's bookings (`slotbot cancel`), whatever has become of it and
+        whatever the customer is doing: the event enters the conversation like any other."""
+        if not self.bookings:
+            return []
+        asked = self.bookings[index % len(self.bookings)]
+        return self.send(ev.StaffCancels(asked, "staff said so", full_refund))
 
     def waitlist_offer(self, index: int) -> list[Reply]:
         """A waitlist job offers one of the customer's entries a time on its day, whatever they are doing."""
@@ -127,12 +130,16 @@ class World:
             if found is not None and first:
                 found = self._swap(replace(found, customer_confirmed_at=self.now))
             return ev.VisitConfirmed(found, first)
-        if reason or found is None:
-            return ev.Refused(reason or "not_found")
+        staff = isinstance(effect, fx.CancelBooking) and effect.by_staff
+        if reason or found is None:  # staff's cancel refused: the runner says nothing
+            return None if staff else ev.Refused(reason or "not_found")
         if isinstance(effect, fx.ConfirmBooking):
             return ev.Confirmed(self._swap(replace(found, status="confirmed")))
         if isinstance(effect, fx.CancelBooking):
-            return ev.Cancelled(self._swap(replace(found, status="cancelled")))
+            gone = self._swap(replace(found, status="cancelled", paid=found.paid - effect.refund_amount))
+            if effect.by_staff:
+                return ev.Cancelled(gone, by_staff=True, reason=effect.reason, refund=effect.refund_amount)
+            return ev.Cancelled(gone)
         if isinstance(effect, fx.MoveBooking):
             moved = replace(found, start=effect.start, end=effect.start + (found.end - found.start))
             return ev.Moved(self._swap(replace(moved, moves=found.moves + 1)))
