@@ -17,6 +17,7 @@ from conversations.effects import CancelBooking
 from conversations.events import Cancelled, StaffCancels
 from conversations.manage import what
 from conversations.menu import restart
+from conversations.replies import Template
 from conversations.rules import refund_amount
 from conversations.session import State
 from conversations.turn import Turn
@@ -54,6 +55,15 @@ def _still_live(turn: Turn, asked: Booking) -> Booking | None:
     return booking
 
 
+def _template(turn: Turn, booking: Booking, contact: str) -> Template:
+    """The `booking_cancelled` WhatsApp template's variables (for a customer who last wrote more than 24 hours
+    ago): 1 service, 2 specialist, 3 day and time, 4 the booking's code, 5 whom to ask to book again."""
+    service, specialist = turn.service_name(booking.service), turn.specialist_name(booking.specialist)
+    return Template(
+        "booking_cancelled", (service, specialist, turn.when(booking.start), booking.code, contact), turn.lang
+    )
+
+
 def told(turn: Turn, event: Cancelled) -> State:
     """The business cancelled the visit: what, why, what comes back, whom to ask to book again; and the
     calendar file that takes it out of their calendar."""
@@ -65,8 +75,9 @@ def told(turn: Turn, event: Cancelled) -> State:
         lines.append(turn.t("business_cancelled_refund", amount=turn.money(event.refund)))
     elif booking.paid > 0:
         lines.append(turn.t("business_cancelled_no_refund", amount=turn.money(booking.paid)))
-    lines.append(turn.t("business_cancelled_rebook", contact=business.contact or business.name))
-    turn.tell("\n".join(lines))
+    contact = business.contact or business.name
+    lines.append(turn.t("business_cancelled_rebook", contact=contact))
+    turn.tell("\n".join(lines), _template(turn, booking, contact))
     if booking.expires_at is None:  # it was confirmed, so the customer has its calendar file
         attach_calendar(turn, booking)
     session = turn.session

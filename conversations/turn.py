@@ -46,9 +46,10 @@ class Turn:
     def say(self, key: str, **values: Any) -> None:
         self.tell(self.t(key, **values))
 
-    def tell(self, text: str) -> None:
-        """Say a sentence already put together from the catalogue."""
-        self.replies.append(Reply(text))
+    def tell(self, text: str, template: Template | None = None) -> None:
+        """Say a sentence already put together from the catalogue; `template`: the business starts this
+        message (not an answer to the customer), as this WhatsApp template outside its 24 hours."""
+        self.replies.append(Reply(text, template=template))
 
     def ask(
         self,

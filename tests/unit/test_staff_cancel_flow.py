@@ -4,13 +4,16 @@ question the customer was answering left standing unless it was about that booki
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from bot.channels.base import WHATSAPP, Inbound
+from bot.channels.whatsapp_twilio import TEMPLATE, WhatsAppRenderer, template_for
 from conversations import effects as fx
-from conversations.events import Cancelled, Choice, Command, ReminderDue, StaffCancels
+from conversations.events import Cancelled, Choice, Command, ReminderDue, StaffCancels, Text
 from conversations.session import Session, State
 from conversations.texts import LANGUAGES, text
 from storage.booking import Booking
@@ -181,3 +184,24 @@ def test_the_result_of_staff_cancelling_is_told_beside_any_state() -> None:
         gone = replace(_haircut(), status="cancelled")
         said = c.send(Cancelled(gone, by_staff=True))
         assert said and "cancelled your visit" in said[0].text, state
+
+
+def test_on_whatsapp_the_news_goes_as_the_cancellation_template_outside_the_24_hours() -> None:
+    """Staff cancel days after the customer last wrote: WhatsApp then takes only an approved template, so the
+    news carries the `booking_cancelled` one, in the customer's language, with its variables."""
+    c = _chatter(_haircut(), lang="uk")
+    [said] = c.send(StaffCancels(_haircut(), "Anna is ill"))
+    assert said.template is not None and (said.template.kind, said.template.language) == (
+        "booking_cancelled",
+        "uk",
+    )
+    inbound = Inbound(WHATSAPP, "+380501234567", Text("hi"))
+    [news] = WhatsAppRenderer().render([said], inbound)
+    template = news.params[TEMPLATE]
+    sids = {"booking_cancelled:en": "HX" + "1" * 32, "booking_cancelled:uk": "HX" + "2" * 32}
+    params = template_for(template["kind"], template["variables"], sids, template["language"])
+    assert params["ContentSid"] == "HX" + "2" * 32
+    variables = json.loads(params["ContentVariables"])
+    service, specialist, when, code, contact = (variables[str(n)] for n in range(1, 6))
+    assert service in news.params["Body"] and specialist == "Anna" and "11:00" in when
+    assert (code, contact) == (_haircut().code, "+380 44 000 00 00")
