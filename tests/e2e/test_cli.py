@@ -93,7 +93,8 @@ def test_a_missing_config_is_reported(tmp_path: Path) -> None:
 
 def test_a_scripted_chat_makes_a_booking_that_bookings_lists(workdir: Path) -> None:
     assert json.loads(slotbot(workdir, "bookings", "--json").stdout) == []
-    script = "\n".join(["1", "1", "1", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
+    # The second day listed: today's first time may fall inside the minimum notice as the clock turns.
+    script = "\n".join(["1", "1", "1", "2", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
     done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script)
     assert done.returncode == 0, done.stderr
     assert "Booked!" in done.stdout
@@ -131,7 +132,7 @@ def test_jobs_lists_a_holds_expiry_and_retry_refuses_what_did_not_fail(workdir: 
     # A colouring asks for a prepayment (LiqPay in test mode), so its hold waits for the payment, with the
     # link in the chat, a status check before it expires and the expiry itself as jobs.
     liqpay = {"LIQPAY_PUBLIC_KEY": "sandbox_i000", "LIQPAY_PRIVATE_KEY": "secret", "LIQPAY_SANDBOX": "true"}
-    script = "\n".join(["1", "3", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
+    script = "\n".join(["1", "3", "2", "1", "Olha Petrenko", "050 123 45 67", "1", ""])  # not today
     done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script, env=liqpay)
     assert done.returncode == 0, done.stderr
     assert "https://www.liqpay.ua/api/3/checkout?data=" in done.stdout

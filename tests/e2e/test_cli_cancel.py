@@ -21,7 +21,8 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def _booked(workdir: Path) -> dict[str, str]:
-    script = "\n".join(["1", "1", "1", "1", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
+    # The second day listed: today's first time may fall inside the minimum notice as the clock turns.
+    script = "\n".join(["1", "1", "1", "2", "1", "Olha Petrenko", "050 123 45 67", "1", ""])
     done = slotbot(workdir, "chat", "--lang", "en", "--as", "olha", stdin=script)
     assert done.returncode == 0 and "Booked!" in done.stdout, done.stderr
     [booking] = json.loads(slotbot(workdir, "bookings", "--json").stdout)

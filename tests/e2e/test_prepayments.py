@@ -436,13 +436,13 @@ async def serve_paying(tmp_path: Path) -> AsyncIterator[tuple[Serve, FakeTwilio,
 
 
 async def _to_the_link(serve: Serve, twilio: FakeTwilio) -> str:
-    """On WhatsApp: hello, book, colouring, the first day and time, a name, confirm: the checkout link."""
+    """On WhatsApp: hello, book, colouring, the second day and its first time, a name, confirm: the link."""
     words = catalogue("uk").TEXTS
     answers: list[str | Callable[[str], str]] = [
         "привіт",
         lambda body: _numbered(body, words["menu_book"]),
         lambda body: _numbered(body, "Фарбування"),
-        "1",
+        "2",  # the second day listed: today's first time may fall inside the minimum notice meanwhile
         "1",
         "Olha Petrenko",
         lambda body: _numbered(body, words["confirm"]),
