@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -276,6 +277,12 @@ class Store:
             chosen = self.business.service(service)
         except KeyError:
             return Outcome(reason=UNKNOWN_SERVICE)
+        if key is not None:
+            # A redelivered message finds the hold it made before its process died, whatever the time
+            # says now: its start may have slipped inside the minimum notice while the platform waited.
+            made = await self.db.query(partial(tx.made_by, key=key))
+            if made is not None:
+                return Outcome(booking=made)
         expires = now + (ttl if ttl is not None else timedelta(minutes=self.business.rules.hold_minutes))
         reasons = []
         for staff_id in (specialist,) if specialist else chosen.staff:

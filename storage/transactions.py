@@ -72,12 +72,18 @@ def ts(moment: datetime) -> int:
 def once(conn: Connection, key: str | None, now: datetime, work: Callable[[], Booking]) -> Booking:
     """`work`, unless the effect with this idempotency key was carried out already: then the booking as it
     is now, untouched. The key is recorded with the booking in this same transaction."""
-    done = applied.find(conn, key)
-    if done is not None and done.booking_id is not None:
-        return current(conn, done.booking_id)
+    made = made_by(conn, key)
+    if made is not None:
+        return made
     booking = work()
     applied.record(conn, key, now, booking_id=booking.id)
     return booking
+
+
+def made_by(conn: Connection, key: str | None) -> Booking | None:
+    """The booking the effect with this idempotency key made or changed, if it was carried out already."""
+    done = applied.find(conn, key)
+    return current(conn, done.booking_id) if done is not None and done.booking_id is not None else None
 
 
 def current(conn: Connection, booking_id: int) -> Booking:

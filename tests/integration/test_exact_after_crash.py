@@ -198,3 +198,35 @@ async def test_a_cancel_redelivered_after_a_crash_cancels_once(database: Databas
     [booking] = await restarted.store.bookings()
     assert booking.status == "cancelled"
     assert len(await _staff_messages(database)) == staff_before + 2
+
+
+async def test_a_hold_redelivered_after_its_time_slipped_inside_the_notice_still_books_once(
+    database: Database,
+) -> None:
+    """Today's first bookable time (11:00, an hour's notice at 10:00) is held, and the process dies before
+    the turn is saved; by the redelivery, half a minute later, 11:00 is inside the notice. The hold it made
+    is found all the same: booked, not "too late" with the first hold left to lapse."""
+    business = _business()
+    dying = DyingStore(Mortal(database), business)  # type: ignore[arg-type]
+    first = Runner(dying, lambda: NOW, "p1", notify=staff_notifier(business))
+    customer = Customer(first)
+    today = (Command("start", "en"), "Book a visit", "Haircut", "Anna")
+    await _talk(customer, *today)
+    await _talk(customer, next(label for label in _labels(customer) if "23 Nov" in label or "oday" in label))
+    assert "11:00" in _labels(customer), _labels(customer)
+    await _talk(customer, "11:00", Text("Olha"), Text("+380501234567"))
+    confirm = customer.tap("Confirm")
+    dying.point = "hold"
+    with pytest.raises(Died):
+        await customer.send(confirm)
+
+    restarted = Runner(Store(database, business), lambda: LATER, "p2", notify=staff_notifier(business))
+    said = await customer.send(confirm, restarted)
+    assert any("Booked!" in text for text in said), said
+    [booking] = await restarted.store.bookings()
+    assert (booking.status, booking.start) == ("confirmed", NOW + timedelta(hours=1))
+    assert len(await _staff_messages(database)) == 2
+
+
+def _labels(customer: Customer) -> list[str]:
+    return [str(label) for label in customer.options[-1].get("labels") or []]
