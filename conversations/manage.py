@@ -196,13 +196,7 @@ def show_payment(turn: Turn) -> State:
 
 def confirmed(turn: Turn, event: Confirmed) -> State:
     booking = event.booking
-    turn.say(
-        "booked",
-        service=turn.service_name(booking.service),
-        specialist=turn.specialist_name(booking.specialist),
-        when=turn.when(booking.start),
-        code=booking.code,
-    )
+    turn.say("booked", **turn.booking_facts(booking))
     attach_calendar(turn, booking)
     return restart(turn)
 

@@ -68,14 +68,11 @@ def link(turn: Turn, event: PaymentLink) -> State:
     minutes = max(int((event.pay_by - turn.now).total_seconds() // 60), 1)
     body = turn.t(
         "held_pay",
+        **turn.booking_facts(booking),
         name=turn.session.name,
-        service=turn.service_name(booking.service),
-        specialist=turn.specialist_name(booking.specialist),
-        when=turn.when(booking.start),
         amount=turn.money(event.amount),
         deadline=f"{turn.local(event.pay_by):%H:%M}",
         minutes=minutes,
-        code=booking.code,
     )
     pay = (turn.t("pay_button", amount=turn.money(event.amount)), event.url)
     turn.ask(body, [("m:abandon", turn.t("abandon"))], link=pay)
@@ -100,12 +97,9 @@ def paid(turn: Turn, event: Paid) -> State:
     booking = event.booking
     turn.say(
         "booked_paid",
-        service=turn.service_name(booking.service),
-        specialist=turn.specialist_name(booking.specialist),
-        when=turn.when(booking.start),
+        **turn.booking_facts(booking),
         paid=turn.money(booking.paid),
         remaining=turn.money(max(booking.price - booking.paid, Decimal(0))),
-        code=booking.code,
         business=turn.business.name,
         contact=turn.business.contact or "",
     )

@@ -42,7 +42,7 @@ def due(turn: Turn, event: ReminderDue) -> State:
 
 
 def remind(turn: Turn, booking: Booking) -> None:
-    lines = [turn.t("reminder", **_what(turn, booking))]
+    lines = [turn.t("reminder", **turn.booking_facts(booking))]
     if turn.business.address:
         lines.append(turn.t("reminder_address", address=turn.business.address))
     paid, remaining = booking.paid, max(booking.price - booking.paid, Decimal(0))
@@ -61,19 +61,10 @@ def remind(turn: Turn, booking: Booking) -> None:
     turn.session = replace(turn.session, reminded=mark)
 
 
-def _what(turn: Turn, booking: Booking) -> dict[str, str]:
-    return {
-        "service": turn.service_name(booking.service),
-        "specialist": turn.specialist_name(booking.specialist),
-        "when": turn.when(booking.start),
-        "code": booking.code,
-    }
-
-
 def _template(turn: Turn, booking: Booking, paid: Decimal, remaining: Decimal) -> Template:
     """The `reminder` WhatsApp template's variables: 1 service, 2 specialist, 3 day and time, 4 address,
     5 paid, 6 to pay at the visit, 7 the booking's code (8-10: its buttons' ids, added by the renderer)."""
-    what = _what(turn, booking)
+    what = turn.booking_facts(booking)
     address = turn.business.address or turn.business.name
     money = (turn.money(paid), turn.money(remaining))
     return Template(

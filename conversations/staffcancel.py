@@ -58,10 +58,9 @@ def _still_live(turn: Turn, asked: Booking) -> Booking | None:
 def _template(turn: Turn, booking: Booking, contact: str) -> Template:
     """The `booking_cancelled` WhatsApp template's variables (for a customer who last wrote more than 24 hours
     ago): 1 service, 2 specialist, 3 day and time, 4 the booking's code, 5 whom to ask to book again."""
-    service, specialist = turn.service_name(booking.service), turn.specialist_name(booking.specialist)
-    return Template(
-        "booking_cancelled", (service, specialist, turn.when(booking.start), booking.code, contact), turn.lang
-    )
+    facts = turn.booking_facts(booking)
+    variables = (facts["service"], facts["specialist"], facts["when"], booking.code, contact)
+    return Template("booking_cancelled", variables, turn.lang)
 
 
 def told(turn: Turn, event: Cancelled) -> State:

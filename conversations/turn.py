@@ -13,6 +13,7 @@ from conversations.replies import Option, Reply, Template
 from conversations.session import Session
 from conversations.texts import catalogue, text
 from conversations.view import View
+from storage.booking import Booking
 from storage.business import Business
 
 
@@ -114,6 +115,16 @@ class Turn:
 
     def service_name(self, service_id: str) -> str:
         return self.business.service(service_id).title(self.lang, self.business.default_language)
+
+    def booking_facts(self, booking: Booking) -> dict[str, str]:
+        """What a message says of a booking, by the catalogue's placeholders: service, specialist, when (in
+        the business's time zone) and its code."""
+        return {
+            "service": self.service_name(booking.service),
+            "specialist": self.specialist_name(booking.specialist),
+            "when": self.when(booking.start),
+            "code": booking.code,
+        }
 
     def specialist_name(self, specialist_id: str | None) -> str:
         if specialist_id in (None, "*"):

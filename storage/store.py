@@ -277,12 +277,6 @@ class Store:
             chosen = self.business.service(service)
         except KeyError:
             return Outcome(reason=UNKNOWN_SERVICE)
-        if key is not None:
-            # A redelivered message finds the hold it made before its process died, whatever the time
-            # says now: its start may have slipped inside the minimum notice while the platform waited.
-            made = await self.db.query(partial(tx.made_by, key=key))
-            if made is not None:
-                return Outcome(booking=made)
         expires = now + (ttl if ttl is not None else timedelta(minutes=self.business.rules.hold_minutes))
         reasons = []
         for staff_id in (specialist,) if specialist else chosen.staff:
@@ -294,6 +288,12 @@ class Store:
                     return outcome
                 reason = outcome.reason
             reasons.append(reason)
+        if key is not None:
+            # A redelivered message finds the hold it made before its process died, whatever the time says
+            # now: its start may have slipped inside the minimum notice while the platform waited.
+            made = await self.db.query(partial(tx.made_by, key=key))
+            if made is not None:
+                return Outcome(booking=made)
         return Outcome(reason=min(reasons, key=_REASON_ORDER.index))
 
     async def _hold_one(self, held: _Holding) -> Outcome:
