@@ -24,6 +24,16 @@ KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
+class Clock:
+    """A clock a test moves: fixed at `now` (NOW unless given) until the test sets `.now`."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     """An aware moment in Kyiv in 2026, for readable tests."""
     return datetime(2026, month, day, hour, minute, tzinfo=KYIV)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from tests.e2e.test_killed_serve import ADMIN, ADMINS, CUSTOMER, ROOT, Serve, _p
 from tests.fakes.liqpay_api import DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY, FakeLiqPay
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import DEFAULT_WHATSAPP_NUMBER, FakeTwilio
-from tests.sample import NOW, salon
+from tests.sample import Clock, salon
 from tests.waiting import DEADLINE_S, until
 
 CUSTOMER_CHAT = 701  # on Telegram
@@ -51,16 +51,6 @@ STAFF_WHATSAPP = "+380441112233"  # ... or on WhatsApp
 STAFF_TEMPLATE = "HX" + "5" * 32  # the approved template for staff notices (WhatsApp's 24 hours)
 PUBLIC = "https://bot.example.com"
 PAID = Decimal(500)
-
-
-class Clock:
-    """The bot's clock and LiqPay's: fixed at NOW until a test moves it (a job falling due)."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _business(staff: Contact) -> Business:

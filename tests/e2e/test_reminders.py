@@ -31,7 +31,7 @@ from storage.outbox import Outbox
 from tests.e2e.test_telegram_booking import CHAT, Customer
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.sample import NOW, at, salon
+from tests.sample import NOW, Clock, at, salon
 from tests.waiting import DEADLINE_S, finished, until
 
 TOKEN = "123456:TEST-token_for-the-fake"
@@ -41,14 +41,6 @@ ADDRESS = "Kyiv, 12 Velyka Vasylkivska St."
 PUBLIC = "https://bot.example.com"
 REMINDER_SID = "HX" + "5e" * 16
 NUMBER = "+380501234567"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _business() -> Business:

@@ -15,7 +15,6 @@ import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,21 +37,13 @@ from storage.jobs import Jobs
 from storage.outbox import Outbox
 from storage.store import Store
 from tests.fakes.liqpay_api import DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY, FakeLiqPay
-from tests.sample import NOW, salon
+from tests.sample import Clock, salon
 from tests.talk import PlainRenderer, option, receive
 from tests.waiting import until
 
 CHAT = "777000"
 STAFF = "4040"  # Anna, who does colourings
 API_TIMEOUT = ClientTimeout(total=1.5)  # a stalled LiqPay gives up soon in tests
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

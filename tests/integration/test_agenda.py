@@ -26,21 +26,13 @@ from storage.db import Database
 from storage.jobs import Jobs
 from storage.outbox import Outbox
 from storage.store import Store
-from tests.sample import NOW, at, salon
+from tests.sample import NOW, Clock, at, salon
 from tests.talk import PlainRenderer
 
 CUSTOMER = "5151"
 ANNA = "777"  # Anna's Telegram chat
 ADMIN = "900"
 BORIS = "+380671112233"  # Boris's WhatsApp
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _business() -> Business:

@@ -27,18 +27,10 @@ from storage.jobs import HOLD_EXPIRY, MAX_ATTEMPTS, Jobs
 from storage.models import jobs as jobs_table
 from storage.outbox import Outbox
 from storage.store import Store
-from tests.sample import NOW, at, salon
+from tests.sample import NOW, Clock, at, salon
 from tests.talk import receive
 
 CHAT = "5150"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _business() -> Business:

@@ -16,7 +16,7 @@ from bot.outbox import Dispatcher
 from storage.db import Database
 from storage.models import outbox
 from storage.outbox import LEASE_S, Message, Outbox, claimable, enqueue
-from tests.sample import NOW
+from tests.sample import NOW, Clock
 from tests.waiting import finished, until
 
 
@@ -34,14 +34,6 @@ class FakeSender:
         if result.ok:
             self.sent.append(message)
         return result
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self):  # type: ignore[no-untyped-def]
-        return self.now
 
 
 @pytest.fixture(autouse=True)

@@ -36,21 +36,13 @@ from storage.outbox import Message, Outbox
 from storage.reminders import BEFORE_QUIET
 from storage.store import Store
 from tests.integration.test_exact_after_crash import Died, Mortal
-from tests.sample import NOW, at, salon
+from tests.sample import NOW, Clock, at, salon
 from tests.talk import PlainRenderer
 
 CHAT = "5151"
 STAFF = "777"
 ADDRESS = "Kyiv, 12 Velyka Vasylkivska St."
 REMINDER_SID = "HX" + "ab" * 16
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _business() -> Business:

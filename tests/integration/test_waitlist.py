@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,18 +32,10 @@ from storage.outbox import Outbox
 from storage.waiting import ANYONE, BOOKED, PASSED
 from storage.waitlist import OFFER
 from tests.integration.waitlist_worker import STAFF_CHAT, TUESDAY, press, runner
-from tests.sample import NOW, at
+from tests.sample import NOW, Clock, at
 from tests.talk import receive
 
 BLOCKER = ("telegram", "900")  # the chat of the booking that fills Tuesday
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def _messages(database: Database, chat: str) -> list[dict[str, Any]]:
