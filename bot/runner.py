@@ -324,9 +324,9 @@ class Runner:
         # No snapshot of the calendar yet: most turns (a name, a phone, the menu) never look at it, and the
         # first question about a day raises ViewMiss, which loads one.
         today = self._today(now)
-        view = View(self.business, now, today, today - timedelta(days=1), {}, _unread(session))
-        if inbound.from_customer:  # a staff contact's own chat, as the platform names it, has an agenda
-            view = replace(view, staff=self.business.staff_chat(inbound.channel, inbound.chat_id))
+        # A staff contact's own chat, as the platform names it, has an agenda.
+        staff = self.business.staff_chat(inbound.channel, inbound.chat_id) if inbound.from_customer else None
+        view = View(self.business, now, today, today - timedelta(days=1), {}, _unread(session), staff=staff)
         pending: list[ev.Event] = [inbound.event]
         replies: list[Reply] = []
         results: list[ev.Event] = []
